@@ -1,0 +1,319 @@
+"""Versioned policy files: strict validation, immutable once loaded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Mapping
+from decimal import Decimal
+from enum import StrEnum
+from functools import cache
+from itertools import pairwise
+from pathlib import Path
+from types import MappingProxyType
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    ValidationError,
+    WrapSerializer,
+    field_validator,
+    model_validator,
+)
+
+POLICY_DIR = Path(__file__).resolve().parent / "policies"
+
+# Strict numbers: a policy saying `days = "7"` or `speed = 150.5` is a mistake, not a value.
+PositiveInt = Annotated[int, Strict(), Field(gt=0)]
+NonNegativeInt = Annotated[int, Strict(), Field(ge=0)]
+
+
+class PolicyError(ValueError):
+    """A policy file is missing, unreadable or invalid."""
+
+
+class RegionKind(StrEnum):
+    """Market classification of a region (SPEC §2.8)."""
+
+    HOME_BASE = "home_base"
+    STRONGHOLD = "stronghold"
+    CONTESTED = "contested"
+    GUERRILLA = "guerrilla"
+
+
+class Tier(StrEnum):
+    """Customer tiers, from the top of the channel down (SPEC §2.7)."""
+
+    WHOLESALE_1 = "wholesale_1"
+    WHOLESALE_2 = "wholesale_2"
+    TERMINAL_WHOLESALE = "terminal_wholesale"
+    RETAIL = "retail"
+
+
+class Indicator(StrEnum):
+    """The six star-rating indicators of seed 001, step 6."""
+
+    CONTRACT_COMPLETION = "contract_completion"
+    SALES_SHARE = "sales_share"
+    PRICE_CONTROL = "price_control"
+    SALES_GROWTH = "sales_growth"
+    PROFITABILITY = "profitability"
+    DIVERSION = "diversion"
+
+
+class SalespersonSide(StrEnum):
+    """Who is credited with the salesperson side of a transfer."""
+
+    INVADED_REGION_SALESPERSON = "invaded_region_salesperson"
+    COMPANY = "company"
+    NONE = "none"
+
+
+class NoInvadedDistributor(StrEnum):
+    """What a transfer does where the invaded region has no distributor."""
+
+    CREDIT_UNASSIGNED = "credit_unassigned"
+    SKIP = "skip"
+
+
+class MissingTierFloor(StrEnum):
+    """How to find a price floor when the product has none for the buyer's tier."""
+
+    NONE = "none"
+    NEAREST_UPSTREAM = "nearest_upstream"
+
+
+def _read_only(value: Mapping[Any, int]) -> Mapping[Any, int]:
+    # A frozen model still hands out its dicts; a proxy keeps loaded policies truly immutable.
+    return MappingProxyType(dict(value))
+
+
+_AS_DICT = WrapSerializer(lambda value, handler: handler(dict(value)))
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class VerdictPolicy(_Section):
+    """Thresholds of the verdict engine."""
+
+    clone_speed_kmh: PositiveInt
+    clone_min_distance_km: NonNegativeInt
+    transit_grace_hours: NonNegativeInt
+
+
+class AutoConfirmPolicy(_Section):
+    """Automatic confirmation of unappealed violations."""
+
+    enabled: StrictBool
+    after_days: PositiveInt
+
+
+class ViolationPolicy(_Section):
+    """Appeal and confirmation windows."""
+
+    appeal_window_days: PositiveInt
+    auto_confirm: AutoConfirmPolicy
+
+    @model_validator(mode="after")
+    def _auto_confirm_after_appeal_window(self) -> ViolationPolicy:
+        if self.auto_confirm.enabled and self.auto_confirm.after_days < self.appeal_window_days:
+            raise ValueError(
+                "auto_confirm.after_days must not be shorter than appeal_window_days: "
+                "a violation cannot confirm itself while it may still be appealed"
+            )
+        return self
+
+
+class RepeatMultiplier(_Section):
+    """From the n-th offence within the look-back window on, fines are multiplied."""
+
+    from_offence: Annotated[int, Strict(), Field(ge=2)]
+    multiplier: Annotated[Decimal, Field(gt=1)]
+
+    @field_validator("multiplier", mode="before")
+    @classmethod
+    def _decimal_from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return Decimal(value)
+            except ArithmeticError as exc:
+                raise ValueError(f"not a decimal number: {value!r}") from exc
+        if isinstance(value, int) and not isinstance(value, bool):
+            return Decimal(value)
+        raise ValueError('write multipliers as integers or decimal strings, e.g. "1.5"')
+
+
+class FinePolicy(_Section):
+    """Fines per carton by region kind, with repeat-offender multipliers."""
+
+    lookback_days: PositiveInt
+    per_carton_fen: Annotated[Mapping[RegionKind, NonNegativeInt], _AS_DICT]
+    repeat_multipliers: tuple[RepeatMultiplier, ...]
+
+    @field_validator("per_carton_fen", mode="before")
+    @classmethod
+    def _every_region_kind(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            missing = sorted(kind.value for kind in RegionKind if kind.value not in value)
+            if missing:
+                raise ValueError(f"missing region kinds: {', '.join(missing)}")
+        return value
+
+    _read_only_fines = field_validator("per_carton_fen")(_read_only)
+
+    @field_validator("repeat_multipliers")
+    @classmethod
+    def _increasing(cls, value: tuple[RepeatMultiplier, ...]) -> tuple[RepeatMultiplier, ...]:
+        for before, after in pairwise(value):
+            if after.from_offence <= before.from_offence or after.multiplier < before.multiplier:
+                raise ValueError(
+                    "entries must be ordered by strictly increasing from_offence "
+                    "with non-decreasing multipliers"
+                )
+        return value
+
+
+class TransferPolicy(_Section):
+    """Where the value of a diversion goes (SPEC §2.3)."""
+
+    salesperson_side: SalespersonSide
+    no_invaded_distributor: NoInvadedDistributor
+
+
+class DismissalPolicy(_Section):
+    """When the service recommends removing a salesperson from the post."""
+
+    window_days: PositiveInt
+    confirmed_violations: PositiveInt
+    value_fen: PositiveInt
+
+
+class MarketPolicy(_Section):
+    """Markets where fines and transfers are advisory only."""
+
+    advisory_region_codes: frozenset[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")]]
+
+
+class PricePolicy(_Section):
+    """Price-floor handling."""
+
+    missing_tier_floor: MissingTierFloor
+    tolerance_bp: Annotated[int, Strict(), Field(ge=0, lt=10_000)]
+
+
+def _ascending(values: tuple[int, ...], name: str) -> None:
+    if list(values) != sorted(values):
+        raise ValueError(f"{name} must be in ascending order")
+
+
+class StarPolicy(_Section):
+    """Five-star grading of distributors (SPEC §2.9)."""
+
+    grade_points: Annotated[tuple[NonNegativeInt, ...], Field(min_length=5, max_length=5)]
+    star_min_score_pct: Annotated[tuple[NonNegativeInt, ...], Field(min_length=4, max_length=4)]
+    diversion_max_for_grade: Annotated[
+        tuple[NonNegativeInt, ...], Field(min_length=4, max_length=4)
+    ]
+    price_violation_max_bp_for_grade: Annotated[
+        tuple[NonNegativeInt, ...], Field(min_length=4, max_length=4)
+    ]
+    weights: Annotated[Mapping[Indicator, NonNegativeInt], _AS_DICT]
+
+    _read_only_weights = field_validator("weights")(_read_only)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StarPolicy:
+        _ascending(self.grade_points, "grade_points")
+        _ascending(self.diversion_max_for_grade, "diversion_max_for_grade")
+        _ascending(self.price_violation_max_bp_for_grade, "price_violation_max_bp_for_grade")
+        if list(self.star_min_score_pct) != sorted(self.star_min_score_pct, reverse=True):
+            raise ValueError("star_min_score_pct must be in descending order (five stars first)")
+        if self.grade_points[-1] == 0:
+            raise ValueError("grade_points: the top grade must earn points")
+        if set(self.weights) != set(Indicator):
+            missing = sorted(i.value for i in Indicator if i not in self.weights)
+            raise ValueError(f"weights: missing indicators: {', '.join(missing)}")
+        return self
+
+
+class Policy(_Section):
+    """One version of the rules: every threshold and penalty, immutable."""
+
+    version: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    description: str
+    verdicts: VerdictPolicy
+    violations: ViolationPolicy
+    fines: FinePolicy
+    transfer: TransferPolicy
+    dismissal: DismissalPolicy
+    markets: MarketPolicy
+    prices: PricePolicy
+    stars: StarPolicy
+
+    @field_validator("version")
+    @classmethod
+    def _real_date(cls, value: str) -> str:
+        dt.date.fromisoformat(value)
+        return value
+
+
+def _format_errors(source: str, exc: ValidationError) -> str:
+    lines = [f"invalid policy {source}:"]
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        lines.append(f"  {where}: {error['msg']}")
+    return "\n".join(lines)
+
+
+def parse_policy(text: str, *, source: str = "<text>") -> Policy:
+    """Validate TOML policy text; errors name the offending field."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"invalid policy {source}: not valid TOML: {exc}") from exc
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        raise PolicyError(_format_errors(source, exc)) from exc
+
+
+def load_policy_file(path: Path) -> Policy:
+    """Load and validate one policy file; its version must match its file name."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(f"cannot read policy {path}: {exc.strerror}") from exc
+    policy = parse_policy(text, source=str(path))
+    if policy.version != path.stem:
+        raise PolicyError(
+            f"invalid policy {path}: version: {policy.version!r} does not match the file name"
+        )
+    return policy
+
+
+def available_versions(directory: Path = POLICY_DIR) -> tuple[str, ...]:
+    """Policy versions on file, oldest first."""
+    return tuple(sorted(path.stem for path in directory.glob("*.toml")))
+
+
+@cache
+def _load_cached(directory: Path, version: str) -> Policy:
+    return load_policy_file(directory / f"{version}.toml")
+
+
+def load_policy(version: str | None = None, *, directory: Path = POLICY_DIR) -> Policy:
+    """Load a policy version (None: the newest on file)."""
+    versions = available_versions(directory)
+    if version is None:
+        if not versions:
+            raise PolicyError(f"no policy files in {directory}")
+        version = versions[-1]
+    elif version not in versions:
+        raise PolicyError(f"unknown policy version {version!r}; on file: {', '.join(versions)}")
+    return _load_cached(directory, version)
