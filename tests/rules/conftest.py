@@ -1,0 +1,46 @@
+"""Policies for the rules tests: the shipped file, and variants of it built through validation."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from rules.policy import POLICY_DIR, Policy, available_versions
+
+PolicyFactory = Callable[..., Policy]
+
+
+def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+@pytest.fixture
+def shipped_policy_data() -> dict[str, Any]:
+    """The newest shipped policy file as plain TOML data."""
+    path = POLICY_DIR / f"{available_versions()[-1]}.toml"
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def make_policy(shipped_policy_data: dict[str, Any]) -> PolicyFactory:
+    """Build a validated policy from the shipped one with nested changes."""
+
+    def build(**changes: Any) -> Policy:
+        return Policy.model_validate(_merge(shipped_policy_data, changes))
+
+    return build
+
+
+@pytest.fixture
+def policy(make_policy: PolicyFactory) -> Policy:
+    """The shipped policy."""
+    return make_policy()
