@@ -20,6 +20,17 @@ def strip_line_ending(raw: str) -> str:
     return raw.rstrip("\r\n")
 
 
+_CONTROL_NAMES = {0x04: "<EOT>", 0x1D: "<GS>", 0x1E: "<RS>"}
+
+
+def printable(payload: str) -> str:
+    """A payload for a terminal: control characters shown as <GS>, <RS>, <0xNN>."""
+    return "".join(
+        _CONTROL_NAMES.get(ord(ch), f"<0x{ord(ch):02X}>") if ord(ch) < 0x20 else ch
+        for ch in payload
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Scan:
     """A scan waiting to be sent; validated so that the server never sees a client bug."""
