@@ -144,7 +144,7 @@ class RepeatMultiplier(_Section):
                 return Decimal(value)
             except ArithmeticError as exc:
                 raise ValueError(f"not a decimal number: {value!r}") from exc
-        if isinstance(value, int) and not isinstance(value, bool):
+        if isinstance(value, Decimal) or (isinstance(value, int) and not isinstance(value, bool)):
             return Decimal(value)
         raise ValueError('write multipliers as integers or decimal strings, e.g. "1.5"')
 

@@ -23,21 +23,21 @@ def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-@pytest.fixture
 def shipped_policy_data() -> dict[str, Any]:
     """The newest shipped policy file as plain TOML data."""
     path = POLICY_DIR / f"{available_versions()[-1]}.toml"
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
+def policy_variant(**changes: Any) -> Policy:
+    """A validated policy: the shipped one with nested changes."""
+    return Policy.model_validate(_merge(shipped_policy_data(), changes))
+
+
 @pytest.fixture
-def make_policy(shipped_policy_data: dict[str, Any]) -> PolicyFactory:
-    """Build a validated policy from the shipped one with nested changes."""
-
-    def build(**changes: Any) -> Policy:
-        return Policy.model_validate(_merge(shipped_policy_data, changes))
-
-    return build
+def make_policy() -> PolicyFactory:
+    """Build validated variants of the shipped policy."""
+    return policy_variant
 
 
 @pytest.fixture
