@@ -15,6 +15,7 @@ from rules.penalties import (
     Leg,
     LegRole,
     PartyType,
+    TransferPlan,
     advisory_market,
     appeal_allowed,
     auto_confirm_due,
@@ -29,7 +30,7 @@ T0 = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
 SIGNED = T0 - timedelta(days=100)
 
 
-def plan(policy: Policy, **changes: object) -> tuple[Leg, ...]:
+def plan(policy: Policy, **changes: object) -> TransferPlan:
     args: dict[str, object] = {
         "carton_value_fen": 12_000,
         "cartons": 5,
@@ -41,20 +42,11 @@ def plan(policy: Policy, **changes: object) -> tuple[Leg, ...]:
         "policy": policy,
     }
     args.update(changes)
-    return transfer_plan(**args).legs  # type: ignore[arg-type]
+    return transfer_plan(**args)  # type: ignore[arg-type]
 
 
 def test_default_transfer_moves_the_value_to_the_invaded_region(policy: Policy) -> None:
-    result = transfer_plan(
-        carton_value_fen=12_000,
-        cartons=5,
-        diverting_distributor="D-SD",
-        diverting_salesperson="S-SD",
-        invaded_distributor="D-BJ",
-        invaded_salesperson="S-BJ",
-        advisory=False,
-        policy=policy,
-    )
+    result = plan(policy)
     assert result.legs == (
         Leg(PartyType.DISTRIBUTOR, "D-SD", -60_000, LegRole.DIVERTING_DISTRIBUTOR),
         Leg(PartyType.SALESPERSON, "S-SD", -60_000, LegRole.DIVERTING_SALESPERSON),
@@ -67,7 +59,7 @@ def test_default_transfer_moves_the_value_to_the_invaded_region(policy: Policy) 
 
 
 def test_company_takes_the_salesperson_side(make_policy: PolicyFactory) -> None:
-    legs = plan(make_policy(transfer={"salesperson_side": "company"}))
+    legs = plan(make_policy(transfer={"salesperson_side": "company"})).legs
     assert legs[-1] == Leg(
         PartyType.SYSTEM, SYSTEM_COMPANY, 60_000, LegRole.INVADED_SALESPERSON_SIDE
     )
@@ -75,51 +67,33 @@ def test_company_takes_the_salesperson_side(make_policy: PolicyFactory) -> None:
 
 
 def test_no_salesperson_credited_balances_through_unassigned(make_policy: PolicyFactory) -> None:
-    legs = plan(make_policy(transfer={"salesperson_side": "none"}))
+    legs = plan(make_policy(transfer={"salesperson_side": "none"})).legs
     assert [leg.party_code for leg in legs if leg.amount_fen > 0] == ["D-BJ", SYSTEM_UNASSIGNED]
     assert not any(leg.party_code == "S-BJ" for leg in legs)
 
 
 def test_invaded_region_without_salesperson(policy: Policy) -> None:
-    legs = plan(policy, invaded_salesperson=None)
+    legs = plan(policy, invaded_salesperson=None).legs
     assert legs[-1].party_type is PartyType.SYSTEM
     assert legs[-1].party_code == SYSTEM_UNASSIGNED
 
 
 def test_guerrilla_zone_without_distributor_still_deducts(make_policy: PolicyFactory) -> None:
     policy = make_policy(transfer={"no_invaded_distributor": "credit_unassigned"})
-    legs = plan(policy, invaded_distributor=None)
+    legs = plan(policy, invaded_distributor=None).legs
     assert legs[0].amount_fen == legs[1].amount_fen == -60_000
     assert legs[2] == Leg(PartyType.SYSTEM, SYSTEM_UNASSIGNED, 60_000, LegRole.INVADED_DISTRIBUTOR)
 
 
 def test_guerrilla_zone_without_distributor_can_skip(make_policy: PolicyFactory) -> None:
     policy = make_policy(transfer={"no_invaded_distributor": "skip"})
-    result = transfer_plan(
-        carton_value_fen=12_000,
-        cartons=5,
-        diverting_distributor="D-SD",
-        diverting_salesperson="S-SD",
-        invaded_distributor=None,
-        invaded_salesperson=None,
-        advisory=False,
-        policy=policy,
-    )
+    result = plan(policy, invaded_distributor=None, invaded_salesperson=None)
     assert result.legs == ()
     assert result.rule == "no_invaded_distributor"
 
 
 def test_advisory_market_posts_nothing_and_says_why(policy: Policy) -> None:
-    result = transfer_plan(
-        carton_value_fen=12_000,
-        cartons=5,
-        diverting_distributor="D-SD",
-        diverting_salesperson="S-SD",
-        invaded_distributor="D-DE",
-        invaded_salesperson="S-DE",
-        advisory=True,
-        policy=policy,
-    )
+    result = plan(policy, advisory=True)
     assert result.legs == ()
     assert result.value_fen == 60_000  # still reported
     assert result.rule == "advisory_market"
@@ -127,7 +101,7 @@ def test_advisory_market_posts_nothing_and_says_why(policy: Policy) -> None:
 
 
 def test_zero_value_posts_nothing(policy: Policy) -> None:
-    assert plan(policy, carton_value_fen=0) == ()
+    assert plan(policy, carton_value_fen=0).legs == ()
 
 
 @pytest.mark.parametrize("changes", [{"cartons": 0}, {"carton_value_fen": -1}])
