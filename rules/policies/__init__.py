@@ -1,0 +1,1 @@
+"""Versioned policy files (`<version>.toml`), shipped as package data."""
