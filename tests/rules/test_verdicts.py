@@ -143,10 +143,23 @@ def test_precedence(strict_policy: Policy, changes: dict[str, Any], verdict: Ver
     assert evaluate(facts(**changes), strict_policy).verdict is verdict
 
 
-def test_geodesic_distance_is_real() -> None:
-    km = distance_km(at(JINAN, T0), at(BEIJING, T0))
-    assert 360 < km < 370
-    assert distance_km(at(JINAN, T0), at(JINAN, T0)) == 0
+@pytest.mark.parametrize(
+    ("a", "b", "km"),
+    [
+        (JINAN, BEIJING, 366.4),  # the WGS84 geodesic; the sphere is 0.6 km longer
+        (JINAN, JINAN, 0.0),
+        ((0.0, 0.0), (0.0, 1.0), 111.195),  # one degree along the equator
+        ((0.0, 179.5), (0.0, -179.5), 111.195),  # across the date line, not around the world
+        ((0.0, 0.0), (0.0, 180.0), 20015.1),  # antipodes: half the circumference
+    ],
+)
+def test_great_circle_distance(a: tuple[float, float], b: tuple[float, float], km: float) -> None:
+    assert distance_km(at(a, T0), at(b, T0)) == pytest.approx(km, abs=1.0)
+
+
+def test_distance_needs_positions() -> None:
+    with pytest.raises(ValueError, match="position"):
+        distance_km(Sighting(at=T0), at(JINAN, T0))
 
 
 def _travel_time_at(speed_kmh: float) -> timedelta:
