@@ -91,6 +91,8 @@ def serial_chunks(
     while not should_stop():
         try:
             with serial.serial_for_url(port, baudrate=baud, timeout=0.2) as port_:
+                # Opening flushes the input buffer: codes sent before this line are gone.
+                log.info("listening on %s at %d baud", port, baud)
                 while not should_stop():
                     chunk = port_.read(port_.in_waiting or 1)
                     if chunk:
