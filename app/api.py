@@ -1,0 +1,23 @@
+"""Mounts every domain router under /api/v1."""
+
+from fastapi import APIRouter
+
+from app.audit.router import router as audit_router
+from app.auth.router import router as auth_router
+from app.checkpoints.router import router as checkpoints_router
+from app.distributors.router import router as distributors_router
+from app.products.router import router as products_router
+from app.regions.router import router as regions_router
+from app.salespeople.router import router as salespeople_router
+
+api_router = APIRouter(prefix="/api/v1")
+for r in (
+    auth_router,
+    regions_router,
+    salespeople_router,
+    distributors_router,
+    products_router,
+    checkpoints_router,
+    audit_router,
+):
+    api_router.include_router(r)

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.models.user import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the user, their role and, for distributors and salespeople, their party."""
+
+    user_id: int
+    username: str
+    role: Role
+    distributor_id: int | None = None
+    salesperson_id: int | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        """HQ-side roles that see every party's data."""
+        return self.role in (Role.admin, Role.hq_auditor)

@@ -1,0 +1,128 @@
+"""Users and their bearer tokens. Tokens are shown once and stored only as SHA-256 hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.auth.principal import Principal
+from app.db import utcnow
+from app.errors import Conflict, NotFound, Unauthorized, Unprocessable
+from app.models import ApiToken, Distributor, Role, Salesperson, User
+
+TOKEN_PREFIX = "cg_"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    role: Role,
+    distributor_code: str | None = None,
+    salesperson_code: str | None = None,
+    actor: str,
+) -> tuple[User, str]:
+    """Create a user bound to its party (if any) and return it with its first API token."""
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"user {username!r} already exists")
+    user = User(username=username, role=role)
+    if role is Role.distributor:
+        if not distributor_code or salesperson_code:
+            raise Unprocessable("a distributor user needs --distributor CODE (and nothing else)")
+        dist = session.scalar(select(Distributor).where(Distributor.code == distributor_code))
+        if dist is None:
+            raise NotFound(f"distributor {distributor_code!r} not found")
+        user.distributor_id = dist.id
+    elif role is Role.salesperson:
+        if not salesperson_code or distributor_code:
+            raise Unprocessable("a salesperson user needs --salesperson CODE (and nothing else)")
+        sp = session.scalar(select(Salesperson).where(Salesperson.code == salesperson_code))
+        if sp is None:
+            raise NotFound(f"salesperson {salesperson_code!r} not found")
+        user.salesperson_id = sp.id
+    elif distributor_code or salesperson_code:
+        raise Unprocessable(f"role {role.value} is not bound to a distributor or salesperson")
+    session.add(user)
+    session.flush()
+    token = issue_token(session, user=user, actor=actor)
+    audit.record(
+        session,
+        actor=actor,
+        action="user.created",
+        entity_type="user",
+        entity_key=username,
+        data={"role": role.value, "distributor": distributor_code, "salesperson": salesperson_code},
+    )
+    return user, token
+
+
+def issue_token(session: Session, *, user: User, actor: str) -> str:
+    """Mint a new random token for the user; only its hash is stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), prefix=token[:10]))
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="token.issued",
+        entity_type="user",
+        entity_key=user.username,
+        data={"prefix": token[:10]},
+    )
+    return token
+
+
+def revoke_user(session: Session, *, username: str, actor: str) -> int:
+    """Disable a user and revoke every token it holds; returns how many tokens were revoked."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"user {username!r} not found")
+    now = utcnow()
+    user.disabled_at = user.disabled_at or now
+    revoked = 0
+    for tok in user.tokens:
+        if tok.revoked_at is None:
+            tok.revoked_at = now
+            revoked += 1
+    audit.record(
+        session,
+        actor=actor,
+        action="user.revoked",
+        entity_type="user",
+        entity_key=username,
+        data={"tokens_revoked": revoked},
+    )
+    return revoked
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def authenticate(session: Session, token: str) -> Principal:
+    """Resolve a bearer token to its principal, or refuse it."""
+    row = session.execute(
+        select(User, ApiToken)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(token))
+    ).first()
+    if row is None:
+        raise Unauthorized("invalid token", headers={"WWW-Authenticate": "Bearer"})
+    user, api_token = row
+    if api_token.revoked_at is not None or user.disabled_at is not None:
+        raise Unauthorized("token revoked", headers={"WWW-Authenticate": "Bearer"})
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        role=user.role,
+        distributor_id=user.distributor_id,
+        salesperson_id=user.salesperson_id,
+    )

@@ -1,0 +1,66 @@
+"""The one place that decides which parties' data a caller may read.
+
+Staff (admin, HQ auditors) see everything. A distributor sees only itself. A salesperson sees
+itself, the distributors it serves and the regions under its own. Inspectors see no party data.
+Every read of distributor or salesperson data goes through `visibility()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.principal import Principal
+from app.models import Distributor, Region, Role, Salesperson
+
+
+@dataclass(frozen=True)
+class Visibility:
+    everything: bool
+    distributor_ids: frozenset[int] = frozenset()
+    salesperson_ids: frozenset[int] = frozenset()
+    region_ids: frozenset[int] = frozenset()
+
+    def distributor(self, distributor_id: int | None) -> bool:
+        return self.everything or distributor_id in self.distributor_ids
+
+    def salesperson(self, salesperson_id: int | None) -> bool:
+        return self.everything or salesperson_id in self.salesperson_ids
+
+    def region(self, region_id: int | None) -> bool:
+        return self.everything or region_id in self.region_ids
+
+
+def region_subtree(session: Session, root_id: int) -> frozenset[int]:
+    """The region and every region nested inside it."""
+    children: dict[int | None, list[int]] = {}
+    for rid, parent in session.execute(select(Region.id, Region.parent_id)):
+        children.setdefault(parent, []).append(rid)
+    out, stack = {root_id}, [root_id]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in out:
+                out.add(child)
+                stack.append(child)
+    return frozenset(out)
+
+
+def visibility(session: Session, principal: Principal) -> Visibility:
+    if principal.is_staff:
+        return Visibility(everything=True)
+    if principal.role is Role.distributor and principal.distributor_id is not None:
+        return Visibility(everything=False, distributor_ids=frozenset({principal.distributor_id}))
+    if principal.role is Role.salesperson and principal.salesperson_id is not None:
+        sp = session.get(Salesperson, principal.salesperson_id)
+        customers = session.scalars(
+            select(Distributor.id).where(Distributor.salesperson_id == principal.salesperson_id)
+        )
+        return Visibility(
+            everything=False,
+            distributor_ids=frozenset(customers),
+            salesperson_ids=frozenset({principal.salesperson_id}),
+            region_ids=region_subtree(session, sp.region_id) if sp else frozenset(),
+        )
+    return Visibility(everything=False)

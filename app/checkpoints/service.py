@@ -1,0 +1,83 @@
+"""Checkpoints (监督站): where inspectors scan, each inside a region, usually with coordinates."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.checkpoints.schemas import CheckpointIn, CheckpointOut, CheckpointPatch
+from app.common.lookup import by_code, count_rows, ref
+from app.errors import Conflict
+from app.models import Checkpoint, Region
+
+
+def to_out(c: Checkpoint, region_code: str) -> CheckpointOut:
+    return CheckpointOut(
+        code=c.code,
+        name=c.name,
+        region_code=region_code,
+        lat=c.lat,
+        lon=c.lon,
+        created_at=c.created_at,
+    )
+
+
+def create_checkpoint(session: Session, *, data: CheckpointIn, actor: str) -> CheckpointOut:
+    """Register a checkpoint in a region."""
+    if session.scalar(select(Checkpoint.id).where(Checkpoint.code == data.code)) is not None:
+        raise Conflict(f"checkpoint {data.code!r} already exists")
+    region = ref(session, Region, data.region_code, field="region_code", what="region")
+    c = Checkpoint(code=data.code, name=data.name, region_id=region.id, lat=data.lat, lon=data.lon)
+    session.add(c)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="checkpoint.created",
+        entity_type="checkpoint",
+        entity_key=data.code,
+        data=data.model_dump(mode="json"),
+    )
+    return to_out(c, region.code)
+
+
+def update_checkpoint(
+    session: Session, *, code: str, data: CheckpointPatch, actor: str
+) -> CheckpointOut:
+    c = by_code(session, Checkpoint, code, what="checkpoint")
+    changes = data.model_dump(mode="json", exclude_unset=True)
+    if data.name is not None:
+        c.name = data.name
+    if data.region_code is not None:
+        c.region_id = ref(session, Region, data.region_code, field="region_code", what="region").id
+    if "lat" in changes:
+        c.lat, c.lon = data.lat, data.lon
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="checkpoint.updated",
+        entity_type="checkpoint",
+        entity_key=code,
+        data=changes,
+    )
+    return get_checkpoint(session, code=code)
+
+
+def get_checkpoint(session: Session, *, code: str) -> CheckpointOut:
+    c = by_code(session, Checkpoint, code, what="checkpoint")
+    region = session.get(Region, c.region_id)
+    return to_out(c, region.code if region else "")
+
+
+def list_checkpoints(
+    session: Session, *, limit: int, offset: int, region_code: str | None = None
+) -> tuple[list[CheckpointOut], int]:
+    stmt = select(Checkpoint, Region.code).join(Region, Region.id == Checkpoint.region_id)
+    if region_code is not None:
+        stmt = stmt.where(Region.code == region_code)
+    stmt = stmt.order_by(Checkpoint.code)
+    total = count_rows(session, stmt)
+    rows = session.execute(stmt.limit(limit).offset(offset)).all()
+    return [to_out(c, rc) for c, rc in rows], total

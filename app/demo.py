@@ -1,0 +1,171 @@
+"""A realistic demo: Shandong province split into its cities (GB/T 2260 codes), a neighbouring
+province, distributors of each tier, salespeople, checkpoints on the roads into the cities."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from biip.checksums import gs1_standard_check_digit
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth import service as auth
+from app.checkpoints import service as checkpoints
+from app.checkpoints.schemas import CheckpointIn
+from app.distributors import service as distributors
+from app.distributors.schemas import DistributorIn
+from app.models import Region, Role, Tier, User
+from app.products import service as products
+from app.products.schemas import ProductIn
+from app.regions import service as regions
+from app.regions.schemas import RegionIn
+from app.salespeople import service as salespeople
+from app.salespeople.schemas import SalespersonIn
+
+ACTOR = "demo"
+DEMO_MARKER = "370000"
+
+
+def _box(lat: float, lon: float, half: float = 0.38) -> dict[str, Any]:
+    """An approximate square boundary around a city centre (lon, lat order, as GeoJSON wants)."""
+    w, e, s, n = (round(v, 4) for v in (lon - half, lon + half, lat - half, lat + half))
+    ring = [[w, s], [e, s], [e, n], [w, n], [w, s]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+# code, name, kind, parent, centre (lat, lon)
+CITIES: list[tuple[str, str, str, str, tuple[float, float]]] = [
+    ("370100", "济南市", "home_base", "370000", (36.651, 117.120)),
+    ("370200", "青岛市", "stronghold", "370000", (36.067, 120.383)),
+    ("370300", "淄博市", "contested", "370000", (36.813, 118.055)),
+    ("370600", "烟台市", "stronghold", "370000", (37.464, 121.448)),
+    ("370700", "潍坊市", "contested", "370000", (36.707, 119.162)),
+    ("371500", "聊城市", "guerrilla", "370000", (36.457, 115.985)),
+    ("371700", "菏泽市", "guerrilla", "370000", (35.233, 115.481)),
+    ("410100", "郑州市", "contested", "410000", (34.747, 113.625)),
+]
+
+# code, name, region, lat, lon: toll stations and junctions on the expressways into each city
+CHECKPOINTS = [
+    ("JN-G2-N", "G2京沪高速 济南北收费站", "370100", 36.742, 117.015),
+    ("JN-G20-E", "G20青银高速 济南东收费站", "370100", 36.694, 117.273),
+    ("QD-G20-W", "G20青银高速 青岛收费站(流亭)", "370200", 36.262, 120.360),
+    ("ZB-G20", "G20青银高速 淄博收费站", "370300", 36.833, 118.010),
+    ("WF-G20", "G20青银高速 潍坊收费站", "370700", 36.739, 119.125),
+    ("YT-G18", "G18荣乌高速 烟台收费站", "370600", 37.451, 121.329),
+    ("LC-G3", "G3京台高速 聊城收费站", "371500", 36.489, 115.950),
+    ("HZ-G35", "G35济广高速 菏泽收费站", "371700", 35.275, 115.444),
+    ("ZZ-G30", "G30连霍高速 郑州收费站", "410100", 34.772, 113.720),
+]
+
+
+def demo_loaded(session: Session) -> bool:
+    return session.scalar(select(Region.id).where(Region.code == DEMO_MARKER)) is not None
+
+
+def gtin(base13: str) -> str:
+    return base13 + str(gs1_standard_check_digit(base13))
+
+
+def load_master_data(session: Session) -> None:
+    """Regions, salespeople, distributors, products and checkpoints."""
+    for code, name, kind in (("370000", "山东省", "home_base"), ("410000", "河南省", "contested")):
+        regions.create_region(session, data=RegionIn(code=code, name=name, kind=kind), actor=ACTOR)
+    for code, name, kind, parent, (lat, lon) in CITIES:
+        regions.create_region(
+            session,
+            data=RegionIn(
+                code=code, name=name, kind=kind, parent_code=parent, boundary=_box(lat, lon)
+            ),
+            actor=ACTOR,
+        )
+    signed = datetime(2026, 1, 5, tzinfo=UTC)
+    for code, _name, _kind, _parent, _c in CITIES:
+        salespeople.create_salesperson(
+            session,
+            data=SalespersonIn(
+                code=f"SP-{code}",
+                name=f"{_name}业务员",
+                region_code=code,
+                agreement_signed_at=signed,
+            ),
+            actor=ACTOR,
+        )
+    tiers = [Tier.wholesale_1, Tier.wholesale_2, Tier.terminal_wholesale, Tier.retail]
+    for i, (code, name, _kind, _parent, _c) in enumerate(CITIES):
+        for j, tier in enumerate(tiers[: 2 if i % 2 else 4]):
+            distributors.create_distributor(
+                session,
+                data=DistributorIn(
+                    code=f"D-{code}-{j + 1}",
+                    name=f"{name}{['一批', '二批', '终端批发', '零售'][j]}商行",
+                    tier=tier,
+                    region_codes=[code],
+                    salesperson_code=f"SP-{code}",
+                    # Two in the demo have no agreement on file, to show fines being withheld.
+                    agreement_signed_at=None if code in ("371500", "410100") else signed,
+                ),
+                actor=ACTOR,
+            )
+    for base, name, units, value, floors in (
+        (
+            "0690123456001",
+            "青岛风格淡爽啤酒 500ml×12",
+            12,
+            "48.00",
+            ("3.60", "3.80", "4.00", "4.50"),
+        ),
+        ("0690123456002", "纯生啤酒 330ml×24", 24, "96.00", ("3.50", "3.70", "3.90", "4.50")),
+        ("0690123456003", "原浆白啤 1L×6", 6, "90.00", ("13.00", "13.50", "14.00", "16.00")),
+    ):
+        products.create_product(
+            session,
+            data=ProductIn(
+                gtin=gtin(base),
+                name=name,
+                units_per_carton=units,
+                carton_value=Decimal(value),
+                price_floors=dict(zip(tiers, map(Decimal, floors), strict=True)),
+            ),
+            actor=ACTOR,
+        )
+    for code, name, region, lat, lon in CHECKPOINTS:
+        checkpoints.create_checkpoint(
+            session,
+            data=CheckpointIn(code=code, name=name, region_code=region, lat=lat, lon=lon),
+            actor=ACTOR,
+        )
+
+
+DEMO_USERS: list[tuple[str, Role, str | None, str | None]] = [
+    ("admin", Role.admin, None, None),
+    ("auditor", Role.hq_auditor, None, None),
+    ("inspector", Role.inspector, None, None),
+    ("jinan-distributor", Role.distributor, "D-370100-1", None),
+    ("liaocheng-distributor", Role.distributor, "D-371500-1", None),
+    ("jinan-sales", Role.salesperson, None, "SP-370100"),
+]
+
+
+def load_demo(session: Session) -> dict[str, tuple[str, str]]:
+    """Load the demo once (later runs keep the data) and mint a fresh token for each demo user."""
+    if not demo_loaded(session):
+        load_master_data(session)
+    tokens: dict[str, tuple[str, str]] = {}
+    for username, role, dist, sp in DEMO_USERS:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user, token = auth.create_user(
+                session,
+                username=username,
+                role=role,
+                distributor_code=dist,
+                salesperson_code=sp,
+                actor=ACTOR,
+            )
+        else:
+            token = auth.issue_token(session, user=user, actor=ACTOR)
+        tokens[username] = (role.value, token)
+    return tokens

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from app.auth.deps import Admin, Anyone
+from app.auth.visibility import visibility
+from app.common.types import Page, PageParams
+from app.db import DbSession
+from app.distributors import service
+from app.distributors.schemas import DistributorIn, DistributorOut, DistributorPatch
+from app.models import Tier
+
+router = APIRouter(prefix="/distributors", tags=["master data"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_distributor(body: DistributorIn, session: DbSession, who: Admin) -> DistributorOut:
+    return service.create_distributor(session, data=body, actor=who.username)
+
+
+@router.get("")
+def list_distributors(
+    session: DbSession,
+    who: Anyone,
+    page: Annotated[PageParams, Depends()],
+    tier: Tier | None = None,
+    region_code: str | None = None,
+) -> Page[DistributorOut]:
+    items, total = service.list_distributors(
+        session,
+        vis=visibility(session, who),
+        limit=page.limit,
+        offset=page.offset,
+        tier=tier,
+        region_code=region_code,
+    )
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/{code}")
+def get_distributor(code: str, session: DbSession, who: Anyone) -> DistributorOut:
+    return service.get_distributor(session, code=code, vis=visibility(session, who))
+
+
+@router.patch("/{code}")
+def update_distributor(
+    code: str, body: DistributorPatch, session: DbSession, who: Admin
+) -> DistributorOut:
+    return service.update_distributor(session, code=code, data=body, actor=who.username)

@@ -1,0 +1,33 @@
+"""The ASGI application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from app.api import api_router
+from app.config import get_settings
+from app.db import get_engine
+from app.errors import install_handlers
+from app.limits import BodySizeLimit
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="ChannelGuard",
+        version="0.1.0",
+        description="Channel anti-diversion monitoring: region-coded cartons, controlled "
+        "waybills, checkpoint scans, violations and the credited-sales ledger.",
+    )
+    install_handlers(app)
+    app.include_router(api_router)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    return app

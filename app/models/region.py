@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, utcnow
+
+
+class RegionKind(enum.StrEnum):
+    home_base = "home_base"
+    stronghold = "stronghold"
+    contested = "contested"
+    guerrilla = "guerrilla"
+
+
+class Region(Base):
+    """A sales territory. Regions nest: a carton sold into a region may be anywhere inside it."""
+
+    __tablename__ = "region"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[RegionKind] = mapped_column(Enum(RegionKind, native_enum=False, length=20))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
+    boundary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """GeoJSON Polygon or MultiPolygon (lon, lat order), validated on the way in."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,104 @@
+"""Products: the carton-level GTIN, its value (what a diversion moves) and price floors."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.common.lookup import count_rows, invalid
+from app.common.types import from_fen, to_fen
+from app.errors import Conflict, NotFound
+from app.models import Product, Tier
+from app.products.schemas import ProductIn, ProductOut, ProductPatch, normalize_gtin
+
+
+def to_out(p: Product) -> ProductOut:
+    return ProductOut(
+        gtin=p.gtin,
+        name=p.name,
+        units_per_carton=p.units_per_carton,
+        carton_value=from_fen(p.carton_value_fen),
+        price_floors={Tier(t): from_fen(v) for t, v in sorted(p.price_floors_fen.items())},
+        created_at=p.created_at,
+    )
+
+
+def _floors(floors: dict[Tier, Decimal] | None) -> dict[str, int]:
+    return {t.value: to_fen(v) for t, v in (floors or {}).items()}
+
+
+def _value_fen(value: Decimal) -> int:
+    if value <= 0:
+        raise invalid("carton_value", "carton_value must be greater than zero")
+    return to_fen(value)
+
+
+def product_by_gtin(session: Session, gtin: str) -> Product:
+    try:
+        key = normalize_gtin(gtin)
+    except ValueError as exc:
+        raise NotFound(f"product {gtin!r} not found") from exc
+    p = session.scalar(select(Product).where(Product.gtin == key))
+    if p is None:
+        raise NotFound(f"product {gtin!r} not found")
+    return p
+
+
+def create_product(session: Session, *, data: ProductIn, actor: str) -> ProductOut:
+    """Register a carton-level product."""
+    if session.scalar(select(Product.id).where(Product.gtin == data.gtin)) is not None:
+        raise Conflict(f"product {data.gtin!r} already exists")
+    p = Product(
+        gtin=data.gtin,
+        name=data.name,
+        units_per_carton=data.units_per_carton,
+        carton_value_fen=_value_fen(data.carton_value),
+        price_floors_fen=_floors(data.price_floors),
+    )
+    session.add(p)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="product.created",
+        entity_type="product",
+        entity_key=data.gtin,
+        data=data.model_dump(mode="json"),
+    )
+    return to_out(p)
+
+
+def update_product(session: Session, *, gtin: str, data: ProductPatch, actor: str) -> ProductOut:
+    p = product_by_gtin(session, gtin)
+    changes = data.model_dump(mode="json", exclude_unset=True)
+    if data.name is not None:
+        p.name = data.name
+    if data.units_per_carton is not None:
+        p.units_per_carton = data.units_per_carton
+    if data.carton_value is not None:
+        p.carton_value_fen = _value_fen(data.carton_value)
+    if "price_floors" in changes:
+        p.price_floors_fen = _floors(data.price_floors)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="product.updated",
+        entity_type="product",
+        entity_key=p.gtin,
+        data=changes,
+    )
+    return to_out(p)
+
+
+def get_product(session: Session, *, gtin: str) -> ProductOut:
+    return to_out(product_by_gtin(session, gtin))
+
+
+def list_products(session: Session, *, limit: int, offset: int) -> tuple[list[ProductOut], int]:
+    stmt = select(Product).order_by(Product.gtin)
+    total = count_rows(session, stmt)
+    return [to_out(p) for p in session.scalars(stmt.limit(limit).offset(offset))], total
