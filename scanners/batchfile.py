@@ -143,8 +143,6 @@ def _row_to_scan(
         price = None if (v := _optional(row.get("observed_price"))) is None else Decimal(v)
     except (ValueError, InvalidOperation) as exc:
         raise _RowProblem(f"bad number: {exc}") from None
-    if checkpoint is None and (lat is None or lon is None):
-        raise _RowProblem("no checkpoint code and no lat/lon")
     try:
         return Scan(
             payload=payload,

@@ -51,6 +51,8 @@ class Scan:
             raise ValueError("scanned_at must be timezone-aware")
         if (self.lat is None) != (self.lon is None):
             raise ValueError("lat and lon go together")
+        if self.checkpoint_code is None and self.lat is None:
+            raise ValueError("no checkpoint code and no lat/lon")
         if self.observed_price is not None and not self.observed_price.is_finite():
             raise ValueError("observed_price must be a finite decimal")
 

@@ -123,9 +123,9 @@ def test_scan_wire_form() -> None:
         "observed_price": "12",
     }
     assert (
-        Scan(payload="X", scanned_at=when, observed_price=Decimal("12.50")).to_wire()[
-            "observed_price"
-        ]
+        Scan(
+            payload="X", scanned_at=when, checkpoint_code="CP", observed_price=Decimal("12.50")
+        ).to_wire()["observed_price"]
         == "12.50"
     )
 
@@ -140,10 +140,12 @@ def test_scan_wire_form() -> None:
             {
                 "payload": "X",
                 "scanned_at": datetime(2025, 1, 1, tzinfo=SHANGHAI),
+                "checkpoint_code": "CP",
                 "observed_price": Decimal("NaN"),
             },
             "finite",
         ),
+        ({"payload": "X", "scanned_at": datetime(2025, 1, 1, tzinfo=SHANGHAI)}, "no checkpoint"),
     ],
 )
 def test_scan_refuses_what_the_server_would_reject(kwargs: dict[str, object], message: str) -> None:
