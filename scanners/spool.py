@@ -242,17 +242,21 @@ class Spool:
 
     def form_batches(self) -> int:
         """Freeze every queued scan into batches of at most `batch_size`; return how many."""
-        formed = 0
+        formed, after = 0, 0
         with self._tx() as db:
             while True:
+                # Left to itself the planner picks ix_scan_batch and sorts every queued
+                # row on each pass (quadratic on a big import); the partial index is ordered.
                 rows = db.execute(
-                    "SELECT id, body FROM scan WHERE batch_seq IS NULL ORDER BY id LIMIT ?",
-                    (self.batch_size,),
+                    "SELECT id, body FROM scan INDEXED BY ix_scan_unbatched"
+                    " WHERE batch_seq IS NULL AND id > ?"
+                    " ORDER BY id LIMIT ?",
+                    (after, self.batch_size),
                 ).fetchall()
                 if not rows:
                     return formed
                 self._insert_batch(db, [(scan_id, body) for scan_id, body in rows])
-                formed += 1
+                formed, after = formed + 1, rows[-1][0]
 
     def _insert_batch(self, db: sqlite3.Connection, rows: list[tuple[int, str]]) -> str:
         key = str(uuid.uuid4())
