@@ -40,3 +40,63 @@ def drop_append_only(table: str) -> None:
         op.execute(f"DROP TRIGGER IF EXISTS trg_{table}_append_only ON {table}")
         op.execute(f"DROP TRIGGER IF EXISTS trg_{table}_no_truncate ON {table}")
         op.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
+
+
+def make_ledger_balance_guard() -> None:
+    """A journal entry row is the seal on its lines: it may only be inserted once its lines are
+    there (at least two) and sum to zero, and no line may join an entry already sealed."""
+    dialect = op.get_bind().dialect.name
+    unbalanced = (
+        "(SELECT COUNT(*) FROM journal_line WHERE entry_id = NEW.id) < 2 OR "
+        "(SELECT SUM(amount_fen) FROM journal_line WHERE entry_id = NEW.id) <> 0"
+    )
+    sealed = "EXISTS (SELECT 1 FROM journal_entry WHERE id = NEW.entry_id)"
+    if dialect == "sqlite":
+        op.execute(
+            "CREATE TRIGGER trg_journal_entry_balanced BEFORE INSERT ON journal_entry "
+            f"WHEN {unbalanced} "
+            "BEGIN SELECT RAISE(ABORT, 'journal entry does not balance to zero'); END"
+        )
+        op.execute(
+            "CREATE TRIGGER trg_journal_line_unsealed BEFORE INSERT ON journal_line "
+            f"WHEN {sealed} "
+            "BEGIN SELECT RAISE(ABORT, 'journal entry is sealed: no lines may be added'); END"
+        )
+    else:
+        op.execute(
+            f"""CREATE FUNCTION journal_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF {unbalanced} THEN
+                RAISE EXCEPTION 'journal entry does not balance to zero';
+              END IF;
+              RETURN NEW;
+            END $$"""
+        )
+        op.execute(
+            "CREATE TRIGGER trg_journal_entry_balanced BEFORE INSERT ON journal_entry "
+            "FOR EACH ROW EXECUTE FUNCTION journal_entry_balanced()"
+        )
+        op.execute(
+            f"""CREATE FUNCTION journal_line_unsealed() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF {sealed} THEN
+                RAISE EXCEPTION 'journal entry is sealed: no lines may be added';
+              END IF;
+              RETURN NEW;
+            END $$"""
+        )
+        op.execute(
+            "CREATE TRIGGER trg_journal_line_unsealed BEFORE INSERT ON journal_line "
+            "FOR EACH ROW EXECUTE FUNCTION journal_line_unsealed()"
+        )
+
+
+def drop_ledger_balance_guard() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS trg_journal_entry_balanced")
+        op.execute("DROP TRIGGER IF EXISTS trg_journal_line_unsealed")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS trg_journal_entry_balanced ON journal_entry")
+        op.execute("DROP TRIGGER IF EXISTS trg_journal_line_unsealed ON journal_line")
+        op.execute("DROP FUNCTION IF EXISTS journal_entry_balanced()")
+        op.execute("DROP FUNCTION IF EXISTS journal_line_unsealed()")

@@ -2,22 +2,63 @@
 
 from app.models.audit import AuditEntry
 from app.models.checkpoint import Checkpoint
+from app.models.code import Carton, CartonStatus, CodeBatch, Pallet
+from app.models.ledger import AccountKind, JournalEntry, JournalLine, LedgerAccount, PartyType
 from app.models.party import Distributor, Salesperson, Tier, distributor_region
 from app.models.product import Product
 from app.models.region import Region, RegionKind
+from app.models.scan import IdempotencyKey, Photo, Scan
 from app.models.user import ApiToken, Role, User
+from app.models.violation import (
+    Violation,
+    ViolationCarton,
+    ViolationEvent,
+    ViolationKind,
+    ViolationStatus,
+)
+from app.models.waybill import (
+    Notification,
+    Waybill,
+    WaybillCarton,
+    WaybillStatus,
+    WaybillStop,
+    WebhookDelivery,
+)
 
 __all__ = [
+    "AccountKind",
     "ApiToken",
     "AuditEntry",
+    "Carton",
+    "CartonStatus",
     "Checkpoint",
+    "CodeBatch",
     "Distributor",
+    "IdempotencyKey",
+    "JournalEntry",
+    "JournalLine",
+    "LedgerAccount",
+    "Notification",
+    "Pallet",
+    "PartyType",
+    "Photo",
     "Product",
     "Region",
     "RegionKind",
     "Role",
     "Salesperson",
+    "Scan",
     "Tier",
     "User",
+    "Violation",
+    "ViolationCarton",
+    "ViolationEvent",
+    "ViolationKind",
+    "ViolationStatus",
+    "Waybill",
+    "WaybillCarton",
+    "WaybillStatus",
+    "WaybillStop",
+    "WebhookDelivery",
     "distributor_region",
 ]

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Enum, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, utcnow
+
+
+class CodeBatch(Base):
+    """A run of carton codes issued for one product and one sales region."""
+
+    __tablename__ = "code_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    key_id: Mapped[str] = mapped_column(String(8))
+    """The signing key that signed every code of the batch."""
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CartonStatus(enum.StrEnum):
+    active = "active"
+    voided = "voided"
+
+
+class Pallet(Base):
+    """An SSCC-labelled pallet (AI 00): scanning or shipping it covers the cartons on it."""
+
+    __tablename__ = "pallet"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sscc: Mapped[str] = mapped_column(String(18), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Carton(Base):
+    """One issued carton code. The serial is the business key; the schema is ready to be
+    sharded by it. The authorized territory is the coded region until a waybill delivers the
+    carton to a distributor, after which it is that distributor's territory."""
+
+    __tablename__ = "carton"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    serial: Mapped[str] = mapped_column(String(20), unique=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("code_batch.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    """The region the code was issued for (AI 91)."""
+    signature: Mapped[str] = mapped_column(String(40))
+    status: Mapped[CartonStatus] = mapped_column(
+        Enum(CartonStatus, native_enum=False, length=10), default=CartonStatus.active
+    )
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(String(200))
+    pallet_id: Mapped[int | None] = mapped_column(ForeignKey("pallet.id"), index=True)
+    distributor_id: Mapped[int | None] = mapped_column(ForeignKey("distributor.id"), index=True)
+    """The distributor a delivered waybill handed the carton to; None until delivered."""
+    delivered_at: Mapped[datetime | None]
