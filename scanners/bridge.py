@@ -176,11 +176,18 @@ class Bridge:
 class DrainThread(threading.Thread):
     """Drains the spool whenever the bridge queues a scan (and every `idle` seconds)."""
 
-    def __init__(self, uploader: Uploader, *, wake: threading.Event, idle: float = 5.0) -> None:
+    def __init__(
+        self,
+        uploader: Uploader,
+        *,
+        wake: threading.Event,
+        stop: threading.Event | None = None,
+        idle: float = 5.0,
+    ) -> None:
         super().__init__(name="spool-drain", daemon=True)
         self.uploader = uploader
         self.wake = wake
-        self.stop = threading.Event()
+        self.stop = stop or threading.Event()
         self.idle = idle
         self.halted: str | None = None
 
@@ -202,7 +209,7 @@ class DrainThread(threading.Thread):
                 log.error("uploads halted, scans are only spooled: %s", report.detail)
 
     def shutdown(self) -> None:
-        """Stop after the current send; interrupts backoff waits."""
+        """Stop after the current send; a backoff ends early if the uploader sleeps on `stop`."""
         self.stop.set()
         self.wake.set()
         self.join()
@@ -213,10 +220,15 @@ def run_bridge(
     bridge: Bridge,
     uploader: Uploader | None,
     *,
-    final_attempts: int = 3,
+    stop: threading.Event | None = None,
+    final_attempts: int = 2,
 ) -> int:
-    """Spool reader input while a thread uploads; at end of input try a last drain."""
-    drainer = None if uploader is None else DrainThread(uploader, wake=bridge.wake)
+    """Spool reader input while a thread uploads; at end of input try a last drain.
+
+    Give the uploader `sleep=stop.wait` so that neither a backoff nor a Retry-After of an
+    hour holds up the exit: what is not sent stays in the spool for the next run.
+    """
+    drainer = None if uploader is None else DrainThread(uploader, wake=bridge.wake, stop=stop)
     if drainer is not None:
         drainer.start()
     try:
@@ -264,17 +276,19 @@ def main(
             lat=lat,
             lon=lon,
         )
+        stopping = threading.Event()
         uploader = None
         if url is not None and token:
-            uploader = Uploader(url, token, spool, on_results=bridge.show_results)
-        stopping = threading.Event()
+            uploader = Uploader(
+                url, token, spool, sleep=stopping.wait, on_results=bridge.show_results
+            )
         chunks = (
             serial_chunks(serial_port, baud=baud, should_stop=stopping.is_set)
             if serial_port
             else stream_chunks(sys.stdin.buffer)
         )
         try:
-            run_bridge(chunks, bridge, uploader)
+            run_bridge(chunks, bridge, uploader, stop=stopping)
         except KeyboardInterrupt:
             stopping.set()
             bridge.console.print(

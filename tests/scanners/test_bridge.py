@@ -24,7 +24,7 @@ from scanners.bridge import Bridge, decode_line, run_bridge, split_lines, stream
 from scanners.spool import Spool
 from scanners.uploader import Uploader
 from tests.scanners.conftest import SHANGHAI, SHARED_DATA
-from tests.scanners.standin import StandIn
+from tests.scanners.standin import Fail, StandIn
 
 REPO = Path(__file__).resolve().parents[2]
 FIXED = datetime(2025, 3, 1, 9, 30, tzinfo=SHANGHAI)
@@ -136,6 +136,23 @@ def test_bridge_prints_a_line_per_scan_and_the_verdicts(
     assert any(line.startswith("#2 diversion serial=") for line in lines)
     assert [s["payload"] for s in standin.stored] == ["]C1GOOD-1", "DIVERT-2"]
     assert (standin.stored[0]["lat"], standin.stored[0]["lon"]) == (31.23, 121.47)
+
+
+def test_end_of_input_does_not_wait_out_a_long_retry_after(
+    server_url: str, standin: StandIn, spool: Spool
+) -> None:
+    standin.then(*[Fail(503, retry_after="3600")] * 10)
+    stop = threading.Event()
+    bridge = Bridge(spool, checkpoint_code="CP-1", console=Console(file=io.StringIO()))
+    uploader = Uploader(server_url, "good-token", spool, sleep=stop.wait)
+
+    started = time.monotonic()
+    queued = run_bridge([b"A\r", b"B\r"], bridge, uploader, stop=stop)
+
+    assert queued == 2
+    assert time.monotonic() - started < 5
+    assert standin.stored == []
+    assert spool.stats().unsent_scans == 2  # kept for the next run
 
 
 def test_bridge_needs_a_checkpoint_or_a_position(spool: Spool) -> None:
