@@ -12,9 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
 from scanners.spool import Spool
-from scanners.uploader import Uploader, parse_retry_after
+from scanners.uploader import EXIT_AUTH, EXIT_DEAD_LETTERS, Uploader, app, parse_retry_after
 from tests.scanners.conftest import make_scans
 from tests.scanners.standin import AnswerLate, Fail, Hang, LoseResponse, StandIn, serve
 
@@ -351,3 +352,26 @@ def test_parse_retry_after_forms() -> None:
     assert parse_retry_after("Sat, 01 Mar 2025 11:00:00 GMT", now=now) == 0.0
     assert parse_retry_after("soon", now=now) is None
     assert parse_retry_after(None, now=now) is None
+
+
+def test_command_line_exit_codes_and_reports(
+    server_url: str, standin: StandIn, spool_path: Path
+) -> None:
+    runner = CliRunner()
+    with Spool(spool_path, batch_size=10) as spool:
+        enqueue(spool, 15)
+    once = ["run", "--url", server_url, "--spool", str(spool_path), "--once", "--batch-size", "10"]
+
+    denied = runner.invoke(app, once, env={"CG_TOKEN": "wrong-token"})
+    standin.then(Fail(422, detail="scanned_at: bad"))
+    partly = runner.invoke(app, once, env={"CG_TOKEN": "good-token"})
+    status = runner.invoke(app, ["status", "--spool", str(spool_path)])
+    results = runner.invoke(app, ["results", "--spool", str(spool_path), "--limit", "5"])
+
+    assert denied.exit_code == EXIT_AUTH
+    assert partly.exit_code == EXIT_DEAD_LETTERS, partly.output
+    assert "scanned_at: bad" in partly.output
+    assert status.exit_code == EXIT_DEAD_LETTERS
+    assert "done 5, dead 10 in 1 batches" in status.output
+    assert results.output.count("in_region") == 5
+    assert len(standin.stored) == 5
