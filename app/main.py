@@ -10,6 +10,7 @@ from app.config import get_settings
 from app.db import get_engine
 from app.errors import install_handlers
 from app.limits import BodySizeLimit
+from app.web.router import web_router
 
 
 def create_app() -> FastAPI:
@@ -22,6 +23,7 @@ def create_app() -> FastAPI:
     )
     install_handlers(app)
     app.include_router(api_router)
+    app.include_router(web_router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

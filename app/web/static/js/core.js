@@ -1,0 +1,305 @@
+// Shared by every page: the token, API calls, safe DOM building, labels and formatting.
+// API data is only ever put into the page as text (never innerHTML): a token sits in localStorage.
+
+const TOKEN_KEY = "cg.token";
+const ME_KEY = "cg.me";
+
+export const getToken = () => localStorage.getItem(TOKEN_KEY);
+
+export function setSession(token, me) {
+  localStorage.setItem(TOKEN_KEY, token);
+  localStorage.setItem(ME_KEY, JSON.stringify(me));
+}
+
+export function signOut() {
+  localStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(ME_KEY);
+  location.assign("/");
+}
+
+export function cachedMe() {
+  try {
+    return JSON.parse(localStorage.getItem(ME_KEY) || "null");
+  } catch {
+    return null;
+  }
+}
+
+/** A random UUID; crypto.randomUUID exists only on HTTPS pages, getRandomValues everywhere. */
+export function uid() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const x = [...b].map((v) => v.toString(16).padStart(2, "0")).join("");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+/** The server answered with an error status. */
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(typeof detail === "string" ? detail : JSON.stringify(detail));
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+/** The request never got an answer (offline, connection reset, DNS): safe to retry. */
+export class NetworkError extends Error {}
+
+/** Call the API with the stored token. Throws ApiError or NetworkError. */
+export async function api(path, { method = "GET", json, form, headers = {}, token } = {}) {
+  const h = { Accept: "application/json", ...headers };
+  const bearer = token ?? getToken();
+  if (bearer) h.Authorization = `Bearer ${bearer}`;
+  let body;
+  if (json !== undefined) {
+    h["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  } else if (form !== undefined) {
+    body = form;
+  }
+  let res;
+  try {
+    res = await fetch(`/api/v1${path}`, { method, headers: h, body, cache: "no-store" });
+  } catch (err) {
+    throw new NetworkError(err.message || "network error");
+  }
+  const text = await res.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = text;
+  }
+  if (!res.ok) throw new ApiError(res.status, data && data.detail !== undefined ? data.detail : data);
+  return data;
+}
+
+/** A readable message for any error thrown by `api`. */
+export function errorText(err) {
+  if (err instanceof NetworkError) return "网络不可用 Network unavailable";
+  if (err instanceof ApiError) {
+    const d = err.detail;
+    if (Array.isArray(d)) return `${err.status}: ${d.map((e) => e.msg || JSON.stringify(e)).join("; ")}`;
+    return `${err.status}: ${typeof d === "string" ? d : JSON.stringify(d)}`;
+  }
+  return String(err && err.message ? err.message : err);
+}
+
+/**
+ * Check the stored token and the caller's role, or send them to sign in.
+ * `offlineOk` lets a page run on the last known identity when the network is down.
+ */
+export async function requireSession(roles, { offlineOk = false } = {}) {
+  if (!getToken()) {
+    location.replace("/");
+    return null;
+  }
+  let me;
+  try {
+    me = await api("/me");
+    localStorage.setItem(ME_KEY, JSON.stringify(me));
+  } catch (err) {
+    if (err instanceof NetworkError && offlineOk && cachedMe()) {
+      me = cachedMe();
+    } else if (err instanceof ApiError && err.status === 401) {
+      signOut();
+      return null;
+    } else {
+      throw err;
+    }
+  }
+  if (!roles.includes(me.role)) {
+    location.replace(homeFor(me.role));
+    return null;
+  }
+  const who = document.getElementById("who");
+  if (who) who.textContent = `${me.username} · ${ROLE_LABELS[me.role] || me.role}`;
+  const out = document.getElementById("sign-out");
+  if (out) out.addEventListener("click", signOut);
+  return me;
+}
+
+export function homeFor(role) {
+  return { inspector: "/inspector", distributor: "/distributor", salesperson: "/distributor" }[role] || "/hq";
+}
+
+/** Build an element: h("td", {class: "x", onclick: fn}, "text", child, [more]). */
+export function h(tag, attrs = {}, ...children) {
+  const svg = ["svg", "g", "path", "line", "rect", "text", "title", "circle", "polygon", "defs", "marker"].includes(tag);
+  const el = svg ? document.createElementNS("http://www.w3.org/2000/svg", tag) : document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "dataset") Object.assign(el.dataset, v);
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat(Infinity)) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+export function clear(el, ...children) {
+  el.replaceChildren();
+  for (const c of children.flat(Infinity)) if (c) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+
+export const ROLE_LABELS = {
+  admin: "管理员 Admin",
+  hq_auditor: "总部稽核 HQ auditor",
+  inspector: "稽查员 Inspector",
+  distributor: "经销商 Distributor",
+  salesperson: "业务员 Salesperson",
+};
+
+export const VERDICTS = {
+  in_region: { zh: "本区域", en: "In region", tone: "green" },
+  in_transit: { zh: "运输途中", en: "In transit", tone: "blue" },
+  diversion: { zh: "窜货", en: "Diversion", tone: "red" },
+  cloned: { zh: "克隆码", en: "Cloned code", tone: "purple" },
+  forged: { zh: "伪造码", en: "Forged code", tone: "purple" },
+  unknown: { zh: "未知码", en: "Unknown code", tone: "grey" },
+  unreadable: { zh: "无法识别", en: "Unreadable", tone: "grey" },
+  voided: { zh: "已作废", en: "Voided", tone: "grey" },
+};
+
+export const FINDINGS = {
+  price_violation: "低于限价 Price below floor",
+};
+
+export const STATUSES = {
+  open: "待处理 Open",
+  appealed: "申诉中 Appealed",
+  confirmed: "已确认 Confirmed",
+  dismissed: "已驳回 Dismissed",
+  reversed: "已撤销 Reversed",
+};
+
+export function verdictBadge(verdict) {
+  const v = VERDICTS[verdict] || { zh: verdict, en: "", tone: "grey" };
+  return h("span", { class: `badge tone-${v.tone}`, "data-verdict": verdict }, `${v.zh} ${v.en}`);
+}
+
+export function statusBadge(status) {
+  return h("span", { class: `badge status-${status}`, "data-status": status }, STATUSES[status] || status);
+}
+
+/** A decimal money string ("1234.5") as integer fen (BigInt), or null if it is not one. */
+export function toFen(value) {
+  const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(String(value ?? "").trim());
+  if (!m) return null;
+  const fen = BigInt(m[2]) * 100n + BigInt((m[3] || "").padEnd(2, "0"));
+  return m[1] ? -fen : fen;
+}
+
+/** Integer fen as "¥1,234.50": exact, no floating point. */
+export function fenText(fen) {
+  const neg = fen < 0n;
+  const abs = neg ? -fen : fen;
+  const yuan = (abs / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${neg ? "-" : ""}¥${yuan}.${(abs % 100n).toString().padStart(2, "0")}`;
+}
+
+export function money(value) {
+  const fen = toFen(value);
+  return fen === null ? String(value ?? "—") : fenText(fen);
+}
+
+export function when(iso) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString("zh-CN", { hour12: false });
+}
+
+/** Now (or `d`) as ISO 8601 with the device's UTC offset, as the API wants. */
+export function isoWithOffset(d = new Date()) {
+  const pad = (n, w = 2) => String(Math.abs(n)).padStart(w, "0");
+  const off = -d.getTimezoneOffset();
+  const sign = off >= 0 ? "+" : "-";
+  return (
+    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}` +
+    `T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}` +
+    `${sign}${pad(Math.trunc(off / 60))}:${pad(off % 60)}`
+  );
+}
+
+export function currentPeriod(d = new Date()) {
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}`;
+}
+
+/** Fetch every page of a list endpoint (up to `cap` items). */
+export async function fetchAll(path, { pageSize = 500, cap = 5000 } = {}) {
+  const items = [];
+  const sep = path.includes("?") ? "&" : "?";
+  for (let offset = 0; offset < cap; offset += pageSize) {
+    const page = await api(`${path}${sep}limit=${pageSize}&offset=${offset}`);
+    const got = page.items || [];
+    items.push(...got);
+    const total = typeof page.total === "number" ? page.total : null;
+    if (got.length < pageSize || (total !== null && items.length >= total)) break;
+  }
+  return items;
+}
+
+/**
+ * A paged list: `load(limit, offset)` returns the API page; `render(items)` draws it.
+ * Works whether or not the endpoint reports a `total`.
+ */
+export function pager(container, { load, render, pageSize = 20, empty }) {
+  let offset = 0;
+  const body = h("div", { class: "pager-body" });
+  const info = h("span", { class: "pager-info" });
+  const prev = h("button", { type: "button", class: "secondary", "data-action": "prev" }, "‹ 上一页 Prev");
+  const next = h("button", { type: "button", class: "secondary", "data-action": "next" }, "下一页 Next ›");
+  const nav = h("div", { class: "pager-nav" }, prev, info, next);
+  clear(container, body, nav);
+
+  async function show() {
+    info.textContent = "…";
+    let page;
+    try {
+      page = await load(pageSize, offset);
+    } catch (err) {
+      clear(body, h("p", { class: "error" }, errorText(err)));
+      info.textContent = "";
+      return;
+    }
+    const items = page.items || [];
+    const total = typeof page.total === "number" ? page.total : null;
+    if (items.length === 0 && offset === 0) clear(body, empty());
+    else clear(body, render(items));
+    const last = offset + items.length;
+    info.textContent = items.length ? `${offset + 1}–${last}${total !== null ? ` / ${total}` : ""}` : "";
+    prev.disabled = offset === 0;
+    next.disabled = total !== null ? last >= total : items.length < pageSize;
+    nav.hidden = offset === 0 && next.disabled;
+  }
+  prev.addEventListener("click", () => {
+    offset = Math.max(0, offset - pageSize);
+    show();
+  });
+  next.addEventListener("click", () => {
+    offset += pageSize;
+    show();
+  });
+  show();
+  return {
+    reload: (reset = false) => {
+      if (reset) offset = 0;
+      return show();
+    },
+  };
+}
+
+export function table(headers, rows) {
+  return h(
+    "table",
+    {},
+    h("thead", {}, h("tr", {}, headers.map((x) => h("th", {}, x)))),
+    h("tbody", {}, rows),
+  );
+}

@@ -1,0 +1,28 @@
+// Sign in with a pasted API token: ask the API who it belongs to, then open that role's page.
+import { api, ApiError, errorText, getToken, homeFor, setSession } from "./core.js";
+
+const form = document.getElementById("sign-in-form");
+const input = document.getElementById("token");
+const error = document.getElementById("sign-in-error");
+
+async function signIn(token) {
+  error.hidden = true;
+  try {
+    const me = await api("/me", { token });
+    setSession(token, me);
+    location.assign(homeFor(me.role));
+  } catch (err) {
+    error.textContent =
+      err instanceof ApiError && err.status === 401 ? "令牌无效或已过期 Invalid or expired token" : errorText(err);
+    error.hidden = false;
+  }
+}
+
+form.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const token = input.value.trim();
+  if (token) signIn(token);
+});
+
+// Already signed in: go straight to the right page.
+if (getToken()) signIn(getToken());
