@@ -5,10 +5,13 @@ from fastapi import APIRouter
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.checkpoints.router import router as checkpoints_router
+from app.codes.router import router as codes_router
 from app.distributors.router import router as distributors_router
 from app.products.router import router as products_router
 from app.regions.router import router as regions_router
 from app.salespeople.router import router as salespeople_router
+from app.scans.router import router as scans_router
+from app.waybills.router import router as waybills_router
 
 api_router = APIRouter(prefix="/api/v1")
 for r in (
@@ -18,6 +21,9 @@ for r in (
     distributors_router,
     products_router,
     checkpoints_router,
+    codes_router,
+    waybills_router,
+    scans_router,
     audit_router,
 ):
     api_router.include_router(r)

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.codes.gs1 import SigningKeys
+
 # Development-only signing key: usable on a laptop, refused in production.
 DEV_SIGNING_KEYS = "D1:ZGV2LW9ubHktc2lnbmluZy1rZXktY2hhbmdlLW1lLTAx"
 
@@ -34,6 +36,8 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(default=40_000_000, gt=0)
     max_request_bytes: int = Field(default=20_000_000, gt=0)
     photo_dir: str = "var/photos"
+    gs1_company_prefix: str = "0690123"
+    """The manufacturer's GS1 company prefix, for the SSCCs of pallets built here."""
     page_size_max: int = Field(default=500, gt=0)
 
     @field_validator("business_tz")
@@ -62,6 +66,11 @@ class Settings(BaseSettings):
     def keys(self) -> tuple[dict[str, bytes], str]:
         """Signing keys by id, and the id of the key that signs new codes."""
         return parse_signing_keys(self.signing_keys)
+
+    @property
+    def signing(self) -> SigningKeys:
+        keys, current = self.keys
+        return SigningKeys(keys=keys, current=current)
 
     @property
     def allowed_link_hosts(self) -> frozenset[str]:

@@ -51,3 +51,10 @@ def install_handlers(app: FastAPI) -> None:
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
+
+
+def error_with_status(status: int, detail: Any) -> AppError:
+    """An AppError for a status decided at run time (e.g. by an image decoder)."""
+    err = AppError(detail)
+    err.status_code = status
+    return err

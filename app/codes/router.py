@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import Response, StreamingResponse
+
+from app.auth.deps import require
+from app.auth.principal import Principal
+from app.codes import service
+from app.codes.labels import render_labels_pdf
+from app.codes.schemas import (
+    CartonOut,
+    CodeBatchIn,
+    CodeBatchOut,
+    CodePage,
+    PalletIn,
+    PalletOut,
+    VoidIn,
+)
+from app.common.types import PageParams
+from app.config import get_settings
+from app.db import DbSession, get_sessionmaker
+from app.models import Role
+
+router = APIRouter(tags=["codes"])
+Admin = Annotated[Principal, Depends(require(Role.admin))]
+CartonReader = Annotated[Principal, Depends(require(Role.admin, Role.hq_auditor, Role.inspector))]
+MAX_LABELS = 10_000
+
+
+@router.post("/code-batches", status_code=status.HTTP_201_CREATED)
+def issue_code_batch(body: CodeBatchIn, session: DbSession, who: Admin) -> CodeBatchOut:
+    return service.issue_batch(session, data=body, settings=get_settings(), actor=who.username)
+
+
+@router.get("/code-batches")
+def list_code_batches(
+    session: DbSession, _who: Admin, page: Annotated[PageParams, Depends()]
+) -> list[CodeBatchOut]:
+    return service.list_batches(session, limit=page.limit, offset=page.offset)
+
+
+@router.get("/code-batches/{batch_id}")
+def get_code_batch(batch_id: int, session: DbSession, _who: Admin) -> CodeBatchOut:
+    return service.get_batch(session, batch_id=batch_id)
+
+
+@router.get("/code-batches/{batch_id}/codes")
+def list_batch_codes(
+    batch_id: int,
+    session: DbSession,
+    _who: Admin,
+    after: str | None = None,
+    limit: int = Query(500, ge=1, le=5000),
+) -> CodePage:
+    items, next_after = service.code_page(
+        session, batch_id=batch_id, settings=get_settings(), after=after, limit=limit
+    )
+    return CodePage(items=items, next_after=next_after)
+
+
+@router.get("/code-batches/{batch_id}/codes.csv", response_class=StreamingResponse)
+def batch_codes_csv(batch_id: int, session: DbSession, _who: Admin) -> StreamingResponse:
+    """Every code of the batch for a print shop, streamed: a million rows never sit in memory."""
+    service.batch_context(session, batch_id)  # 404 before the stream starts
+    settings = get_settings()
+
+    def rows() -> Iterator[bytes]:
+        with get_sessionmaker()() as own:  # the request's session is closed while we stream
+            ctx = service.batch_context(own, batch_id)
+            buf = io.StringIO()
+            out = csv.writer(buf)
+            out.writerow(["serial", "gtin", "region_code", "element_string", "digital_link"])
+            for n, code in enumerate(service.iter_codes(own, ctx), start=1):
+                out.writerow(
+                    [
+                        code.serial,
+                        code.gtin,
+                        code.region_code,
+                        code.element_string,
+                        code.digital_link(settings.digital_link_base),
+                    ]
+                )
+                if n % 2000 == 0:
+                    yield buf.getvalue().encode()
+                    buf.seek(0)
+                    buf.truncate()
+            yield buf.getvalue().encode()
+
+    return StreamingResponse(
+        rows(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="batch-{batch_id}.csv"'},
+    )
+
+
+@router.get("/code-batches/{batch_id}/labels.pdf", response_class=Response)
+def batch_labels_pdf(
+    batch_id: int,
+    session: DbSession,
+    _who: Admin,
+    layout: Literal["a4", "thermal"] = "a4",
+    after: str | None = None,
+    limit: int = Query(1000, ge=1, le=MAX_LABELS),
+) -> Response:
+    """Printable labels: A4 sheets or 100x70 mm thermal labels, up to 10,000 per file."""
+    settings = get_settings()
+    ctx = service.batch_context(session, batch_id)
+    labels = (
+        service.label_data(ctx, c, settings)
+        for c in service.iter_codes(session, ctx, after=after, limit=limit)
+    )
+    pdf = render_labels_pdf(labels, layout=layout)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="batch-{batch_id}-{layout}.pdf"'},
+    )
+
+
+@router.post("/cartons/{serial}/void")
+def void_carton(serial: str, body: VoidIn, session: DbSession, who: Admin) -> dict[str, str]:
+    carton = service.void_carton(session, serial=serial, reason=body.reason, actor=who.username)
+    return {"serial": carton.serial, "status": carton.status.value}
+
+
+@router.get("/cartons/{serial}")
+def get_carton(serial: str, session: DbSession, _who: CartonReader) -> CartonOut:
+    return service.carton_history(session, serial=serial, settings=get_settings())
+
+
+@router.post("/pallets", status_code=status.HTTP_201_CREATED)
+def create_pallet(body: PalletIn, session: DbSession, who: Admin) -> PalletOut:
+    return service.create_pallet(session, data=body, settings=get_settings(), actor=who.username)

@@ -1,0 +1,393 @@
+"""Issuing carton codes into the database, looking them up, voiding them, building pallets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.codes import gs1
+from app.codes.labels import LabelData
+from app.codes.schemas import (
+    CartonOut,
+    CartonScanOut,
+    CartonWaybillOut,
+    CodeBatchIn,
+    CodeBatchOut,
+    IssuedCode,
+    PalletIn,
+    PalletOut,
+)
+from app.common.lookup import invalid, ref
+from app.config import Settings
+from app.db import utcnow
+from app.errors import Conflict, NotFound
+from app.models import (
+    Carton,
+    CartonStatus,
+    Checkpoint,
+    CodeBatch,
+    Distributor,
+    Pallet,
+    Product,
+    Region,
+    Scan,
+    Waybill,
+    WaybillCarton,
+    distributor_region,
+)
+
+CHUNK = 5_000
+INLINE_LIMIT = 1_000
+
+
+@dataclass(frozen=True)
+class BatchContext:
+    batch: CodeBatch
+    gtin: str
+    region_code: str
+    region_name: str
+    product_name: str
+
+
+def issue_batch(
+    session: Session,
+    *,
+    data: CodeBatchIn,
+    settings: Settings,
+    actor: str,
+    progress: Callable[[int], None] | None = None,
+) -> CodeBatchOut:
+    """Sign `quantity` fresh codes for a product and region, inserting them in chunks."""
+    product = session.scalar(select(Product).where(Product.gtin == data.gtin))
+    if product is None:
+        raise invalid("gtin", f"unknown product {data.gtin!r}")
+    region = ref(session, Region, data.region_code, field="region_code", what="region")
+    keys = settings.signing
+    batch = CodeBatch(
+        product_id=product.id,
+        region_id=region.id,
+        quantity=data.quantity,
+        key_id=keys.current,
+        created_by=actor,
+    )
+    session.add(batch)
+    session.flush()
+    inline: list[IssuedCode] = []
+    rows: list[dict[str, object]] = []
+    codes = gs1.issue_codes(
+        gtin=product.gtin, region_code=region.code, keys=keys, quantity=data.quantity
+    )
+    for code in codes:
+        rows.append(
+            {
+                "serial": code.serial,
+                "batch_id": batch.id,
+                "product_id": product.id,
+                "region_id": region.id,
+                "signature": code.signature,
+                "status": CartonStatus.active,
+            }
+        )
+        if data.quantity <= INLINE_LIMIT:
+            inline.append(_issued(code, settings))
+        if len(rows) == CHUNK:
+            session.execute(insert(Carton), rows)
+            if progress:
+                progress(len(rows))
+            rows = []
+    if rows:
+        session.execute(insert(Carton), rows)
+        if progress:
+            progress(len(rows))
+    audit.record(
+        session,
+        actor=actor,
+        action="code_batch.issued",
+        entity_type="code_batch",
+        entity_key=str(batch.id),
+        data={
+            "gtin": product.gtin,
+            "region": region.code,
+            "quantity": data.quantity,
+            "key_id": keys.current,
+        },
+    )
+    out = _batch_out(batch, product.gtin, region.code)
+    out.codes = inline if data.quantity <= INLINE_LIMIT else None
+    return out
+
+
+def _issued(code: gs1.CartonCode, settings: Settings) -> IssuedCode:
+    return IssuedCode(
+        serial=code.serial,
+        payload=code.digital_link(settings.digital_link_base),
+        element_string=code.element_string,
+    )
+
+
+def _batch_out(batch: CodeBatch, gtin: str, region_code: str) -> CodeBatchOut:
+    return CodeBatchOut(
+        id=batch.id,
+        gtin=gtin,
+        region_code=region_code,
+        quantity=batch.quantity,
+        key_id=batch.key_id,
+        created_at=batch.created_at,
+        created_by=batch.created_by,
+    )
+
+
+def batch_context(session: Session, batch_id: int) -> BatchContext:
+    row = session.execute(
+        select(CodeBatch, Product.gtin, Product.name, Region.code, Region.name)
+        .join(Product, Product.id == CodeBatch.product_id)
+        .join(Region, Region.id == CodeBatch.region_id)
+        .where(CodeBatch.id == batch_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"code batch {batch_id} not found")
+    batch, gtin, product_name, region_code, region_name = row
+    return BatchContext(batch, gtin, region_code, region_name, product_name)
+
+
+def get_batch(session: Session, *, batch_id: int) -> CodeBatchOut:
+    ctx = batch_context(session, batch_id)
+    return _batch_out(ctx.batch, ctx.gtin, ctx.region_code)
+
+
+def list_batches(session: Session, *, limit: int, offset: int) -> list[CodeBatchOut]:
+    rows = session.execute(
+        select(CodeBatch, Product.gtin, Region.code)
+        .join(Product, Product.id == CodeBatch.product_id)
+        .join(Region, Region.id == CodeBatch.region_id)
+        .order_by(CodeBatch.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return [_batch_out(b, g, r) for b, g, r in rows]
+
+
+def _code_of(ctx: BatchContext, serial: str, signature: str) -> gs1.CartonCode:
+    return gs1.CartonCode(ctx.gtin, serial, ctx.region_code, signature, ctx.batch.key_id)
+
+
+def iter_codes(
+    session: Session, ctx: BatchContext, *, after: str | None = None, limit: int | None = None
+) -> Iterator[gs1.CartonCode]:
+    """The batch's codes in serial order, read in keyset pages so memory stays flat."""
+    last = after or ""
+    remaining = limit
+    while remaining is None or remaining > 0:
+        page = CHUNK if remaining is None else min(CHUNK, remaining)
+        rows = session.execute(
+            select(Carton.serial, Carton.signature)
+            .where(Carton.batch_id == ctx.batch.id, Carton.serial > last)
+            .order_by(Carton.serial)
+            .limit(page)
+        ).all()
+        for serial, signature in rows:
+            yield _code_of(ctx, serial, signature)
+        if len(rows) < page:
+            return
+        last = rows[-1][0]
+        if remaining is not None:
+            remaining -= len(rows)
+
+
+def code_page(
+    session: Session, *, batch_id: int, settings: Settings, after: str | None, limit: int
+) -> tuple[list[IssuedCode], str | None]:
+    ctx = batch_context(session, batch_id)
+    items = [_issued(c, settings) for c in iter_codes(session, ctx, after=after, limit=limit + 1)]
+    more = len(items) > limit
+    items = items[:limit]
+    return items, (items[-1].serial if more else None)
+
+
+def label_data(ctx: BatchContext, code: gs1.CartonCode, settings: Settings) -> LabelData:
+    return LabelData(
+        element_string=code.element_string,
+        element_string_fnc1=code.element_string_fnc1,
+        digital_link=code.digital_link(settings.digital_link_base),
+        region_name=ctx.region_name,
+        product_name=ctx.product_name,
+        gtin=code.gtin,
+        serial=code.serial,
+    )
+
+
+def carton_by_serial(session: Session, serial: str) -> Carton:
+    carton = session.scalar(select(Carton).where(Carton.serial == serial.strip().upper()))
+    if carton is None:
+        raise NotFound(f"carton {serial!r} not found")
+    return carton
+
+
+def void_carton(session: Session, *, serial: str, reason: str, actor: str) -> Carton:
+    """Kill a code (destroyed, returned): every later scan of it is `voided`."""
+    carton = carton_by_serial(session, serial)
+    if carton.status is CartonStatus.voided:
+        raise Conflict(f"carton {serial!r} is already voided")
+    carton.status = CartonStatus.voided
+    carton.voided_at = utcnow()
+    carton.void_reason = reason
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="carton.voided",
+        entity_type="carton",
+        entity_key=carton.serial,
+        data={"reason": reason},
+    )
+    return carton
+
+
+def resolve_cartons(
+    session: Session, payloads: list[str], *, settings: Settings, field: str
+) -> list[Carton]:
+    """The issued, live cartons that payloads (any scanner form, or bare serials) name.
+    Anything forged, unknown, voided or repeated is a 422 naming the offending item."""
+    serials: list[str] = []
+    for i, raw in enumerate(payloads):
+        text = raw.strip()
+        if gs1.SERIAL_RE.fullmatch(text):
+            serials.append(text)
+            continue
+        parsed = gs1.parse_payload(text, allowed_hosts=settings.allowed_link_hosts)
+        if not isinstance(parsed, gs1.ParsedCarton):
+            reason = (
+                parsed.reason if isinstance(parsed, gs1.Unreadable) else "a pallet, not a carton"
+            )
+            raise invalid(field, f"item {i}: {reason}")
+        if gs1.verify(parsed, keys=settings.signing) != "valid":
+            raise invalid(field, f"item {i}: code {parsed.serial} does not verify (forged?)")
+        serials.append(parsed.serial)
+    if len(set(serials)) != len(serials):
+        raise invalid(field, "a carton is listed twice")
+    found: dict[str, Carton] = {}
+    for start in range(0, len(serials), CHUNK):
+        chunk = serials[start : start + CHUNK]
+        found.update(
+            (c.serial, c) for c in session.scalars(select(Carton).where(Carton.serial.in_(chunk)))
+        )
+    missing = [s for s in serials if s not in found]
+    if missing:
+        raise invalid(field, f"never issued: {', '.join(missing[:10])}")
+    dead = [s for s in serials if found[s].status is CartonStatus.voided]
+    if dead:
+        raise invalid(field, f"voided: {', '.join(dead[:10])}")
+    return [found[s] for s in serials]
+
+
+def create_pallet(session: Session, *, data: PalletIn, settings: Settings, actor: str) -> PalletOut:
+    """Aggregate cartons onto an SSCC pallet: scanning or shipping the pallet covers them."""
+    sscc = data.sscc or gs1.new_sscc(settings.gs1_company_prefix)
+    try:
+        gs1.validate_sscc(sscc)
+    except ValueError as exc:
+        raise invalid("sscc", str(exc)) from exc
+    if session.scalar(select(Pallet.id).where(Pallet.sscc == sscc)) is not None:
+        raise Conflict(f"pallet {sscc} already exists")
+    cartons = resolve_cartons(
+        session, data.carton_payloads, settings=settings, field="carton_payloads"
+    )
+    taken = [c.serial for c in cartons if c.pallet_id is not None]
+    if taken:
+        raise Conflict(f"already on a pallet: {', '.join(taken[:10])}")
+    pallet = Pallet(sscc=sscc)
+    session.add(pallet)
+    session.flush()
+    for c in cartons:
+        c.pallet_id = pallet.id
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="pallet.built",
+        entity_type="pallet",
+        entity_key=sscc,
+        data={"cartons": [c.serial for c in cartons]},
+    )
+    return PalletOut(
+        sscc=sscc, element_string=f"(00){sscc}", carton_serials=sorted(c.serial for c in cartons)
+    )
+
+
+def territory_codes(session: Session, carton: Carton) -> list[str]:
+    """The carton's authorized territory: its distributor's regions once delivered, else the
+    region it was coded for."""
+    if carton.distributor_id is None:
+        return [session.scalar(select(Region.code).where(Region.id == carton.region_id)) or ""]
+    return list(
+        session.scalars(
+            select(Region.code)
+            .join(distributor_region, distributor_region.c.region_id == Region.id)
+            .where(distributor_region.c.distributor_id == carton.distributor_id)
+            .order_by(Region.code)
+        )
+    )
+
+
+def carton_history(session: Session, *, serial: str, settings: Settings) -> CartonOut:
+    """Everything known of one carton: batch, region, waybills, and every scan in time order."""
+    carton = carton_by_serial(session, serial)
+    ctx = batch_context(session, carton.batch_id)
+    waybills = session.execute(
+        select(Waybill, Distributor.code)
+        .join(WaybillCarton, WaybillCarton.waybill_id == Waybill.id)
+        .join(Distributor, Distributor.id == Waybill.destination_distributor_id)
+        .where(WaybillCarton.carton_id == carton.id)
+        .order_by(Waybill.dispatched_at)
+    ).all()
+    scans = session.execute(
+        select(Scan, Region.code, Checkpoint.code)
+        .outerjoin(Region, Region.id == Scan.region_id)
+        .outerjoin(Checkpoint, Checkpoint.id == Scan.checkpoint_id)
+        .where(Scan.carton_id == carton.id)
+        .order_by(Scan.scanned_at, Scan.id)
+    ).all()
+    pallet = session.get(Pallet, carton.pallet_id) if carton.pallet_id else None
+    distributor = session.get(Distributor, carton.distributor_id) if carton.distributor_id else None
+    return CartonOut(
+        serial=carton.serial,
+        gtin=ctx.gtin,
+        product_name=ctx.product_name,
+        batch_id=carton.batch_id,
+        region_code=session.scalar(select(Region.code).where(Region.id == carton.region_id)) or "",
+        status=carton.status.value,
+        void_reason=carton.void_reason,
+        pallet_sscc=pallet.sscc if pallet else None,
+        distributor_code=distributor.code if distributor else None,
+        territory_region_codes=territory_codes(session, carton),
+        element_string=_code_of(ctx, carton.serial, carton.signature).element_string,
+        waybills=[
+            CartonWaybillOut(
+                number=w.number,
+                status=w.status.value,
+                destination_distributor_code=d,
+                dispatched_at=w.dispatched_at,
+                expected_arrival=w.expected_arrival,
+            )
+            for w, d in waybills
+        ],
+        scans=[
+            CartonScanOut(
+                scanned_at=s.scanned_at,
+                region_code=rc,
+                checkpoint_code=cc,
+                verdict=s.verdict,
+                rule=s.rule,
+                findings=s.findings,
+                lat=s.lat,
+                lon=s.lon,
+                violation_id=s.violation_id,
+                source=s.source,
+            )
+            for s, rc, cc in scans
+        ],
+    )

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Header, UploadFile
+from pydantic import ValidationError
+
+from app.auth.deps import require
+from app.auth.principal import Principal
+from app.codes.decode import ImageRejected, decode_image, sniff_format
+from app.config import get_settings
+from app.db import DbSession
+from app.errors import PayloadTooLarge, Unprocessable, error_with_status
+from app.models import Role
+from app.scans import service
+from app.scans.idempotency import run_once
+from app.scans.photos import store_photo
+from app.scans.schemas import ScanBatchIn, ScanBatchOut, ScanIn
+from rules.policy import load_policy
+
+router = APIRouter(prefix="/scans", tags=["scans"])
+Inspector = Annotated[Principal, Depends(require(Role.inspector, Role.admin))]
+
+
+@router.post("")
+def upload_scans(
+    body: ScanBatchIn,
+    session: DbSession,
+    who: Inspector,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> ScanBatchOut:
+    """Judge a batch of scans. Retries with the same Idempotency-Key replay the first answer."""
+    settings = get_settings()
+    if len(body.scans) > settings.max_scans_per_request:
+        raise PayloadTooLarge(
+            f"{len(body.scans)} scans in one request; at most {settings.max_scans_per_request}"
+        )
+
+    def compute() -> dict[str, object]:
+        results = service.ingest(
+            session,
+            items=service.items_from(body.scans),
+            user_id=who.user_id,
+            settings=settings,
+            policy=load_policy(),
+        )
+        return ScanBatchOut(results=results).model_dump(mode="json")
+
+    if idempotency_key is None:
+        return ScanBatchOut.model_validate(compute())
+    response = run_once(
+        session,
+        user_id=who.user_id,
+        key=idempotency_key,
+        body=body.model_dump(mode="json"),
+        compute=compute,
+    )
+    return ScanBatchOut.model_validate(response)
+
+
+@router.post("/photo")
+def upload_photo(
+    session: DbSession,
+    who: Inspector,
+    file: Annotated[UploadFile, File(description="JPEG, PNG or WebP")],
+    scanned_at: Annotated[str, Form()],
+    checkpoint_code: Annotated[str | None, Form()] = None,
+    lat: Annotated[float | None, Form()] = None,
+    lon: Annotated[float | None, Form()] = None,
+    observed_price: Annotated[str | None, Form()] = None,
+) -> ScanBatchOut:
+    """Every barcode in the photo becomes a scan with its own verdict; the photo is kept."""
+    settings = get_settings()
+    data = file.file.read(settings.max_upload_bytes + 1)
+    if len(data) > settings.max_upload_bytes:
+        raise PayloadTooLarge(f"photo larger than {settings.max_upload_bytes} bytes")
+    try:
+        template = ScanIn.model_validate(
+            {
+                "payload": "-",
+                "checkpoint_code": checkpoint_code,
+                "scanned_at": scanned_at,
+                "lat": lat,
+                "lon": lon,
+                "observed_price": observed_price,
+            }
+        )
+    except ValidationError as exc:
+        raise Unprocessable(exc.errors(include_url=False, include_context=False)) from exc
+    try:
+        symbols = decode_image(
+            data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels
+        )
+    except ImageRejected as exc:
+        raise error_with_status(exc.status, exc.reason) from exc
+    digest = store_photo(
+        session, data=data, fmt=sniff_format(data) or "", photo_dir=settings.photo_dir
+    )
+    items = []
+    for sym in symbols:
+        it = service.items_from([template.model_copy(update={"payload": sym.text})])[0]
+        # The symbology identifier tells the parser a Code 128 or DataMatrix carries GS1 data.
+        it.parse_text = (sym.symbology_identifier or "") + sym.text
+        items.append(it)
+    results = service.ingest(
+        session,
+        items=items,
+        user_id=who.user_id,
+        settings=settings,
+        policy=load_policy(),
+        source="photo",
+        photo_sha256=digest,
+    )
+    return ScanBatchOut(results=results)

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, model_validator
+
+from app.common.types import AwareDatetime, Code, Money, Schema
+
+
+class ScanIn(Schema):
+    payload: str = Field(max_length=4096)
+    """What the reader produced: a Digital Link URI or an element string in any common form."""
+    checkpoint_code: Code | None = None
+    scanned_at: AwareDatetime
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    observed_price: Money | None = None
+    """Observed shelf price per unit (CNY)."""
+    device_id: str | None = Field(default=None, max_length=80)
+
+    @model_validator(mode="after")
+    def _position(self) -> ScanIn:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both lat and lon, or neither")
+        return self
+
+
+class ScanBatchIn(Schema):
+    scans: list[ScanIn] = Field(min_length=1)
+
+
+class ScanResult(BaseModel):
+    payload: str
+    serial: str | None = None
+    verdict: str | None = None
+    region_code: str | None = None
+    violation_id: int | None = None
+    findings: list[str] = Field(default_factory=list)
+    error: str | None = None
+    rule: str | None = None
+    """The verdict rule that decided, and the policy version it belongs to."""
+    policy_version: str | None = None
+    detail: str | None = None
+    cartons: int | None = None
+    """For a pallet (SSCC): how many cartons the scan covered."""
+
+
+class ScanBatchOut(BaseModel):
+    results: list[ScanResult]

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from app.auth.deps import Admin, Anyone, CurrentPrincipal
+from app.auth.visibility import visibility
+from app.common.types import Page, PageParams
+from app.config import get_settings
+from app.db import DbSession
+from app.models import WaybillStatus
+from app.waybills import service
+from app.waybills.schemas import NotificationOut, WaybillIn, WaybillOut
+
+router = APIRouter(tags=["waybills"])
+
+
+@router.post("/waybills", status_code=status.HTTP_201_CREATED)
+def create_waybill(body: WaybillIn, session: DbSession, who: Admin) -> WaybillOut:
+    return service.create_waybill(session, data=body, settings=get_settings(), actor=who.username)
+
+
+@router.post("/waybills/{number}/deliver")
+def deliver_waybill(number: str, session: DbSession, who: Admin) -> WaybillOut:
+    return service.deliver_waybill(session, number=number, actor=who.username)
+
+
+@router.get("/waybills")
+def list_waybills(
+    session: DbSession,
+    who: Anyone,
+    page: Annotated[PageParams, Depends()],
+    status: WaybillStatus | None = None,
+) -> Page[WaybillOut]:
+    items, total = service.list_waybills(
+        session, vis=visibility(session, who), limit=page.limit, offset=page.offset, status=status
+    )
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/waybills/{number}")
+def get_waybill(number: str, session: DbSession, who: Anyone) -> WaybillOut:
+    return service.get_waybill(session, number=number, vis=visibility(session, who))
+
+
+@router.get("/notifications")
+def list_notifications(
+    session: DbSession,
+    who: CurrentPrincipal,
+    unread: bool = False,
+    limit: int = Query(50, ge=1, le=500),
+) -> list[NotificationOut]:
+    return service.list_notifications(session, user_id=who.user_id, unread_only=unread, limit=limit)
+
+
+@router.post("/notifications/{notification_id}/read", status_code=status.HTTP_204_NO_CONTENT)
+def mark_notification_read(notification_id: int, session: DbSession, who: CurrentPrincipal) -> None:
+    service.mark_read(session, user_id=who.user_id, notification_id=notification_id)

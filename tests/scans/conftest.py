@@ -1,0 +1,97 @@
+"""A small world on top of the demo: Jinan cartons delivered to Jinan's leading distributor,
+cartons on a waybill to Qingdao through Zibo and Weifang, and helpers to scan them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import Api
+
+LAGER = "06901234560015"
+T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+
+
+def iso(t: datetime) -> str:
+    return t.isoformat()
+
+
+@dataclass
+class World:
+    api: Api
+    jinan: list[dict[str, Any]]
+    """Ten cartons coded for Jinan; 0-5 delivered to D-370100-1 on waybill WB-JN."""
+    to_qingdao: list[dict[str, Any]]
+    """Four cartons coded for Jinan, on active waybill WB-QD to D-370200-1 via Zibo and Weifang."""
+
+    def scan(
+        self, *items: dict[str, Any], key: str | None = None, user: str = "inspector"
+    ) -> httpx.Response:
+        headers = {"Idempotency-Key": key} if key else {}
+        return self.api.client.post(
+            "/api/v1/scans",
+            json={"scans": list(items)},
+            headers={**self.api.as_(user), **headers},
+        )
+
+    def one(self, payload: str, where: str | None, at: datetime, **extra: Any) -> dict[str, Any]:
+        item: dict[str, Any] = {"payload": payload, "scanned_at": iso(at), **extra}
+        if where:
+            item["checkpoint_code"] = where
+        r = self.scan(item)
+        assert r.status_code == 200, r.text
+        result: dict[str, Any] = r.json()["results"][0]
+        return result
+
+
+def issue(api: Api, region: str, n: int) -> list[dict[str, Any]]:
+    r = api.post(
+        "admin", "/api/v1/code-batches", json={"gtin": LAGER, "region_code": region, "quantity": n}
+    )
+    assert r.status_code == 201, r.text
+    codes: list[dict[str, Any]] = r.json()["codes"]
+    return codes
+
+
+@pytest.fixture
+def world(api: Api) -> World:
+    jinan = issue(api, "370100", 10)
+    r = api.post(
+        "admin",
+        "/api/v1/waybills",
+        json={
+            "number": "WB-JN",
+            "vehicle_plate": "鲁A12345",
+            "dispatched_at": iso(T0 - timedelta(days=3)),
+            "expected_arrival": iso(T0 - timedelta(days=2)),
+            "destination_distributor_code": "D-370100-1",
+            "route_region_codes": ["370100"],
+            "issuer": "物流部 王",
+            "salesperson_code": "SP-370100",
+            "carton_payloads": [c["payload"] for c in jinan[:6]],
+        },
+    )
+    assert r.status_code == 201, r.text
+    assert api.post("admin", "/api/v1/waybills/WB-JN/deliver").status_code == 200
+    to_qd = issue(api, "370100", 4)
+    r = api.post(
+        "admin",
+        "/api/v1/waybills",
+        json={
+            "number": "WB-QD",
+            "vehicle_plate": "鲁B88888",
+            "dispatched_at": iso(T0 - timedelta(hours=2)),
+            "expected_arrival": iso(T0 + timedelta(hours=10)),
+            "destination_distributor_code": "D-370200-1",
+            "route_region_codes": ["370100", "370300", "370700", "370200"],
+            "issuer": "物流部 王",
+            "salesperson_code": "SP-370200",
+            "carton_payloads": [c["element_string"] for c in to_qd],
+        },
+    )
+    assert r.status_code == 201, r.text
+    return World(api, jinan, to_qd)
