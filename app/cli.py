@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
@@ -21,6 +24,14 @@ users_cli = typer.Typer(help="Create, list and revoke API users.", no_args_is_he
 audit_cli = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 cli.add_typer(users_cli, name="users")
 cli.add_typer(audit_cli, name="audit")
+codes_cli = typer.Typer(help="Issue carton codes and print their labels.", no_args_is_help=True)
+scans_cli = typer.Typer(
+    help="Import scans from a handheld reader's batch file.", no_args_is_help=True
+)
+webhooks_cli = typer.Typer(help="Deliver queued webhook calls.", no_args_is_help=True)
+cli.add_typer(codes_cli, name="codes")
+cli.add_typer(scans_cli, name="scans")
+cli.add_typer(webhooks_cli, name="webhooks")
 console = Console()
 ACTOR = "cli"
 
@@ -155,6 +166,198 @@ def audit_verify() -> None:
         f"[red]audit chain broken at entry {report.first_bad_entry}:[/red] {report.reason}"
     )
     raise typer.Exit(1)
+
+
+@codes_cli.command("issue")
+def codes_issue(
+    gtin: str = typer.Option(..., help="The product's GTIN."),
+    region: str = typer.Option(..., help="Region code the cartons are sold into."),
+    quantity: int = typer.Option(..., min=1, max=10_000_000, help="How many codes."),
+    csv_out: Path | None = typer.Option(None, "--csv", help="Also write the codes to this CSV."),
+) -> None:
+    """Issue a batch of signed carton codes (bounded memory, with a progress bar)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from app.codes import service as codes
+    from app.codes.schemas import CodeBatchIn
+
+    settings = get_settings()
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task("signing and storing codes", total=quantity)
+        with transaction() as session:
+            try:
+                data = CodeBatchIn(gtin=gtin, region_code=region, quantity=quantity)
+            except ValidationError as exc:
+                console.print(f"[red]error:[/red] {exc.errors()[0]['msg']}")
+                raise typer.Exit(2) from exc
+            out = codes.issue_batch(
+                session,
+                data=data,
+                settings=settings,
+                actor=ACTOR,
+                progress=lambda n: bar.advance(task, n),
+            )
+    console.print(
+        f"batch {out.id}: {out.quantity} codes for {out.gtin} in region {out.region_code}"
+    )
+    if csv_out is not None:
+        written = _write_codes_csv(out.id, csv_out)
+        console.print(f"wrote {written} codes to {csv_out}")
+
+
+def _write_codes_csv(batch_id: int, path: Path) -> int:
+    import csv
+
+    from app.codes import service as codes
+
+    settings = get_settings()
+    n = 0
+    with get_sessionmaker()() as session, path.open("w", newline="", encoding="utf-8") as fh:
+        ctx = codes.batch_context(session, batch_id)
+        out = csv.writer(fh)
+        out.writerow(["serial", "gtin", "region_code", "element_string", "digital_link"])
+        for code in codes.iter_codes(session, ctx):
+            out.writerow(
+                [
+                    code.serial,
+                    code.gtin,
+                    code.region_code,
+                    code.element_string,
+                    code.digital_link(settings.digital_link_base),
+                ]
+            )
+            n += 1
+    return n
+
+
+@codes_cli.command("labels")
+def codes_labels(
+    batch_id: int = typer.Argument(..., help="The code batch."),
+    out: Path = typer.Option(..., "--out", help="PDF file to write."),
+    layout: str = typer.Option("a4", help="a4 sheets or thermal 100x70 mm labels."),
+    limit: int = typer.Option(10_000, help="At most this many labels."),
+) -> None:
+    """Print a batch's labels to a PDF."""
+    from app.codes import service as codes
+    from app.codes.labels import write_labels_pdf
+
+    if layout not in ("a4", "thermal"):
+        console.print("[red]error:[/red] layout is a4 or thermal")
+        raise typer.Exit(2)
+    settings = get_settings()
+    with transaction() as session, out.open("wb") as fh:
+        ctx = codes.batch_context(session, batch_id)
+        labels = (
+            codes.label_data(ctx, c, settings) for c in codes.iter_codes(session, ctx, limit=limit)
+        )
+        pages = write_labels_pdf(labels, fh, layout=layout)  # type: ignore[arg-type]
+    console.print(f"wrote {out} ({pages} pages)")
+
+
+@scans_cli.command("import")
+def scans_import(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="The reader's batch file."),
+    user: str = typer.Option(..., help="The inspector the scans are recorded under."),
+    checkpoint: str | None = typer.Option(None, help="Checkpoint for rows that name none."),
+    default_time: datetime | None = typer.Option(
+        None, formats=["%Y-%m-%dT%H:%M:%S%z"], help="Time for rows without one (with offset)."
+    ),
+    spool: Path = typer.Option(Path("var/import-spool.sqlite3"), help="Where imports are tracked."),
+) -> None:
+    """Import a handheld's batch file; the same file is never imported twice."""
+    from sqlalchemy import select
+
+    from app.models import User
+    from app.scans import service as scans
+    from app.scans.idempotency import run_once
+    from app.scans.schemas import ScanBatchIn, ScanBatchOut
+    from rules.policy import load_policy
+    from scanners.batchfile import import_batch_file, print_summary
+    from scanners.spool import DuplicateSourceError, Spool
+
+    upgrade_to_head()
+    spool.parent.mkdir(parents=True, exist_ok=True)
+    queue = Spool(spool)
+    try:
+        summary = import_batch_file(
+            file, queue, checkpoint_code=checkpoint, default_time=default_time, console=console
+        )
+    except DuplicateSourceError as exc:
+        console.print(f"[yellow]{exc}[/yellow]")
+    else:
+        print_summary(summary, console)
+    queue.form_batches()
+    settings = get_settings()
+    totals: dict[str, int] = {}
+    while (batch := queue.next_batch()) is not None:
+        body = ScanBatchIn.model_validate_json(batch.body)
+        with get_sessionmaker()() as session, session.begin():
+            who = session.scalar(select(User).where(User.username == user))
+            if who is None or who.role not in (Role.inspector, Role.admin):
+                console.print(f"[red]error:[/red] {user!r} is not an inspector")
+                raise typer.Exit(2)
+            uid = who.id
+
+            def compute(
+                body: ScanBatchIn = body, session: Session = session, uid: int = uid
+            ) -> dict[str, object]:
+                results = scans.ingest(
+                    session,
+                    items=scans.items_from(body.scans),
+                    user_id=uid,
+                    settings=settings,
+                    policy=load_policy(),
+                    source="import",
+                )
+                return ScanBatchOut(results=results).model_dump(mode="json")
+
+            response = run_once(
+                session,
+                user_id=uid,
+                key=batch.idempotency_key,
+                body=body.model_dump(mode="json"),
+                compute=compute,
+            )
+        results = response["results"]
+        queue.mark_done(batch.idempotency_key, results)
+        for r in results:
+            verdict = r.get("verdict") or "error"
+            totals[verdict] = totals.get(verdict, 0) + 1
+    queue.close()
+    console.print(
+        "verdicts: " + (", ".join(f"{k} {v}" for k, v in sorted(totals.items())) or "nothing new")
+    )
+
+
+@webhooks_cli.command("deliver")
+def webhooks_deliver(
+    loop: bool = typer.Option(False, help="Keep delivering every --every seconds."),
+    every: float = typer.Option(30.0, help="Seconds between rounds with --loop."),
+) -> None:
+    """Send due webhook calls to distributors, retrying failures with backoff (cron-safe)."""
+    import time
+
+    import httpx
+
+    from app.waybills.webhooks import deliver_due
+
+    upgrade_to_head()
+    with httpx.Client() as http:
+        while True:
+            report = deliver_due(get_sessionmaker(), client=http)
+            console.print(
+                f"delivered {report.delivered}, failed {report.failed} "
+                f"(gave up on {report.given_up})"
+            )
+            if not loop:
+                return
+            time.sleep(every)
 
 
 def _safe_url() -> str:
