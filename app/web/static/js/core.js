@@ -265,7 +265,7 @@ export function pager(container, { load, render, pageSize = 20, empty }) {
       page = await load(pageSize, offset);
     } catch (err) {
       clear(body, h("p", { class: "error" }, errorText(err)));
-      info.textContent = "";
+      nav.hidden = true;
       return;
     }
     const items = page.items || [];

@@ -134,7 +134,9 @@ function resultLines(r) {
   if (r.serial) lines.push(`序列号 Serial: ${r.serial}`);
   if (r.region_code) lines.push(`扫码区域 Scan region: ${r.region_code}`);
   for (const f of r.findings || []) lines.push(`⚠ ${FINDINGS[f] || f}`);
+  if (r.cartons) lines.push(`托盘 ${r.cartons} 箱 Pallet of ${r.cartons} cartons`);
   if (r.violation_id) lines.push(`违规单 Violation #${r.violation_id}`);
+  if (r.detail) lines.push(r.detail);
   if (r.error) lines.push(`错误 Error: ${typeof r.error === "string" ? r.error : JSON.stringify(r.error)}`);
   return lines;
 }
@@ -355,7 +357,7 @@ function showNet() {
 
 async function main() {
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
-  const me = await requireSession(["inspector"], { offlineOk: true });
+  const me = await requireSession(["inspector", "admin"], { offlineOk: true });
   if (!me) return;
   showNet();
   renderHistory();

@@ -1,0 +1,128 @@
+"""Browser fixtures: Debian's chromium driven by Playwright against `channelguard serve`, and a
+small API client to set up goods and check what the server stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from tests.conftest import LiveServer
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+# The demo's first product (12 units, 48.00 a carton) and its wholesale_1 floor of 3.60 a unit.
+BEER_GTIN = "06901234560015"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def new_context(browser: Browser, **kw: Any) -> BrowserContext:
+    """A browser profile as a Chinese user would have it; each one starts signed out."""
+    ctx = browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", viewport=kw.pop("viewport", DESKTOP), **kw
+    )
+    ctx.set_default_timeout(10_000)
+    return ctx
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    ctx = new_context(browser)
+    yield ctx
+    ctx.close()
+
+
+def sign_in(page: Page, base_url: str, token: str, *, lands_on: str) -> None:
+    """Paste the token on the sign-in page, as a person would, and wait for the role's page."""
+    page.goto(f"{base_url}/")
+    page.fill("#token", token)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}{lands_on}")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+
+
+@dataclass
+class Backend:
+    """The API, used the way an admin's tools would: issue codes, ship and deliver goods."""
+
+    server: LiveServer
+
+    def _headers(self, user: str, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.server.tokens[user]}", **extra}
+
+    def get(self, user: str, path: str, **params: Any) -> Any:
+        r = httpx.get(
+            f"{self.server.base_url}/api/v1{path}", headers=self._headers(user), params=params
+        )
+        r.raise_for_status()
+        return r.json()
+
+    def post(self, user: str, path: str, body: dict[str, Any], **headers: str) -> Any:
+        r = httpx.post(
+            f"{self.server.base_url}/api/v1{path}",
+            headers=self._headers(user, **headers),
+            json=body,
+            timeout=30,
+        )
+        assert r.status_code in (200, 201), r.text
+        return r.json()
+
+    def issue(self, region_code: str, quantity: int) -> list[dict[str, str]]:
+        """New carton codes for a region: [{serial, payload, element_string}]."""
+        batch = self.post(
+            "admin",
+            "/code-batches",
+            {"gtin": BEER_GTIN, "region_code": region_code, "quantity": quantity},
+        )
+        return list(batch["codes"])
+
+    def deliver(self, codes: list[dict[str, str]], *, to: str, region: str, number: str) -> None:
+        """Ship the cartons on a waybill to distributor `to` and mark it delivered."""
+        now = datetime.now(UTC)
+        self.post(
+            "admin",
+            "/waybills",
+            {
+                "number": number,
+                "vehicle_plate": "鲁A12345",
+                "dispatched_at": (now - timedelta(hours=5)).isoformat(),
+                "expected_arrival": (now - timedelta(hours=1)).isoformat(),
+                "destination_distributor_code": to,
+                "route_region_codes": [region],
+                "issuer": "logistics",
+                "salesperson_code": f"SP-{region}",
+                "carton_payloads": [c["element_string"] for c in codes],
+            },
+        )
+        self.post("admin", f"/waybills/{number}/deliver", {})
+
+    def scans_of(self, serial: str) -> list[dict[str, Any]]:
+        return list(self.get("admin", f"/cartons/{serial}")["scans"])
+
+
+@pytest.fixture(scope="module")
+def backend(live_server: LiveServer) -> Backend:
+    return Backend(live_server)
