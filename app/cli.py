@@ -18,6 +18,7 @@ from app.db import get_sessionmaker
 from app.errors import AppError
 from app.migrate import upgrade_to_head
 from app.models import Role
+from app.violations.cli import violations_cli
 
 cli = typer.Typer(help="ChannelGuard: channel anti-diversion monitoring.", no_args_is_help=True)
 users_cli = typer.Typer(help="Create, list and revoke API users.", no_args_is_help=True)
@@ -32,6 +33,7 @@ webhooks_cli = typer.Typer(help="Deliver queued webhook calls.", no_args_is_help
 cli.add_typer(codes_cli, name="codes")
 cli.add_typer(scans_cli, name="scans")
 cli.add_typer(webhooks_cli, name="webhooks")
+cli.add_typer(violations_cli, name="violations")
 console = Console()
 ACTOR = "cli"
 

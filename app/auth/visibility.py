@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
-from app.models import Distributor, Region, Role, Salesperson
+from app.models import Distributor, PartyType, Region, Role, Salesperson, Violation
 
 
 @dataclass(frozen=True)
@@ -64,3 +64,37 @@ def visibility(session: Session, principal: Principal) -> Visibility:
             region_ids=region_subtree(session, sp.region_id) if sp else frozenset(),
         )
     return Visibility(everything=False)
+
+
+def violation_filter(vis: Visibility) -> ColumnElement[bool]:
+    """The violations a caller may see: those it is a party to, or (a salesperson) those of its
+    customers and found in its regions. Inspectors see none: they get verdicts at scan time."""
+    if vis.everything:
+        return true()
+    return or_(
+        Violation.diverting_distributor_id.in_(vis.distributor_ids),
+        Violation.invaded_distributor_id.in_(vis.distributor_ids),
+        Violation.diverting_salesperson_id.in_(vis.salesperson_ids),
+        Violation.invaded_salesperson_id.in_(vis.salesperson_ids),
+        Violation.region_id.in_(vis.region_ids),
+    )
+
+
+def ledger_parties(
+    session: Session, principal: Principal
+) -> frozenset[tuple[PartyType, str]] | None:
+    """Whose ledger rows a caller may read: None means every party (staff); a distributor or a
+    salesperson reads only its own rows, not its customers'."""
+    if principal.is_staff:
+        return None
+    if principal.role is Role.distributor and principal.distributor_id is not None:
+        code = session.scalar(
+            select(Distributor.code).where(Distributor.id == principal.distributor_id)
+        )
+        return frozenset({(PartyType.distributor, code)}) if code else frozenset()
+    if principal.role is Role.salesperson and principal.salesperson_id is not None:
+        code = session.scalar(
+            select(Salesperson.code).where(Salesperson.id == principal.salesperson_id)
+        )
+        return frozenset({(PartyType.salesperson, code)}) if code else frozenset()
+    return frozenset()

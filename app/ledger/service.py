@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, insert, select, tuple_
+from sqlalchemy import Select, func, insert, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.common.types import from_fen
 from app.config import get_settings
 from app.db import utcnow
+from app.ledger.schemas import PostingLineOut, PostingOut, StatementLineOut, StatementOut
 from app.models import AccountKind, JournalEntry, JournalLine, LedgerAccount, PartyType
 from rules.policy import load_policy
 
@@ -74,6 +77,15 @@ def check_legs(legs: Sequence[LegIn]) -> None:
         raise UnbalancedEntry(f"legs sum to {total} fen, not zero")
 
 
+def lock_audit_chain(session: Session) -> None:
+    """Take the audit chain's lock now rather than at the first audit record: every writer
+    records audit, so taking it first keeps our row and key locks from waiting in the opposite
+    order of another writer's (a deadlock on PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Same key as app.audit.service, which takes it again (re-entrant) when recording.
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": audit._CHAIN_LOCK})
+
+
 def account_ids(
     session: Session, keys: set[tuple[PartyType, str, AccountKind]]
 ) -> dict[tuple[PartyType, str, AccountKind], int]:
@@ -123,6 +135,7 @@ def post_entry(
 ) -> JournalEntry | None:
     """Post a balanced entry once per cause; None (nothing posted) if the cause already posted."""
     check_legs(legs)
+    lock_audit_chain(session)
     if entry_for(session, cause_type=cause_type, cause_key=cause_key) is not None:
         return None
     at = posted_at or utcnow()
@@ -285,7 +298,7 @@ def balances(
     *,
     period: str,
     kinds: Sequence[AccountKind] = (AccountKind.credited_sales,),
-    parties: set[tuple[PartyType, str]] | None = None,
+    parties: Set[tuple[PartyType, str]] | None = None,
 ) -> list[Balance]:
     """Per-account sums of the period's lines, for accounts with postings in it (None: all)."""
     stmt = (
@@ -310,3 +323,126 @@ def balances(
         Balance(PartyType(t), c, AccountKind(k), int(total))
         for t, c, k, total in session.execute(stmt)
     ]
+
+
+def entry_info(entry: JournalEntry) -> dict[str, Any]:
+    """The fields of EntryInfo, for statements and postings."""
+    return {
+        "entry_id": entry.id,
+        "posted_at": entry.posted_at,
+        "period": entry.period,
+        "cause_type": entry.cause_type,
+        "cause_key": entry.cause_key,
+        "rule": entry.rule,
+        "policy_version": entry.policy_version,
+        "memo": entry.memo,
+        "actor": entry.actor,
+        "reverses_entry_id": entry.reverses_entry_id,
+    }
+
+
+def _lines_with_entries() -> Select[JournalLine, JournalEntry, LedgerAccount]:
+    return (
+        select(JournalLine, JournalEntry, LedgerAccount)
+        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
+    )
+
+
+def statement(
+    session: Session,
+    *,
+    party_type: PartyType,
+    party_code: str,
+    kind: AccountKind,
+    period: str | None,
+) -> StatementOut:
+    """Every line of one account (in a period, or ever) with its cause, rule and policy version."""
+    account = session.scalar(
+        select(LedgerAccount.id).where(
+            LedgerAccount.party_type == party_type,
+            LedgerAccount.party_code == party_code,
+            LedgerAccount.kind == kind,
+        )
+    )
+    opening = 0
+    stmt = _lines_with_entries().where(JournalLine.account_id == account)
+    if period is not None:
+        # YYYY-MM strings order like the months they name.
+        opening = (
+            session.scalar(
+                select(func.coalesce(func.sum(JournalLine.amount_fen), 0)).where(
+                    JournalLine.account_id == account, JournalLine.period < period
+                )
+            )
+            or 0
+        )
+        stmt = stmt.where(JournalLine.period == period)
+    running = int(opening)
+    lines: list[StatementLineOut] = []
+    for line, entry, _acct in session.execute(
+        stmt.order_by(JournalEntry.posted_at, JournalLine.id)
+    ):
+        running += line.amount_fen
+        lines.append(
+            StatementLineOut(
+                **entry_info(entry),
+                amount=from_fen(line.amount_fen),
+                role=line.role,
+                balance_after=from_fen(running),
+            )
+        )
+    return StatementOut(
+        party_type=party_type,
+        party_code=party_code,
+        kind=kind,
+        period=period,
+        opening_balance=from_fen(int(opening)),
+        closing_balance=from_fen(running),
+        lines=lines,
+    )
+
+
+def postings(
+    session: Session,
+    *,
+    causes: Sequence[tuple[str, str]],
+    parties: Set[tuple[PartyType, str]] | None,
+) -> list[PostingOut]:
+    """The entries these causes posted, and their reversals, with the lines `parties` may see."""
+    if not causes:
+        return []
+    entries = list(
+        session.scalars(
+            select(JournalEntry).where(
+                tuple_(JournalEntry.cause_type, JournalEntry.cause_key).in_(list(causes))
+            )
+        )
+    )
+    if entries:
+        entries += session.scalars(
+            select(JournalEntry).where(
+                JournalEntry.cause_type == "reversal",
+                JournalEntry.cause_key.in_([e.id for e in entries]),
+            )
+        )
+    out: list[PostingOut] = []
+    for entry in sorted(entries, key=lambda e: (e.posted_at, e.id)):
+        lines = [
+            PostingLineOut(
+                party_type=leg.party_type,
+                party_code=leg.party_code,
+                kind=leg.kind,
+                amount=from_fen(leg.amount_fen),
+                role=leg.role,
+            )
+            for leg in legs_of(session, entry.id)
+            if parties is None or (leg.party_type, leg.party_code) in parties
+        ]
+        out.append(
+            PostingOut(
+                **entry_info(entry),
+                lines=lines,
+            )
+        )
+    return out

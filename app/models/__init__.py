@@ -7,6 +7,7 @@ from app.models.ledger import AccountKind, JournalEntry, JournalLine, LedgerAcco
 from app.models.party import Distributor, Salesperson, Tier, distributor_region
 from app.models.product import Product
 from app.models.region import Region, RegionKind
+from app.models.report import SalesTarget, ScorecardGrade
 from app.models.scan import IdempotencyKey, Photo, Scan
 from app.models.user import ApiToken, Role, User
 from app.models.violation import (
@@ -46,8 +47,10 @@ __all__ = [
     "Region",
     "RegionKind",
     "Role",
+    "SalesTarget",
     "Salesperson",
     "Scan",
+    "ScorecardGrade",
     "Tier",
     "User",
     "Violation",

@@ -1,0 +1,82 @@
+"""Report payloads: targets, plan completion, scorecards, dismissal recommendations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from app.common.types import Money, Schema
+from app.ledger.schemas import SignedMoney
+from app.models import PartyType
+from rules.policy import Indicator
+
+
+class TargetIn(Schema):
+    target: Money
+
+
+class TargetOut(BaseModel):
+    party_type: PartyType
+    party_code: str
+    period: str
+    target: Money
+    set_by: str
+    set_at: datetime
+
+
+class PlanCompletionOut(BaseModel):
+    party_type: PartyType
+    party_code: str
+    period: str
+    credited_sales: SignedMoney
+    target: Money | None
+    completion_pct: Decimal | None
+    """credited_sales / target x 100, two decimals; None without a (non-zero) target."""
+
+
+class PlanCompletionList(BaseModel):
+    period: str
+    items: list[PlanCompletionOut]
+
+
+class GradesIn(Schema):
+    grades: dict[Indicator, int] = Field(min_length=1)
+    """Grades 1-5 of contract_completion, sales_share, sales_growth and profitability."""
+
+
+class ScorecardOut(BaseModel):
+    distributor_code: str
+    period: str
+    confirmed_diversions: int
+    """Confirmed diversions with this distributor as the diverting party, detected in the period."""
+    priced_inspections: int
+    """Scans of its cartons in the period that recorded a shelf price."""
+    price_violations: int
+    """Of those, the ones below the price floor."""
+    grades: dict[Indicator, int]
+    entered_missing: list[Indicator]
+    """Indicators not yet entered for the period: the score covers only the graded ones."""
+    score_pct: int
+    stars: int
+    policy_version: str
+
+
+class ScorecardList(BaseModel):
+    period: str
+    items: list[ScorecardOut]
+
+
+class DismissalOut(BaseModel):
+    salesperson_code: str
+    confirmed_violations: int
+    value: Money
+    window_days: int
+    recommended: bool
+    reason: str
+    policy_version: str
+
+
+class DismissalList(BaseModel):
+    items: list[DismissalOut]

@@ -1,0 +1,327 @@
+"""Plan completion, the star scorecard and the salesperson dismissal recommendation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Set
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import String, and_, cast, func, select
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.auth.visibility import Visibility
+from app.common.lookup import invalid
+from app.common.types import from_fen
+from app.errors import NotFound
+from app.ledger import service as ledger
+from app.models import (
+    AccountKind,
+    Carton,
+    Distributor,
+    PartyType,
+    Salesperson,
+    SalesTarget,
+    Scan,
+    ScorecardGrade,
+    Violation,
+    ViolationKind,
+    ViolationStatus,
+)
+from app.reports.schemas import DismissalOut, PlanCompletionOut, ScorecardOut, TargetOut
+from rules.penalties import dismissal_recommended
+from rules.policy import Indicator, load_policy
+from rules.stars import COMPUTED, star_indicators
+
+PARTY_MODELS: dict[PartyType, type[Distributor] | type[Salesperson]] = {
+    PartyType.distributor: Distributor,
+    PartyType.salesperson: Salesperson,
+}
+
+
+def _target_out(t: SalesTarget) -> TargetOut:
+    return TargetOut(
+        party_type=t.party_type,
+        party_code=t.party_code,
+        period=t.period,
+        target=from_fen(t.target_fen),
+        set_by=t.set_by,
+        set_at=t.set_at,
+    )
+
+
+def set_target(
+    session: Session,
+    *,
+    party_type: PartyType,
+    party_code: str,
+    period: str,
+    target_fen: int,
+    actor: str,
+) -> TargetOut:
+    """Set (or replace) a party's credited-sales target for a month."""
+    model = PARTY_MODELS.get(party_type)
+    if model is None:
+        raise NotFound("targets are set for distributors and salespeople only")
+    if session.scalar(select(model.id).where(model.code == party_code)) is None:
+        raise NotFound(f"{party_type.value} {party_code!r} not found")
+    target = session.scalar(
+        select(SalesTarget).where(
+            SalesTarget.party_type == party_type,
+            SalesTarget.party_code == party_code,
+            SalesTarget.period == period,
+        )
+    )
+    before = None if target is None else target.target_fen
+    if target is None:
+        target = SalesTarget(party_type=party_type, party_code=party_code, period=period)
+        session.add(target)
+    target.target_fen = target_fen
+    target.set_by = actor
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="target.set",
+        entity_type=f"{party_type.value}_target",
+        entity_key=f"{party_code}/{period}",
+        data={"target_fen": target_fen, "previous_fen": before},
+    )
+    return _target_out(target)
+
+
+def list_targets(
+    session: Session, *, period: str, parties: Set[tuple[PartyType, str]] | None
+) -> list[TargetOut]:
+    """The targets set for a month that the caller may see."""
+    rows = session.scalars(
+        select(SalesTarget)
+        .where(SalesTarget.period == period)
+        .order_by(SalesTarget.party_type, SalesTarget.party_code)
+    )
+    return [
+        _target_out(t) for t in rows if parties is None or (t.party_type, t.party_code) in parties
+    ]
+
+
+def completion_pct(credited_fen: int, target_fen: int | None) -> Decimal | None:
+    """credited / target as a percentage with two decimals; None without a target to measure."""
+    if not target_fen:
+        return None
+    return (Decimal(credited_fen) * 100 / Decimal(target_fen)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+
+
+def plan_completion(
+    session: Session, *, period: str, parties: Set[tuple[PartyType, str]] | None
+) -> list[PlanCompletionOut]:
+    """Credited sales against target for every party with a target or postings in the month."""
+    sales: dict[tuple[PartyType, str], int] = {
+        (b.party_type, b.party_code): b.amount_fen
+        for b in ledger.balances(
+            session, period=period, kinds=[AccountKind.credited_sales], parties=parties
+        )
+        if b.party_type is not PartyType.system
+    }
+    targets = {
+        (t.party_type, t.party_code): t.target_fen
+        for t in session.scalars(select(SalesTarget).where(SalesTarget.period == period))
+        if parties is None or (t.party_type, t.party_code) in parties
+    }
+    out = []
+    for key in sorted(sales.keys() | targets.keys()):
+        credited, target = sales.get(key, 0), targets.get(key)
+        out.append(
+            PlanCompletionOut(
+                party_type=key[0],
+                party_code=key[1],
+                period=period,
+                credited_sales=from_fen(credited),
+                target=None if target is None else from_fen(target),
+                completion_pct=completion_pct(credited, target),
+            )
+        )
+    return out
+
+
+def set_grades(
+    session: Session,
+    *,
+    distributor_code: str,
+    period: str,
+    grades: Mapping[Indicator, int],
+    actor: str,
+) -> None:
+    """Enter grades for the indicators the service does not compute itself."""
+    for indicator, grade in grades.items():
+        if indicator in COMPUTED:
+            raise invalid("grades", f"{indicator.value} is computed by the service, not entered")
+        if not 1 <= grade <= 5:
+            raise invalid("grades", f"{indicator.value}: a grade is 1 to 5, got {grade}")
+    d = session.scalar(select(Distributor).where(Distributor.code == distributor_code))
+    if d is None:
+        raise NotFound(f"distributor {distributor_code!r} not found")
+    existing = {
+        g.indicator: g
+        for g in session.scalars(
+            select(ScorecardGrade).where(
+                ScorecardGrade.distributor_id == d.id, ScorecardGrade.period == period
+            )
+        )
+    }
+    for indicator, grade in grades.items():
+        row = existing.get(indicator.value)
+        if row is None:
+            row = ScorecardGrade(distributor_id=d.id, period=period, indicator=indicator.value)
+            session.add(row)
+        row.grade = grade
+        row.set_by = actor
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="scorecard.graded",
+        entity_type="distributor",
+        entity_key=distributor_code,
+        data={"period": period, "grades": {i.value: g for i, g in grades.items()}},
+    )
+
+
+def scorecards(
+    session: Session, *, period: str, distributors: list[Distributor]
+) -> list[ScorecardOut]:
+    """Star scorecards: diversion and price control from the period's data, the rest as entered."""
+    if not distributors:
+        return []
+    policy = load_policy()
+    start, end = ledger.period_bounds(period)
+    ids = [d.id for d in distributors]
+    diversions: dict[int | None, int] = dict(
+        session.execute(
+            select(Violation.diverting_distributor_id, func.count())
+            .where(
+                Violation.diverting_distributor_id.in_(ids),
+                Violation.kind == ViolationKind.diversion,
+                Violation.status == ViolationStatus.confirmed,
+                Violation.detected_at >= start,
+                Violation.detected_at < end,
+            )
+            .group_by(Violation.diverting_distributor_id)
+        ).tuples()
+    )
+    in_period = and_(
+        Scan.carton_id == Carton.id,
+        Carton.distributor_id.in_(ids),
+        Scan.scanned_at >= start,
+        Scan.scanned_at < end,
+        Scan.observed_price_fen.is_not(None),
+    )
+    priced = dict(
+        session.execute(
+            select(Carton.distributor_id, func.count(Scan.id))
+            .where(in_period)
+            .group_by(Carton.distributor_id)
+        ).all()
+    )
+    # Findings are a short JSON list of fixed words; a text match works on every backend.
+    below_floor = dict(
+        session.execute(
+            select(Carton.distributor_id, func.count(Scan.id))
+            .where(in_period, cast(Scan.findings, String).like('%"price_violation"%'))
+            .group_by(Carton.distributor_id)
+        ).all()
+    )
+    entered: dict[int, dict[Indicator | str, int]] = {}
+    for g in session.scalars(
+        select(ScorecardGrade).where(
+            ScorecardGrade.distributor_id.in_(ids), ScorecardGrade.period == period
+        )
+    ):
+        entered.setdefault(g.distributor_id, {})[Indicator(g.indicator)] = g.grade
+    out = []
+    for d in distributors:
+        others = entered.get(d.id, {})
+        rating = star_indicators(
+            confirmed_diversions=diversions.get(d.id, 0),
+            priced_inspections=int(priced.get(d.id, 0)),
+            price_violations=int(below_floor.get(d.id, 0)),
+            other_grades=others,
+            policy=policy,
+        )
+        out.append(
+            ScorecardOut(
+                distributor_code=d.code,
+                period=period,
+                confirmed_diversions=diversions.get(d.id, 0),
+                priced_inspections=int(priced.get(d.id, 0)),
+                price_violations=int(below_floor.get(d.id, 0)),
+                grades=dict(rating.grades),
+                entered_missing=[i for i in Indicator if i not in COMPUTED and i not in others],
+                score_pct=rating.score_pct,
+                stars=rating.stars,
+                policy_version=rating.policy_version,
+            )
+        )
+    return out
+
+
+def visible_distributors(
+    session: Session, *, vis: Visibility, code: str | None = None
+) -> list[Distributor]:
+    """Distributors whose scorecard the caller may see (one, by code, or 404)."""
+    stmt = select(Distributor).order_by(Distributor.code)
+    if not vis.everything:
+        stmt = stmt.where(Distributor.id.in_(vis.distributor_ids))
+    if code is not None:
+        stmt = stmt.where(Distributor.code == code)
+    rows = list(session.scalars(stmt))
+    if code is not None and not rows:
+        raise NotFound(f"distributor {code!r} not found")
+    return rows
+
+
+def dismissals(
+    session: Session, *, now: datetime, vis: Visibility, recommended_only: bool = False
+) -> list[DismissalOut]:
+    """Per salesperson: confirmed diversions it is the diverting side of in the policy's window,
+    and whether removing it from the post (就地免职) is recommended."""
+    policy = load_policy()
+    since = now - timedelta(days=policy.dismissal.window_days)
+    stmt = select(Salesperson.id, Salesperson.code).order_by(Salesperson.code)
+    if not vis.everything:
+        stmt = stmt.where(Salesperson.id.in_(vis.salesperson_ids))
+    people = session.execute(stmt).all()
+    totals = {
+        sp: (int(n), int(value or 0))
+        for sp, n, value in session.execute(
+            select(Violation.diverting_salesperson_id, func.count(), func.sum(Violation.value_fen))
+            .where(
+                Violation.diverting_salesperson_id.in_([p.id for p in people]),
+                Violation.kind == ViolationKind.diversion,
+                Violation.status == ViolationStatus.confirmed,
+                Violation.detected_at >= since,
+            )
+            .group_by(Violation.diverting_salesperson_id)
+        )
+    }
+    out = []
+    for sp_id, code in people:
+        count, value = totals.get(sp_id, (0, 0))
+        recommended, reason = dismissal_recommended(
+            confirmed_violations_in_window=count, value_fen=value, policy=policy
+        )
+        if recommended_only and not recommended:
+            continue
+        out.append(
+            DismissalOut(
+                salesperson_code=code,
+                confirmed_violations=count,
+                value=from_fen(value),
+                window_days=policy.dismissal.window_days,
+                recommended=recommended,
+                reason=reason,
+                policy_version=policy.version,
+            )
+        )
+    return out

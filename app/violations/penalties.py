@@ -1,0 +1,184 @@
+"""What a confirmation moves on the ledger (SPEC §2.3 transfer, fine) and how a reversal undoes it.
+The amounts come from `rules.penalties`; this module only gathers the facts and posts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.ledger import service as ledger
+from app.ledger.service import FINES_INCOME, LegIn
+from app.models import (
+    AccountKind,
+    Distributor,
+    PartyType,
+    Region,
+    Salesperson,
+    Violation,
+    ViolationKind,
+    ViolationStatus,
+)
+from rules.penalties import advisory_market, fine_for, transfer_plan
+from rules.policy import Policy, load_policy
+
+TRANSFER = "violation_transfer"
+FINE = "violation_fine"
+
+
+def causes(violation_id: int) -> list[tuple[str, str]]:
+    """The ledger causes a violation may post under (each posts at most once)."""
+    return [(TRANSFER, str(violation_id)), (FINE, str(violation_id))]
+
+
+def region_path(session: Session, region_id: int) -> list[Region]:
+    """The region and its ancestors, nearest first."""
+    path: list[Region] = []
+    current: int | None = region_id
+    while current is not None and len(path) < 64:
+        region = session.get_one(Region, current)
+        path.append(region)
+        current = region.parent_id
+    return path
+
+
+def _code(
+    session: Session, model: type[Distributor] | type[Salesperson], pk: int | None
+) -> str | None:
+    if pk is None:
+        return None
+    return session.scalar(select(model.code).where(model.id == pk))
+
+
+def prior_confirmed(session: Session, v: Violation, policy: Policy) -> int:
+    """Confirmed diversions of the same distributor in the look-back window before this one."""
+    since = v.detected_at - timedelta(days=policy.fines.lookback_days)
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Violation.diverting_distributor_id == v.diverting_distributor_id,
+                Violation.kind == ViolationKind.diversion,
+                Violation.status == ViolationStatus.confirmed,
+                Violation.id != v.id,
+                Violation.detected_at >= since,
+                Violation.detected_at <= v.detected_at,
+            )
+        )
+        or 0
+    )
+
+
+def _transfer_legs(
+    session: Session, v: Violation, *, advisory: bool, policy: Policy
+) -> tuple[list[LegIn], str, str]:
+    diverting = session.get_one(Distributor, v.diverting_distributor_id)
+    diverting_sp = _code(
+        session, Salesperson, v.diverting_salesperson_id or diverting.salesperson_id
+    )
+    # The plan multiplies a carton value by cartons; a mixed-value violation moves its total.
+    if v.cartons and v.value_fen % v.cartons == 0:
+        carton_value, cartons = v.value_fen // v.cartons, v.cartons
+    else:
+        carton_value, cartons = v.value_fen, 1
+    plan = transfer_plan(
+        carton_value_fen=carton_value,
+        cartons=cartons,
+        diverting_distributor=diverting.code,
+        diverting_salesperson=diverting_sp or "",
+        invaded_distributor=_code(session, Distributor, v.invaded_distributor_id),
+        invaded_salesperson=_code(session, Salesperson, v.invaded_salesperson_id),
+        advisory=advisory,
+        policy=policy,
+    )
+    legs = [
+        LegIn(
+            PartyType(leg.party_type.value),
+            leg.party_code,
+            AccountKind.system if leg.party_type.value == "system" else AccountKind.credited_sales,
+            leg.amount_fen,
+            leg.role.value,
+        )
+        for leg in plan.legs
+    ]
+    return legs, plan.rule, plan.reason
+
+
+def post_confirmation(session: Session, v: Violation, *, actor: str) -> None:
+    """Post the value transfer and, with an agreement on file, the fine; record both decisions."""
+    if v.kind is ViolationKind.cloned:
+        v.fine_fen = 0
+        v.fine_reason = "confirmed counterfeit (cloned code): no transfer and no fine"
+        return
+    if v.diverting_distributor_id is None:
+        v.fine_fen = 0
+        v.fine_reason = "the goods were never delivered to a distributor: nobody to charge"
+        return
+    policy = load_policy()
+    path = region_path(session, v.region_id)
+    # Once recorded as advisory (at detection) a violation stays so: no retroactive penalty.
+    v.advisory = v.advisory or advisory_market([r.code for r in path], policy)
+    legs, rule, reason = _transfer_legs(session, v, advisory=v.advisory, policy=policy)
+    if legs:
+        ledger.post_entry(
+            session,
+            cause_type=TRANSFER,
+            cause_key=str(v.id),
+            legs=legs,
+            rule=rule,
+            policy_version=policy.version,
+            memo=f"violation {v.id}: {reason}",
+            actor=actor,
+        )
+    diverting = session.get_one(Distributor, v.diverting_distributor_id)
+    fine = fine_for(
+        region_kind=path[0].kind.value,
+        cartons=max(v.cartons, 1),
+        prior_confirmed_in_lookback=prior_confirmed(session, v, policy),
+        agreement_signed_at=diverting.agreement_signed_at,
+        violated_at=v.detected_at,
+        advisory=v.advisory,
+        policy=policy,
+    )
+    v.fine_fen = fine.amount_fen
+    v.fine_reason = f"{fine.reason} (policy {fine.policy_version})"[:300]
+    if fine.amount_fen > 0:
+        ledger.post_entry(
+            session,
+            cause_type=FINE,
+            cause_key=str(v.id),
+            legs=[
+                LegIn(
+                    PartyType.distributor,
+                    diverting.code,
+                    AccountKind.fines,
+                    -fine.amount_fen,
+                    "fined_distributor",
+                ),
+                LegIn(
+                    PartyType.system,
+                    FINES_INCOME,
+                    AccountKind.system,
+                    fine.amount_fen,
+                    "fines_income",
+                ),
+            ],
+            rule=fine.rule,
+            policy_version=fine.policy_version,
+            memo=f"violation {v.id}: {fine.reason}",
+            actor=actor,
+        )
+    session.flush()
+
+
+def post_reversal(session: Session, v: Violation, *, actor: str, note: str) -> None:
+    """Compensate every entry the confirmation posted; nothing is edited."""
+    for cause_type, cause_key in causes(v.id):
+        entry = ledger.entry_for(session, cause_type=cause_type, cause_key=cause_key)
+        if entry is not None:
+            ledger.reverse_entry(
+                session,
+                entry=entry,
+                memo=f"violation {v.id} reversed: {note}" if note else f"violation {v.id} reversed",
+                actor=actor,
+            )

@@ -1,0 +1,100 @@
+"""Violations on the wire: list rows, the detail with its history and evidence, and actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from app.common.types import Money, Schema
+from app.ledger.schemas import PostingOut
+from app.models import ViolationKind, ViolationStatus
+
+
+class ViolationOut(BaseModel):
+    id: int
+    kind: ViolationKind
+    status: ViolationStatus
+    carton_serials: list[str]
+    cartons: int
+    diverting_distributor_code: str | None
+    diverting_salesperson_code: str | None
+    invaded_distributor_code: str | None
+    invaded_salesperson_code: str | None
+    region_code: str
+    value: Money
+    detected_at: datetime
+    opened_at: datetime
+    appeal_deadline: datetime
+    """The diverting distributor may appeal until then (policy in force now)."""
+    policy_version: str
+    advisory: bool
+    fine: Money | None
+    """Set on confirmation (0.00 where no fine applies); hidden from parties it does not concern."""
+    fine_reason: str | None
+
+
+class ViolationEventOut(BaseModel):
+    from_status: str | None
+    to_status: str
+    actor: str
+    note: str | None
+    evidence: str | None
+    at: datetime
+
+
+class EvidenceScanOut(BaseModel):
+    """A scan that found this violation's goods."""
+
+    id: int
+    scanned_at: datetime
+    payload: str
+    serial: str | None
+    verdict: str
+    findings: list[str]
+    checkpoint_code: str | None
+    region_code: str | None
+    lat: float | None
+    lon: float | None
+    observed_price: Money | None
+    photo_sha256: str | None
+    device_id: str | None
+
+
+class ViolationDetail(ViolationOut):
+    events: list[ViolationEventOut]
+    evidence: list[EvidenceScanOut]
+    postings: list[PostingOut]
+    """Ledger entries of the transfer, the fine and their reversals (the caller's lines only)."""
+
+
+class ViolationList(BaseModel):
+    items: list[ViolationOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class AppealIn(Schema):
+    reason: str = Field(min_length=1, max_length=2000)
+    evidence: str | None = Field(default=None, max_length=4000)
+    """Free text: a delivery note number, a link, a photo hash."""
+
+
+class Decision(StrEnum):
+    confirm = "confirm"
+    dismiss = "dismiss"
+
+
+class DecideIn(Schema):
+    decision: Decision
+    note: str = Field(default="", max_length=2000)
+
+
+class ReverseIn(Schema):
+    note: str = Field(default="", max_length=2000)
+
+
+class AutoConfirmOut(BaseModel):
+    confirmed: list[int]
