@@ -34,7 +34,7 @@ from app.models import (
 )
 from app.regions.tree import RegionNode, RegionTree, region_tree
 from app.scans.schemas import ScanIn, ScanResult
-from app.violations.opening import open_or_join
+from app.violations.opening import Finding, open_or_join_many
 from rules.penalties import advisory_market
 from rules.policy import Policy
 from rules.verdicts import (
@@ -353,6 +353,7 @@ def ingest(
     # phone compares each carton with its true previous sighting.
     order = sorted(range(len(items)), key=lambda i: items[i].scanned_at)
     by_index: dict[int, ScanResult] = {}
+    judged: list[tuple[int, dict[str, Any], list[tuple[CartonFacts, Decision]]]] = []
     for i in order:
         it = items[i]
         if it.error or it.region is None:
@@ -430,9 +431,20 @@ def ingest(
             decisions.append((c, d))
             if here.has_position:
                 seen[c.id].append(here)
-        violation_id = _violations(
-            session, tree=tree, it=it, path=path, decisions=decisions, policy=policy
-        )
+        judged.append((i, base, decisions))
+    # Violations are opened together, after every verdict of the batch is known.
+    findings_of = [
+        _findings(it=items[i], tree=tree, decisions=d, policy=policy) for i, _, d in judged
+    ]
+    flat = [f for fs in findings_of for f in fs]
+    violation_ids = iter(open_or_join_many(session, flat, tree=tree))
+    for (i, base, decisions), fs in zip(judged, findings_of, strict=True):
+        it = items[i]
+        assert it.region is not None
+        violation_id: dict[int, int] = {}
+        for f in fs:
+            vid = next(violation_ids)
+            violation_id.update((c, vid) for c in f.carton_ids)
         for c, d in decisions:
             rows.append(
                 {
@@ -449,14 +461,13 @@ def ingest(
                 }
             )
         worst_c, worst = min(decisions, key=lambda cd: SEVERITY.index(cd[1].verdict))
-        findings = sorted({f.value for _, d in decisions for f in d.findings})
         by_index[i] = ScanResult(
             payload=it.payload,
             serial=worst_c.serial if not it.sscc else None,
             verdict=worst.verdict.value,
             region_code=it.region.code,
             violation_id=violation_id.get(worst_c.id),
-            findings=findings,
+            findings=sorted({f.value for _, d in decisions for f in d.findings}),
             rule=worst.rule,
             policy_version=worst.policy_version,
             detail=worst.detail,
@@ -468,40 +479,33 @@ def ingest(
     return results
 
 
-def _violations(
-    session: Session,
-    *,
-    tree: RegionTree,
-    it: Item,
-    path: tuple[str, ...],
-    decisions: list[tuple[CartonFacts, Decision]],
-    policy: Policy,
-) -> dict[int, int]:
-    """Open (or join) one violation per scan for its diverted cartons, and one for cloned ones."""
+def _findings(
+    *, it: Item, tree: RegionTree, decisions: list[tuple[CartonFacts, Decision]], policy: Policy
+) -> list[Finding]:
+    """One finding per scan for its diverted cartons (per diverting distributor), one for
+    cloned ones."""
     assert it.region is not None
-    out: dict[int, int] = {}
+    out: list[Finding] = []
+    advisory = advisory_market(tree.path_codes(it.region.id), policy)
     for verdict, kind in (
         (Verdict.DIVERSION, ViolationKind.diversion),
         (Verdict.CLONED, ViolationKind.cloned),
     ):
-        hit = [c for c, d in decisions if d.verdict is verdict]
-        if not hit:
-            continue
         by_diverter: dict[int | None, list[CartonFacts]] = defaultdict(list)
-        for c in hit:
-            by_diverter[c.distributor_id].append(c)
-        for diverter, cartons in by_diverter.items():
-            vid, _opened = open_or_join(
-                session,
+        for c, d in decisions:
+            if d.verdict is verdict:
+                by_diverter[c.distributor_id].append(c)
+        out.extend(
+            Finding(
                 kind=kind,
-                carton_ids=[c.id for c in cartons],
+                carton_ids=tuple(c.id for c in cartons),
                 diverting_distributor_id=diverter,
                 value_fen=sum(c.value_fen for c in cartons),
                 region_id=it.region.id,
-                tree=tree,
                 detected_at=it.scanned_at,
                 policy_version=policy.version,
-                advisory=advisory_market(path, policy),
+                advisory=advisory,
             )
-            out.update((c.id, vid) for c in cartons)
+            for diverter, cartons in by_diverter.items()
+        )
     return out

@@ -1,14 +1,18 @@
-"""Opening a violation when a scan finds diverted (or cloned) goods, or joining the one already
-open for the carton. A carton is never counted twice: the partial unique index on active
+"""Opening violations when scans find diverted (or cloned) goods, or joining the one already
+open for a carton. A carton is never counted twice: the partial unique index on active
 violation cartons is the final word, so two inspectors scanning the same carton at the same
-instant end up on one violation."""
+instant end up on one violation.
+
+A batch of scans opens its violations together: one lookup of the cartons' active violations,
+one multi-row insert, one audit entry, so a batch full of diversions costs a few statements."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,15 +32,34 @@ from app.regions.tree import RegionTree
 TIER_RANK = {t: i for i, t in enumerate(Tier)}
 
 
-def active_violation_for(session: Session, carton_ids: Sequence[int]) -> int | None:
-    if not carton_ids:
-        return None
-    return session.scalar(
-        select(ViolationCarton.violation_id)
-        .where(ViolationCarton.carton_id.in_(carton_ids), ViolationCarton.active.is_(True))
-        .order_by(ViolationCarton.violation_id)
-        .limit(1)
-    )
+@dataclass(frozen=True)
+class Finding:
+    """Cartons one scan found diverted (or cloned), to be counted on one violation."""
+
+    kind: ViolationKind
+    carton_ids: tuple[int, ...]
+    diverting_distributor_id: int | None
+    value_fen: int
+    region_id: int
+    detected_at: datetime
+    policy_version: str
+    advisory: bool
+
+
+def active_violations(session: Session, carton_ids: Sequence[int]) -> dict[int, int]:
+    """Carton id -> the active violation counting it."""
+    out: dict[int, int] = {}
+    ids = list(carton_ids)
+    for start in range(0, len(ids), 5000):
+        out.update(
+            session.execute(
+                select(ViolationCarton.carton_id, ViolationCarton.violation_id).where(
+                    ViolationCarton.carton_id.in_(ids[start : start + 5000]),
+                    ViolationCarton.active.is_(True),
+                )
+            ).all()
+        )
+    return out
 
 
 def invaded_parties(
@@ -65,82 +88,149 @@ def invaded_parties(
     return None, None
 
 
-def open_or_join(
-    session: Session,
-    *,
-    kind: ViolationKind,
-    carton_ids: Sequence[int],
-    diverting_distributor_id: int | None,
-    value_fen: int,
-    region_id: int,
-    tree: RegionTree,
-    detected_at: datetime,
-    policy_version: str,
-    advisory: bool,
-) -> tuple[int, bool]:
-    """The violation these cartons count on, and whether it was opened just now."""
-    existing = active_violation_for(session, carton_ids)
-    if existing is not None:
-        return existing, False
-    diverting_sp = None
-    if diverting_distributor_id is not None:
-        diverting_sp = session.scalar(
-            select(Distributor.salesperson_id).where(Distributor.id == diverting_distributor_id)
-        )
-    invaded_d, invaded_sp = invaded_parties(session, tree, region_id)
-    if kind is ViolationKind.cloned:
-        # A copied code proves nothing about who diverted: HQ reviews it, nobody is blamed.
-        diverting_distributor_id = diverting_sp = invaded_d = invaded_sp = None
-    if invaded_d is not None and invaded_d == diverting_distributor_id:
-        invaded_d = None
+def open_or_join_many(
+    session: Session, findings: Sequence[Finding], *, tree: RegionTree
+) -> list[int]:
+    """The violation each finding's cartons count on, opening the ones that do not exist."""
+    if not findings:
+        return []
+    counted = active_violations(session, [c for f in findings for c in f.carton_ids])
+    result: list[int | None] = [None] * len(findings)
+    # Within the batch, a carton seen again joins the violation its first sighting opens.
+    first_group: dict[int, int] = {}
+    to_open: list[int] = []
+    joins: dict[int, int] = {}
+    for i, f in enumerate(findings):
+        known = next((counted[c] for c in f.carton_ids if c in counted), None)
+        if known is not None:
+            result[i] = known
+            continue
+        earlier = next((first_group[c] for c in f.carton_ids if c in first_group), None)
+        if earlier is not None:
+            joins[i] = earlier
+            continue
+        for c in f.carton_ids:
+            first_group[c] = i
+        to_open.append(i)
     try:
         with session.begin_nested():
-            v = Violation(
-                kind=kind,
-                region_id=region_id,
-                diverting_distributor_id=diverting_distributor_id,
-                diverting_salesperson_id=diverting_sp,
-                invaded_distributor_id=invaded_d,
-                invaded_salesperson_id=invaded_sp,
-                cartons=len(carton_ids),
-                value_fen=value_fen,
-                detected_at=detected_at,
-                policy_version=policy_version,
-                advisory=advisory,
-            )
-            session.add(v)
-            session.flush()
-            session.add_all(
-                ViolationCarton(violation_id=v.id, carton_id=c, active=True) for c in carton_ids
-            )
-            session.flush()
+            opened = _insert(session, [findings[i] for i in to_open], tree=tree)
     except IntegrityError:
-        # Another scan counted one of these cartons in the meantime: join its violation.
-        existing = active_violation_for(session, carton_ids)
-        if existing is None:
-            raise
-        return existing, False
-    session.add(
-        ViolationEvent(
-            violation_id=v.id,
-            from_status=None,
-            to_status="open",
-            actor="system",
-            note=f"opened by a {kind.value} scan",
+        # A concurrent scan counted one of these cartons first: take them one at a time.
+        opened = [_open_one(session, findings[i], tree=tree) for i in to_open]
+    for i, vid in zip(to_open, opened, strict=True):
+        result[i] = vid
+    for i, group in joins.items():
+        result[i] = result[group]
+    return [r for r in result if r is not None]
+
+
+def _parties(
+    session: Session, f: Finding, tree: RegionTree, cache: dict[int, tuple[int | None, int | None]]
+) -> dict[str, int | None]:
+    if f.kind is ViolationKind.cloned:
+        # A copied code proves nothing about who diverted: HQ reviews it, nobody is blamed.
+        return {
+            "diverting_distributor_id": None,
+            "diverting_salesperson_id": None,
+            "invaded_distributor_id": None,
+            "invaded_salesperson_id": None,
+        }
+    if f.region_id not in cache:
+        cache[f.region_id] = invaded_parties(session, tree, f.region_id)
+    invaded_d, invaded_sp = cache[f.region_id]
+    diverting_sp = None
+    if f.diverting_distributor_id is not None:
+        key = -f.diverting_distributor_id  # negative keys: distributors, beside region ids
+        if key not in cache:
+            sp = session.scalar(
+                select(Distributor.salesperson_id).where(Distributor.id == f.diverting_distributor_id)
+            )
+            cache[key] = (None, sp)
+        diverting_sp = cache[key][1]
+    if invaded_d is not None and invaded_d == f.diverting_distributor_id:
+        invaded_d = None
+    return {
+        "diverting_distributor_id": f.diverting_distributor_id,
+        "diverting_salesperson_id": diverting_sp,
+        "invaded_distributor_id": invaded_d,
+        "invaded_salesperson_id": invaded_sp,
+    }
+
+
+def _insert(session: Session, findings: Sequence[Finding], *, tree: RegionTree) -> list[int]:
+    if not findings:
+        return []
+    cache: dict[int, tuple[int | None, int | None]] = {}
+    violations = [
+        Violation(
+            kind=f.kind,
+            region_id=f.region_id,
+            cartons=len(f.carton_ids),
+            value_fen=f.value_fen,
+            detected_at=f.detected_at,
+            policy_version=f.policy_version,
+            advisory=f.advisory,
+            **_parties(session, f, tree, cache),
         )
+        for f in findings
+    ]
+    session.add_all(violations)
+    session.flush()
+    session.execute(
+        insert(ViolationCarton),
+        [
+            {"violation_id": v.id, "carton_id": c, "active": True}
+            for v, f in zip(violations, findings, strict=True)
+            for c in f.carton_ids
+        ],
+    )
+    session.execute(
+        insert(ViolationEvent),
+        [
+            {
+                "violation_id": v.id,
+                "from_status": None,
+                "to_status": "open",
+                "actor": "system",
+                "note": f"opened by a {v.kind.value} scan",
+                "at": v.created_at,
+            }
+            for v in violations
+        ],
     )
     audit.record(
         session,
         actor="system",
-        action="violation.opened",
+        action="violations.opened",
         entity_type="violation",
-        entity_key=str(v.id),
+        entity_key=",".join(str(v.id) for v in violations)[:80],
         data={
-            "kind": kind.value,
-            "cartons": list(carton_ids),
-            "value_fen": value_fen,
-            "region_id": region_id,
-            "policy_version": policy_version,
+            "violations": [
+                {
+                    "id": v.id,
+                    "kind": v.kind.value,
+                    "cartons": list(f.carton_ids),
+                    "value_fen": f.value_fen,
+                    "region_id": f.region_id,
+                    "policy_version": f.policy_version,
+                }
+                for v, f in zip(violations, findings, strict=True)
+            ]
         },
     )
-    return v.id, True
+    return [v.id for v in violations]
+
+
+def _open_one(session: Session, f: Finding, *, tree: RegionTree) -> int:
+    known = active_violations(session, f.carton_ids)
+    if known:
+        return next(iter(known.values()))
+    try:
+        with session.begin_nested():
+            return _insert(session, [f], tree=tree)[0]
+    except IntegrityError:
+        known = active_violations(session, f.carton_ids)
+        if not known:
+            raise
+        return next(iter(known.values()))

@@ -1,0 +1,234 @@
+"""Scan ingest benchmark: throughput of POST /api/v1/scans in batches of 500 with a million
+registered codes, and single-scan latency under 32 concurrent clients, each beside a baseline
+measured in the same run (a bare insert of the same rows; a bare FastAPI endpoint).
+
+    .venv/bin/python -m bench.bench_scans                 # full size: 1,000,000 codes
+    .venv/bin/python -m bench.bench_scans --codes 50000 --runs 1   # quick look
+    DATABASE_URL=postgresql+psycopg://cg:cg@127.0.0.1/cg_bench .venv/bin/python -m bench.bench_scans
+
+The database named by DATABASE_URL (default: a new SQLite file in a temporary folder) is
+migrated and filled; on PostgreSQL point it at a scratch database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+LAGER = "06901234560015"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def prepare(url: str, n_codes: int) -> tuple[str, list[str]]:
+    """Migrate, load the demo, issue the codes; returns an admin token and a sample of codes."""
+    os.environ["DATABASE_URL"] = url
+    from sqlalchemy import select
+
+    from app.codes import service as codes
+    from app.codes.schemas import CodeBatchIn
+    from app.config import get_settings
+    from app.db import get_sessionmaker
+    from app.demo import load_demo
+    from app.migrate import upgrade_to_head
+    from app.models import Carton
+
+    upgrade_to_head(url)
+    with get_sessionmaker()() as s, s.begin():
+        tokens = load_demo(s)
+    t = time.perf_counter()
+    left = n_codes
+    while left > 0:
+        q = min(left, 1_000_000)
+        with get_sessionmaker()() as s, s.begin():
+            codes.issue_batch(s, data=CodeBatchIn(gtin=LAGER, region_code="370100", quantity=q),
+                              settings=get_settings(), actor="bench")
+        left -= q
+    dt = time.perf_counter() - t
+    print(f"issued {n_codes:,} codes in {dt:.1f} s ({n_codes / dt:,.0f} codes/s)")
+    with get_sessionmaker()() as s:
+        rows = s.execute(select(Carton.serial, Carton.signature).limit(200_000)).all()
+    sample = [f"(01){LAGER}(21){serial}(91)370100(92){sig}" for serial, sig in rows]
+    return tokens["inspector"][1], sample
+
+
+def start(cmd: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return proc
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit(f"server on port {port} did not start")
+
+
+BARE_APP = textwrap.dedent('''
+    from fastapi import FastAPI
+    from pydantic import BaseModel
+
+    class Item(BaseModel):
+        payload: str
+        checkpoint_code: str | None = None
+        scanned_at: str
+
+    class Batch(BaseModel):
+        scans: list[Item]
+
+    app = FastAPI()
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/api/v1/scans")
+    async def scans(body: Batch) -> dict[str, list[dict[str, str]]]:
+        return {"results": [{"payload": s.payload, "verdict": "in_region"} for s in body.scans]}
+''')
+
+
+def batch(sample: list[str], size: int, at: datetime) -> dict[str, object]:
+    where = ["JN-G2-N", "JN-G20-E", "LC-G3"]
+    return {"scans": [{"payload": random.choice(sample), "checkpoint_code": random.choice(where),
+                       "scanned_at": (at + timedelta(seconds=i)).isoformat()} for i in range(size)]}
+
+
+async def throughput(base: str, token: str, sample: list[str], batches: int, clients: int) -> float:
+    """Scans per second through the API, `clients` uploaders sending 500-scan batches."""
+    at = datetime.now(UTC) - timedelta(hours=1)
+    bodies = [batch(sample, 500, at) for _ in range(batches)]
+    queue: asyncio.Queue[dict[str, object]] = asyncio.Queue()
+    for b in bodies:
+        queue.put_nowait(b)
+
+    async def worker(c: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            body = queue.get_nowait()
+            r = await c.post("/api/v1/scans", json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
+            r.raise_for_status()
+
+    async with httpx.AsyncClient(base_url=base, timeout=300,
+                                 headers={"Authorization": f"Bearer {token}"}) as c:
+        t = time.perf_counter()
+        await asyncio.gather(*(worker(c) for _ in range(clients)))
+        return batches * 500 / (time.perf_counter() - t)
+
+
+async def latency(base: str, token: str, sample: list[str], clients: int, seconds: float) -> tuple[float, float, float]:
+    """p50 and p99 in ms of single-scan requests, and requests/s, under `clients` clients."""
+    lat: list[float] = []
+    at = datetime.now(UTC) - timedelta(hours=1)
+    stop = time.monotonic() + seconds
+
+    async def worker(c: httpx.AsyncClient) -> None:
+        while time.monotonic() < stop:
+            body = batch(sample, 1, at)
+            t = time.perf_counter()
+            r = await c.post("/api/v1/scans", json=body)
+            r.raise_for_status()
+            lat.append((time.perf_counter() - t) * 1000)
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits,
+                                 headers={"Authorization": f"Bearer {token}"}) as c:
+        t = time.perf_counter()
+        await asyncio.gather(*(worker(c) for _ in range(clients)))
+        elapsed = time.perf_counter() - t
+    q = statistics.quantiles(lat, n=100)
+    return q[49], q[98], len(lat) / elapsed
+
+
+def bare_insert(url: str, sample: list[str], batches: int) -> float:
+    """Rows per second for a plain bulk insert of the same scan rows, one commit per 500."""
+    from sqlalchemy import insert, select
+
+    from app.db import get_sessionmaker
+    from app.models import Carton, Checkpoint, Scan, User
+
+    with get_sessionmaker()() as s:
+        uid = s.scalar(select(User.id).where(User.username == "inspector"))
+        cp = s.scalar(select(Checkpoint).where(Checkpoint.code == "JN-G2-N"))
+        ids = s.scalars(select(Carton.id).limit(len(sample))).all()
+    assert cp is not None
+    at = datetime.now(UTC) - timedelta(hours=1)
+    t = time.perf_counter()
+    for _ in range(batches):
+        rows = [{"scanned_at": at, "received_at": at, "payload": random.choice(sample),
+                 "serial": "X", "carton_id": random.choice(ids), "checkpoint_id": cp.id,
+                 "region_id": cp.region_id, "lat": cp.lat, "lon": cp.lon, "user_id": uid,
+                 "source": "bench", "verdict": "in_region", "rule": "inside_territory",
+                 "policy_version": "bench", "findings": []} for _ in range(500)]
+        with get_sessionmaker()() as s, s.begin():
+            s.execute(insert(Scan), rows)
+    return batches * 500 / (time.perf_counter() - t)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--codes", type=int, default=1_000_000)
+    ap.add_argument("--batches", type=int, default=40, help="500-scan batches per throughput run")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=10.0, help="duration of each latency run")
+    ap.add_argument("--workers", type=int, default=1)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="cg-bench-"))
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
+    token, sample = prepare(url, args.codes)
+    env = {**os.environ, "DATABASE_URL": url, "CG_PHOTO_DIR": str(tmp / "photos")}
+    port, bare_port = free_port(), free_port()
+    exe = str(Path(sys.executable).parent / "channelguard")
+    app = start([exe, "serve", "--port", str(port), "--workers", str(args.workers)], port, env)
+    (tmp / "bare_app.py").write_text(BARE_APP)
+    bare = start([sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(bare_port),
+                  "--workers", str(args.workers), "--log-level", "warning", "--app-dir", str(tmp)],
+                 bare_port, env)
+    base, bare_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
+    try:
+        api_tp, ins_tp, lat_app, lat_bare = [], [], [], []
+        for run in range(args.runs):
+            api_tp.append(asyncio.run(throughput(base, token, sample, args.batches, 2)))
+            ins_tp.append(bare_insert(url, sample, args.batches))
+            lat_app.append(asyncio.run(latency(base, token, sample, 32, args.seconds)))
+            lat_bare.append(asyncio.run(latency(bare_base, token, sample, 32, args.seconds)))
+            print(f"run {run + 1}: api {api_tp[-1]:,.0f} scans/s, bare insert {ins_tp[-1]:,.0f} rows/s, "
+                  f"api p50/p99 {lat_app[-1][0]:.1f}/{lat_app[-1][1]:.1f} ms, "
+                  f"bare endpoint p50/p99 {lat_bare[-1][0]:.1f}/{lat_bare[-1][1]:.1f} ms")
+        med = statistics.median
+        a, b = med(api_tp), med(ins_tp)
+        p50, p99, rps = (med(x[i] for x in lat_app) for i in range(3))
+        b50, b99, brps = (med(x[i] for x in lat_bare) for i in range(3))
+        backend = url.split(":", 1)[0]
+        print(f"\n== medians of {args.runs} runs, {args.codes:,} codes, {backend}, {args.workers} worker(s) ==")
+        print(f"POST /api/v1/scans, 500/batch : {a:,.0f} scans/s   bare insert: {b:,.0f} rows/s   ratio {a / b:.2f}")
+        print(f"single scan, 32 clients       : p50 {p50:.1f} ms  p99 {p99:.1f} ms  {rps:,.0f} req/s")
+        print(f"bare FastAPI endpoint         : p50 {b50:.1f} ms  p99 {b99:.1f} ms  {brps:,.0f} req/s")
+        print(f"latency ratio api/bare        : p50 x{p50 / b50:.1f}  p99 x{p99 / b99:.1f}")
+    finally:
+        app.terminate()
+        bare.terminate()
+
+
+if __name__ == "__main__":
+    main()
