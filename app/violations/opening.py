@@ -144,7 +144,9 @@ def _parties(
         key = -f.diverting_distributor_id  # negative keys: distributors, beside region ids
         if key not in cache:
             sp = session.scalar(
-                select(Distributor.salesperson_id).where(Distributor.id == f.diverting_distributor_id)
+                select(Distributor.salesperson_id).where(
+                    Distributor.id == f.diverting_distributor_id
+                )
             )
             cache[key] = (None, sp)
         diverting_sp = cache[key][1]
