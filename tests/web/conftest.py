@@ -11,7 +11,11 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
+from app.auth import service as auth
+from app.models import Role
 from tests.conftest import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -55,12 +59,12 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     ctx.close()
 
 
-def sign_in(page: Page, base_url: str, token: str, *, lands_on: str) -> None:
-    """Paste the token on the sign-in page, as a person would, and wait for the role's page."""
-    page.goto(f"{base_url}/")
-    page.fill("#token", token)
+def sign_in(page: Page, server: LiveServer, user: str, *, lands_on: str) -> None:
+    """Paste the user's token on the sign-in page, as a person would; wait for their page."""
+    page.goto(f"{server.base_url}/")
+    page.fill("#token", server.tokens[user])
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}{lands_on}")
+    page.wait_for_url(f"{server.base_url}{lands_on}")
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
 
 
@@ -118,6 +122,38 @@ class Backend:
             },
         )
         self.post("admin", f"/waybills/{number}/deliver", {})
+
+    def scan(self, payload: str, checkpoint: str, **extra: str) -> dict[str, Any]:
+        """One scan by the demo inspector; its result."""
+        item = {"payload": payload, "checkpoint_code": checkpoint, **extra}
+        item.setdefault("scanned_at", datetime.now(UTC).isoformat())
+        (result,) = self.post("inspector", "/scans", {"scans": [item]})["results"]
+        return dict(result)
+
+    def divert(self, *, home: str, to: str, into: str, checkpoint: str, number: str) -> int:
+        """A carton of `home`'s region, delivered to distributor `to`, found at `checkpoint` in
+        region `into`: the id of the violation it opens."""
+        (code,) = self.issue(home, 1)
+        self.deliver([code], to=to, region=home, number=number)
+        result = self.scan(code["element_string"], checkpoint)
+        assert (result["verdict"], result["region_code"]) == ("diversion", into), result
+        return int(result["violation_id"])
+
+    def add_user(self, username: str, role: Role, *, distributor: str | None = None) -> None:
+        """A new user in the served database (what `channelguard users create` does)."""
+        engine = create_engine(self.server.database_url)
+        try:
+            with Session(engine) as session, session.begin():
+                _user, token = auth.create_user(
+                    session,
+                    username=username,
+                    role=role,
+                    distributor_code=distributor,
+                    actor="test",
+                )
+        finally:
+            engine.dispose()
+        self.server.tokens[username] = token
 
     def scans_of(self, serial: str) -> list[dict[str, Any]]:
         return list(self.get("admin", f"/cartons/{serial}")["scans"])

@@ -32,7 +32,7 @@ def phone(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]
 
 def inspector_page(ctx: BrowserContext, server: LiveServer) -> Page:
     page = ctx.new_page()
-    sign_in(page, server.base_url, server.tokens["inspector"], lands_on="/inspector")
+    sign_in(page, server, "inspector", lands_on="/inspector")
     return page
 
 
@@ -60,12 +60,13 @@ def test_sign_in_opens_the_page_for_the_role(
     context: BrowserContext, live_server: LiveServer, user: str, lands_on: str
 ) -> None:
     page = context.new_page()
-    sign_in(page, live_server.base_url, live_server.tokens[user], lands_on=lands_on)
+    sign_in(page, live_server, user, lands_on=lands_on)
     expect(page.locator("#who")).to_contain_text(user)
     # Another role's page sends the user back to their own.
     other = "/hq" if lands_on != "/hq" else "/distributor"
     page.goto(f"{live_server.base_url}{other}")
     page.wait_for_url(f"{live_server.base_url}{lands_on}")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
     page.click("#sign-out")
     page.wait_for_url(f"{live_server.base_url}/")
     assert page.evaluate("localStorage.getItem('cg.token')") is None

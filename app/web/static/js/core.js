@@ -92,6 +92,8 @@ export function errorText(err) {
  * `offlineOk` lets a page run on the last known identity when the network is down.
  */
 export async function requireSession(roles, { offlineOk = false } = {}) {
+  const out = document.getElementById("sign-out");
+  if (out) out.addEventListener("click", signOut);
   if (!getToken()) {
     location.replace("/");
     return null;
@@ -116,8 +118,6 @@ export async function requireSession(roles, { offlineOk = false } = {}) {
   }
   const who = document.getElementById("who");
   if (who) who.textContent = `${me.username} · ${ROLE_LABELS[me.role] || me.role}`;
-  const out = document.getElementById("sign-out");
-  if (out) out.addEventListener("click", signOut);
   return me;
 }
 

@@ -112,6 +112,14 @@ export function flows(violations, distributors) {
   return [...agg.values()].sort((a, b) => (b.fen > a.fen ? 1 : b.fen < a.fen ? -1 : b.count - a.count));
 }
 
+/** The point `dist` pixels from `from` in the direction of `to`. */
+function toward(from, to, dist) {
+  const dx = to[0] - from[0];
+  const dy = to[1] - from[1];
+  const len = Math.hypot(dx, dy) || 1;
+  return [from[0] + (dx / len) * dist, from[1] + (dy / len) * dist];
+}
+
 function tone(count, max) {
   if (count * 3 <= max) return "low";
   if (count * 3 <= max * 2) return "mid";
@@ -145,7 +153,7 @@ export function drawDiversionMap(container, { regions, distributors, violations 
       Object.entries(COLOURS).map(([name, colour]) =>
         h(
           "marker",
-          { id: `arrow-${name}`, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 14, markerHeight: 14, markerUnits: "userSpaceOnUse", orient: "auto" },
+          { id: `arrow-${name}`, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 12, markerHeight: 12, markerUnits: "userSpaceOnUse", orient: "auto" },
           h("path", { d: "M0,0L10,5L0,10Z", fill: colour }),
         ),
       ),
@@ -163,16 +171,6 @@ export function drawDiversionMap(container, { regions, distributors, violations 
     ),
     h(
       "g",
-      { class: "labels" },
-      drawn.map((r) => {
-        const c = where.get(r.code);
-        if (!c) return null;
-        const [x, y] = at(c);
-        return h("text", { class: "region-label", x: x.toFixed(1), y: (y + 4).toFixed(1) }, r.name);
-      }),
-    ),
-    h(
-      "g",
       { class: "flows" },
       list.map((f) => {
         const a = where.get(f.from);
@@ -186,12 +184,15 @@ export function drawDiversionMap(container, { regions, distributors, violations 
         const cx = (x1 + x2) / 2 - dy * 0.2;
         const cy = (y1 + y2) / 2 + dx * 0.2;
         const t = tone(f.count, maxCount);
-        const width = 2 + 8 * Math.sqrt(Number((f.fen * 1000n) / maxFen) / 1000);
+        const width = 1.5 + 4.5 * Math.sqrt(Number((f.fen * 1000n) / maxFen) / 1000);
+        // Stop short of the centres so that arrowheads and names stay readable.
+        const [sx, sy] = toward([x1, y1], [cx, cy], 10);
+        const [ex, ey] = toward([x2, y2], [cx, cy], 16);
         return h(
           "path",
           {
             class: `flow flow-${t}`,
-            d: `M${x1.toFixed(1)},${y1.toFixed(1)}Q${cx.toFixed(1)},${cy.toFixed(1)} ${x2.toFixed(1)},${y2.toFixed(1)}`,
+            d: `M${sx.toFixed(1)},${sy.toFixed(1)}Q${cx.toFixed(1)},${cy.toFixed(1)} ${ex.toFixed(1)},${ey.toFixed(1)}`,
             stroke: COLOURS[t],
             "stroke-width": width.toFixed(1),
             "marker-end": `url(#arrow-${t})`,
@@ -201,6 +202,16 @@ export function drawDiversionMap(container, { regions, distributors, violations 
           },
           h("title", {}, `${names.get(f.from) || f.from} → ${names.get(f.to) || f.to}: ${f.count} 起, ${fenText(f.fen)}`),
         );
+      }),
+    ),
+    h(
+      "g",
+      { class: "labels" },
+      drawn.map((r) => {
+        const c = where.get(r.code);
+        if (!c) return null;
+        const [x, y] = at(c);
+        return h("text", { class: "region-label", x: x.toFixed(1), y: (y + 4).toFixed(1) }, r.name);
       }),
     ),
   );

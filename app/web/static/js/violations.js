@@ -50,15 +50,12 @@ export function violationTable(items, { me, onPick, selectedId }) {
         onkeydown: (ev) => ev.key === "Enter" && onPick(v),
       },
       h("td", {}, `#${v.id}`),
-      h("td", {}, statusBadge(v.status)),
+      h("td", {}, statusBadge(v.status), v.kind === "cloned" ? h("div", { class: "hint" }, KINDS.cloned) : null),
       showSide ? h("td", {}, sideBadge(sideOf(v, me))) : null,
-      h("td", {}, KINDS[v.kind] || v.kind || ""),
       h("td", {}, v.region_code),
-      h("td", {}, v.diverting_distributor_code || "—"),
-      h("td", {}, v.invaded_distributor_code || "—"),
-      h("td", { class: "num" }, v.cartons ?? (v.carton_serials || []).length),
-      h("td", { class: "num" }, money(v.value)),
-      h("td", {}, when(v.detected_at)),
+      h("td", { class: "nowrap" }, v.diverting_distributor_code || "—", h("div", { class: "hint" }, `→ ${v.invaded_distributor_code || "—"}`)),
+      h("td", { class: "num" }, money(v.value), h("div", { class: "hint" }, `${v.cartons ?? (v.carton_serials || []).length} 箱`)),
+      h("td", { class: "nowrap" }, when(v.detected_at)),
     ),
   );
   return table(
@@ -66,11 +63,8 @@ export function violationTable(items, { me, onPick, selectedId }) {
       "编号 ID",
       "状态 Status",
       showSide ? "我方 Side" : null,
-      "类型 Kind",
-      "发现区域 Region",
-      "窜出方 Diverting",
-      "受侵方 Invaded",
-      h("span", { class: "num" }, "箱数 Cartons"),
+      "发现区域 Found in",
+      "窜出 → 受侵 Diverting → invaded",
       h("span", { class: "num" }, "货值 Value"),
       "发现时间 Detected",
     ].filter(Boolean),
@@ -159,8 +153,9 @@ function party(distributor, salesperson) {
 
 function evidenceTable(scans) {
   if (!scans.length) return h("p", { class: "empty" }, "没有扫码证据 No scan evidence");
+  const photos = scans.some((s) => s.photo_sha256);
   return table(
-    ["时间 Scanned", "监督站/区域 Where", "序列号 Serial", "结论 Verdict", "观察价 Price", "照片 Photo"],
+    ["时间 Scanned", "监督站/区域 Where", "序列号 Serial", "结论 Verdict", "观察价 Price", photos ? "照片 Photo" : null].filter(Boolean),
     scans.map((s) =>
       h(
         "tr",
@@ -176,7 +171,7 @@ function evidenceTable(scans) {
         h("td", { class: "mono" }, s.serial || s.payload),
         h("td", {}, verdictBadge(s.verdict), (s.findings || []).map((f) => h("div", { class: "error" }, FINDINGS[f] || f))),
         h("td", { class: "num" }, s.observed_price ? money(s.observed_price) : "—"),
-        h("td", { class: "mono hint" }, s.photo_sha256 ? s.photo_sha256.slice(0, 12) : "—"),
+        photos ? h("td", { class: "mono hint", title: s.photo_sha256 || "" }, s.photo_sha256 ? s.photo_sha256.slice(0, 12) : "—") : null,
       ),
     ),
   );

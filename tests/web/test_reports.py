@@ -1,0 +1,163 @@
+"""The distributor's reports and HQ's audit queue, map and charts in a real browser, on
+violations made the real way: coded cartons delivered on waybills, then scanned elsewhere."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import BrowserContext, Locator, Page, expect
+
+from app.models import Role
+from tests.conftest import LiveServer
+from tests.web.conftest import Backend, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def row(page: Page, violation_id: int) -> Locator:
+    return page.locator(f"tr[data-violation-id='{violation_id}']")
+
+
+def open_violation(page: Page, violation_id: int) -> None:
+    row(page, violation_id).click()
+    expect(page.locator("#detail")).to_have_attribute("data-violation-id", str(violation_id))
+
+
+def test_a_distributor_sees_its_own_reports_appeals_and_its_credited_sales(
+    context: BrowserContext, live_server: LiveServer, backend: Backend
+) -> None:
+    backend.add_user("yantai-distributor", Role.distributor, distributor="D-370600-1")
+    # Yantai goods found in Qingdao (against Yantai), Qingdao goods found in Yantai (for it),
+    # and a Jinan-Liaocheng case that does not concern Yantai at all.
+    against = backend.divert(
+        home="370600", to="D-370600-1", into="370200", checkpoint="QD-G20-W", number="WB-YT-1"
+    )
+    favour = backend.divert(
+        home="370200", to="D-370200-1", into="370600", checkpoint="YT-G18", number="WB-QD-1"
+    )
+    other = backend.divert(
+        home="370100", to="D-370100-1", into="371500", checkpoint="LC-G3", number="WB-JN-9"
+    )
+    page = context.new_page()
+    sign_in(page, live_server, "yantai-distributor", lands_on="/distributor")
+    rows = page.locator("tr[data-violation-id]")
+    expect(rows).to_have_count(2)
+    expect(row(page, against).locator("[data-side]")).to_have_attribute("data-side", "against")
+    expect(row(page, favour).locator("[data-side]")).to_have_attribute("data-side", "for")
+    expect(row(page, other)).to_have_count(0)
+
+    # Goods delivered to Yantai this month: one carton at 48.00.
+    expect(page.locator("#balances tr[data-party='D-370600-1'] td.num")).to_have_text("¥48.00")
+
+    # Only the diverting side may appeal.
+    open_violation(page, favour)
+    expect(page.locator("#detail form")).to_have_count(0)
+    open_violation(page, against)
+    detail = page.locator("#detail")
+    expect(detail.locator("tr[data-scan-id]")).to_have_count(1)
+    expect(detail.locator("tr[data-scan-id]")).to_contain_text("QD-G20-W")
+    page.fill("#appeal-reason", "货物为经批准的展会样品 Samples for an approved trade fair")
+    page.fill("#appeal-evidence", "DN-2026-1188")
+    page.click("button[value=appeal]")
+    expect(detail).to_have_attribute("data-status", "appealed")
+    expect(detail.locator("form")).to_have_count(0)
+    expect(detail.locator(".timeline li[data-to-status=appealed]")).to_contain_text("DN-2026-1188")
+    expect(row(page, against).locator("[data-status]")).to_have_attribute("data-status", "appealed")
+    assert backend.get("admin", f"/violations/{against}")["status"] == "appealed"
+
+    # Someone else's report is not there to open, even by its number.
+    assert (
+        page.evaluate(
+            "id => fetch(`/api/v1/violations/${id}`, {headers: {Authorization: "
+            "`Bearer ${localStorage.getItem('cg.token')}`}}).then(r => r.status)",
+            other,
+        )
+        == 404
+    )
+
+
+def test_a_distributor_with_nothing_to_report_sees_helpful_empty_states(
+    context: BrowserContext, live_server: LiveServer, backend: Backend
+) -> None:
+    backend.add_user("weifang-distributor", Role.distributor, distributor="D-370700-1")
+    page = context.new_page()
+    sign_in(page, live_server, "weifang-distributor", lands_on="/distributor")
+    expect(page.locator("[data-empty=violations]")).to_contain_text("No reports concern you")
+    expect(page.locator("[data-empty=balances]")).to_contain_text("Nothing was posted this month")
+
+
+def test_hq_rules_on_an_appeal_then_reverses_and_dismisses(
+    context: BrowserContext, live_server: LiveServer, backend: Backend
+) -> None:
+    appealed = backend.divert(
+        home="370100", to="D-370100-1", into="370300", checkpoint="ZB-G20", number="WB-JN-20"
+    )
+    backend.post(
+        "jinan-distributor", f"/violations/{appealed}/appeal", {"reason": "运输途中 in transit"}
+    )
+    opened = backend.divert(
+        home="370100", to="D-370100-1", into="370700", checkpoint="WF-G20", number="WB-JN-21"
+    )
+    page = context.new_page()
+    sign_in(page, live_server, "auditor", lands_on="/hq")
+    # The queue holds both, appeals first.
+    expect(row(page, appealed)).to_have_count(1)
+    expect(row(page, opened)).to_have_count(1)
+    statuses = page.locator("#queue tr[data-violation-id] [data-status]").evaluate_all(
+        "els => els.map(e => e.dataset.status)"
+    )
+    assert statuses == sorted(statuses, key=lambda s: s != "appealed")
+
+    open_violation(page, appealed)
+    detail = page.locator("#detail")
+    expect(detail.locator("h3").first).to_contain_text("Rule on the appeal")
+    page.fill("#decide-note", "送货单与扫码地点不符 The delivery note does not match")
+    page.click("button[value=confirm]")
+    expect(detail).to_have_attribute("data-status", "confirmed")
+    # The confirmation moved the value on the ledger, and the queue no longer holds it.
+    expect(detail.locator("tr[data-entry-id]").first).to_be_visible()
+    expect(row(page, appealed)).to_have_count(0)
+    assert backend.get("admin", f"/violations/{appealed}")["status"] == "confirmed"
+
+    page.fill("#reverse-note", "复核发现误判 A second look showed a mistake")
+    page.click("button[value=reverse]")
+    expect(detail).to_have_attribute("data-status", "reversed")
+    steps = detail.locator(".timeline li").evaluate_all("els => els.map(e => e.dataset.toStatus)")
+    assert steps == ["open", "appealed", "confirmed", "reversed"]
+    assert backend.get("admin", f"/violations/{appealed}")["status"] == "reversed"
+
+    open_violation(page, opened)
+    page.fill("#decide-note", "库存调拨 A stock transfer")
+    page.click("button[value=dismiss]")
+    expect(detail).to_have_attribute("data-status", "dismissed")
+    assert backend.get("admin", f"/violations/{opened}")["status"] == "dismissed"
+    page.click("button[data-tab=dismissed]")
+    expect(row(page, opened)).to_have_count(1)
+
+
+def test_hq_map_draws_every_region_and_the_diversion_flows(
+    context: BrowserContext, live_server: LiveServer, backend: Backend
+) -> None:
+    for n in range(2):
+        backend.divert(
+            home="370200", to="D-370200-1", into="371700", checkpoint="HZ-G35", number=f"WB-M-{n}"
+        )
+    regions = backend.get("admin", "/regions", limit=500)["items"]
+    with_boundary = {r["code"] for r in regions if r["boundary"]}
+    page = context.new_page()
+    sign_in(page, live_server, "auditor", lands_on="/hq")
+
+    drawn = page.locator("svg.map path.region").evaluate_all("els => els.map(e => e.dataset.code)")
+    assert sorted(drawn) == sorted(with_boundary)
+    flow = page.locator("svg.map path.flow[data-from='370200'][data-to='371700']")
+    expect(flow).to_have_count(1)
+    assert int(flow.get_attribute("data-count") or 0) >= 2
+    expect(page.locator("tr[data-flow='370200>371700']")).to_contain_text("菏泽市")
+
+    this_week = page.locator("#chart-weekly g[data-count]").last
+    assert int(this_week.get_attribute("data-count") or 0) >= 2
+    expect(page.locator("#chart-value g[data-region='371700']")).to_contain_text("¥")
+
+    chain = backend.get("auditor", "/audit-log/verify")
+    assert chain["ok"] is True
+    expect(page.locator("#chain")).to_have_attribute("data-ok", "true")
+    expect(page.locator("#chain")).to_contain_text("intact")
