@@ -1,0 +1,233 @@
+"""Photo decoding: carton symbols round-trip to verified codes; hostile uploads are refused fast."""
+
+from __future__ import annotations
+
+import io
+import resource
+import struct
+import time
+import zlib
+
+import numpy as np
+import pytest
+import zxingcpp
+from PIL import Image, ImageFilter
+
+from app.codes.decode import (
+    ImageRejected,
+    decode_image,
+    open_grayscale,
+    pyzbar_symbols,
+    zxing_symbols,
+)
+from app.codes.gs1 import (
+    GS,
+    CartonCode,
+    ParsedCarton,
+    ParsedPallet,
+    SigningKeys,
+    issue_code,
+    new_sscc,
+    parse_payload,
+    verify,
+)
+
+KEYS = SigningKeys({"K1": bytes(range(32))}, current="K1")
+HOST = "cg.example.com"
+
+
+def _code(region: str = "CN-GD_SZ") -> CartonCode:
+    return issue_code(gtin="9506000134352", region_code=region, keys=KEYS)
+
+
+def _symbol(content: str, symbology: zxingcpp.BarcodeFormat, scale: int = 4) -> Image.Image:
+    gs1 = content.startswith("(")
+    barcode = zxingcpp.create_barcode(content, symbology, gs1=gs1)
+    return Image.fromarray(np.asarray(barcode.to_image(scale=scale)))
+
+
+def _encode(image: Image.Image, kind: str) -> bytes:
+    out = io.BytesIO()
+    image.save(out, kind, **({"quality": 90} if kind in ("JPEG", "WEBP") else {}))
+    return out.getvalue()
+
+
+# --- issue -> symbol -> photo -> decode -> parse -> verify ----------------------------
+
+
+@pytest.mark.parametrize("kind", ["PNG", "JPEG", "WEBP"])
+@pytest.mark.parametrize(
+    ("symbology", "identifier"),
+    [
+        (zxingcpp.BarcodeFormat.QRCode, "]Q1"),
+        (zxingcpp.BarcodeFormat.Code128, "]C1"),
+        (zxingcpp.BarcodeFormat.DataMatrix, "]d2"),
+    ],
+)
+def test_carton_symbols_round_trip_to_a_valid_code(
+    kind: str, symbology: zxingcpp.BarcodeFormat, identifier: str
+) -> None:
+    code = _code()
+    is_qr = symbology == zxingcpp.BarcodeFormat.QRCode
+    content = code.digital_link(f"https://{HOST}") if is_qr else code.element_string
+    found = decode_image(_encode(_symbol(content, symbology), kind))
+    assert len(found) == 1
+    symbol = found[0]
+    expected = code.digital_link(f"https://{HOST}") if is_qr else code.element_string_fnc1
+    assert symbol.text == expected  # raw content: GS, no brackets, no identifier
+    assert (symbol.decoder, symbol.symbology_identifier) == ("zxing-cpp", identifier)
+    if not is_qr:
+        assert GS in symbol.text
+    parsed = parse_payload(symbol.text, allowed_hosts={HOST})
+    assert isinstance(parsed, ParsedCarton)
+    assert (parsed.serial, parsed.region_code) == (code.serial, code.region_code)
+    assert verify(parsed, keys=KEYS) == "valid"
+
+
+def test_a_stack_of_cartons_yields_every_code_once() -> None:
+    codes = [_code(region=f"R{i}") for i in range(6)]
+    tiles = [
+        _symbol(c.digital_link(f"https://{HOST}"), zxingcpp.BarcodeFormat.QRCode) for c in codes
+    ]
+    tiles.append(tiles[0])  # the same carton photographed twice in one picture
+    side = max(t.width for t in tiles) + 40
+    photo = Image.new("L", (side * 4, side * 2), 255)
+    for i, tile in enumerate(tiles):
+        photo.paste(tile, ((i % 4) * side + 20, (i // 4) * side + 20))
+    found = decode_image(_encode(photo, "PNG"))
+    assert sorted(s.text for s in found) == sorted(c.digital_link(f"https://{HOST}") for c in codes)
+
+
+def test_zxing_reading_wins_when_both_readers_see_a_symbol() -> None:
+    code = _code()
+    image = _symbol(code.digital_link(f"https://{HOST}"), zxingcpp.BarcodeFormat.QRCode)
+    gray = image.convert("L")
+    assert pyzbar_symbols(gray)  # zbar sees it too ...
+    found = decode_image(_encode(image, "PNG"))
+    assert [(s.decoder, s.symbology) for s in found] == [("zxing-cpp", "QRCode")]  # ... once
+
+
+def test_tilted_pallet_label_is_recovered_by_turning_the_photo() -> None:
+    sscc = new_sscc("6901234")
+    bars = _symbol(f"(00){sscc}", zxingcpp.BarcodeFormat.Code128, scale=3)
+    bars = bars.resize((bars.width, 160))
+    photo = Image.new("L", (1280, 960), 190)
+    tilted = bars.rotate(25, expand=True, fillcolor=255)
+    photo.paste(tilted, (200, 200), Image.new("L", bars.size, 255).rotate(25, expand=True))
+    data = _encode(photo.filter(ImageFilter.GaussianBlur(0.7)), "JPEG")
+    gray = open_grayscale(data)
+    assert zxing_symbols(gray) == []
+    assert pyzbar_symbols(gray) == []
+    found = decode_image(data)
+    assert [(s.text, s.symbology_identifier) for s in found] == [(f"00{sscc}", "]C1")]
+    parsed = parse_payload(found[0].text, allowed_hosts=None)
+    assert isinstance(parsed, ParsedPallet)
+    assert parsed.sscc == sscc
+
+
+def test_qr_on_transparent_background_is_read() -> None:
+    code = _code()
+    qr = _symbol(code.digital_link(f"https://{HOST}"), zxingcpp.BarcodeFormat.QRCode)
+    dark = np.asarray(qr) < 128
+    rgba = np.zeros((*dark.shape, 4), dtype=np.uint8)  # transparent pixels are black
+    rgba[dark] = (0, 0, 0, 255)
+    found = decode_image(_encode(Image.fromarray(rgba, "RGBA"), "PNG"))
+    assert [s.text for s in found] == [code.digital_link(f"https://{HOST}")]
+
+
+def test_sixteen_bit_png_is_read() -> None:
+    code = _code()
+    qr = np.asarray(_symbol(code.element_string, zxingcpp.BarcodeFormat.DataMatrix))
+    deep = Image.fromarray(qr.astype(np.uint16) * 257)  # 0..65535
+    assert deep.mode.startswith("I;16")
+    assert [s.text for s in decode_image(_encode(deep, "PNG"))] == [code.element_string_fnc1]
+
+
+def test_blank_photo_yields_nothing() -> None:
+    assert decode_image(_encode(Image.new("RGB", (640, 480), (180, 170, 160)), "JPEG")) == []
+
+
+# --- hostile uploads -------------------------------------------------------------------
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def _png_header(width: int, height: int, bit_depth: int = 8) -> bytes:
+    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr)
+
+
+@pytest.fixture(scope="module")
+def png_bomb() -> bytes:
+    """A real 1-bit 40000x40000 all-black PNG: 1.6 G pixels in about 100-200 KB."""
+    side = 40_000
+    row = b"\x00" * (1 + side // 8)  # filter byte + 5000 bytes of pixels
+    packer = zlib.compressobj(9)
+    rows_per_chunk = 200
+    parts = [packer.compress(row * rows_per_chunk) for _ in range(side // rows_per_chunk)]
+    parts.append(packer.flush())
+    idat = b"".join(parts)
+    return _png_header(side, side, bit_depth=1) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+
+
+def _rejected(data: bytes, **limits: int) -> ImageRejected:
+    with pytest.raises(ImageRejected) as caught:
+        decode_image(data, **limits)
+    return caught.value
+
+
+def test_decompression_bomb_is_refused_fast_in_bounded_memory(png_bomb: bytes) -> None:
+    assert len(png_bomb) < 1_000_000
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    refused = _rejected(png_bomb)
+    elapsed = time.perf_counter() - start
+    grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert refused.status == 413
+    assert "pixels" in refused.reason
+    assert elapsed < 0.5
+    assert grown_kb < 50_000  # decoding it would need 1.6 GB
+
+
+def test_too_many_pixels_is_refused_from_the_header_alone() -> None:
+    # 8000x6000 is under PIL's own bomb limit but over ours; there is no pixel data at all,
+    # so a refusal proves the check runs before decoding.
+    header_only = _png_header(8000, 6000) + _chunk(b"IEND", b"")
+    refused = _rejected(header_only)
+    assert (refused.status, "8000x6000" in refused.reason) == (413, True)
+    small = _encode(Image.new("L", (300, 300), 255), "PNG")
+    assert _rejected(small, max_pixels=50_000).status == 413
+    assert decode_image(small, max_pixels=90_000) == []
+
+
+def test_too_many_bytes_is_refused_before_anything_else() -> None:
+    refused = _rejected(b"\x89PNG\r\n\x1a\n" + b"\x00" * 2_000, max_bytes=1_000)
+    assert refused.status == 413
+    assert "bytes" in refused.reason
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"hello, this is not an image",
+        b"GIF89a" + b"\x00" * 100,
+        b"%PDF-1.7\n",
+        b"BM" + b"\x00" * 100,
+    ],
+)
+def test_other_formats_are_unsupported(data: bytes) -> None:
+    refused = _rejected(data)
+    assert refused.status == 415
+    assert "JPEG, PNG or WebP" in refused.reason
+
+
+@pytest.mark.parametrize("kind", ["PNG", "JPEG", "WEBP"])
+def test_truncated_or_corrupt_images_are_unreadable(kind: str) -> None:
+    whole = _encode(_symbol(_code().element_string, zxingcpp.BarcodeFormat.DataMatrix), kind)
+    for broken in (whole[: len(whole) // 2], whole[:16] + b"\xa5" * 200):
+        refused = _rejected(broken)
+        assert refused.status == 422
+        assert "not a readable image" in refused.reason

@@ -1,0 +1,64 @@
+"""The decoder stack against the shared barcode corpus (real images made by other people)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.bench_decode import CORPUS, DECODERS, NO_BARCODES, Sample, SetScore, corpus, score
+
+
+@pytest.fixture(scope="module")
+def samples() -> list[Sample]:
+    assert CORPUS.is_dir(), (
+        f"the barcode corpus is missing at {CORPUS}: this test needs the shared data folder "
+        "beside the repository (../shared/data/barcodes)"
+    )
+    found = list(corpus())
+    assert len(found) > 200, f"only {len(found)} corpus images under {CORPUS}"
+    return found
+
+
+@pytest.fixture(scope="module")
+def scores(samples: list[Sample]) -> dict[str, dict[str, SetScore]]:
+    return {name: score(samples, decoder) for name, decoder in DECODERS.items()}
+
+
+def _total(per_set: dict[str, SetScore]) -> int:
+    return sum(s.read for s in per_set.values())
+
+
+def test_stack_reads_more_than_either_decoder_alone(
+    scores: dict[str, dict[str, SetScore]],
+) -> None:
+    stack, pyzbar, zxing = (_total(scores[n]) for n in ("stack", "pyzbar", "zxing-cpp"))
+    assert stack > zxing
+    assert stack > pyzbar
+
+
+def test_stack_reads_at_least_90_percent_of_images(
+    samples: list[Sample], scores: dict[str, dict[str, SetScore]]
+) -> None:
+    with_content = sum(s.expected is not None for s in samples)
+    assert _total(scores["stack"]) >= 0.9 * with_content
+
+
+def test_stack_never_loses_a_read_either_decoder_makes_in_any_set(
+    scores: dict[str, dict[str, SetScore]],
+) -> None:
+    for set_name, stack in scores["stack"].items():
+        best_alone = max(scores["pyzbar"][set_name].read, scores["zxing-cpp"][set_name].read)
+        assert stack.read >= best_alone, set_name
+
+
+def test_stack_has_no_false_positives(scores: dict[str, dict[str, SetScore]]) -> None:
+    no_barcodes = scores["stack"][NO_BARCODES]
+    assert no_barcodes.images >= 20
+    assert no_barcodes.false_positives == 0
+    assert no_barcodes.other_reads == 0
+
+
+def test_datamatrix_needs_zxing(scores: dict[str, dict[str, SetScore]]) -> None:
+    # Why the stack has two readers: zbar has no DataMatrix reader at all.
+    for set_name in ("datamatrix-1", "datamatrix-2"):
+        assert scores["pyzbar"][set_name].read == 0
+        assert scores["stack"][set_name].read == scores["stack"][set_name].images
