@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from app.auth import service as auth
@@ -154,6 +154,22 @@ class Backend:
         finally:
             engine.dispose()
         self.server.tokens[username] = token
+
+    def tamper_with_audit_entry(self, seq: int) -> None:
+        """What someone with database access might do: switch off the append-only guard and
+        rewrite who did something."""
+        engine = create_engine(self.server.database_url)
+        try:
+            with engine.begin() as conn:
+                if engine.dialect.name == "sqlite":
+                    conn.execute(text("DROP TRIGGER trg_audit_entry_no_update"))
+                else:
+                    conn.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER USER"))
+                conn.execute(
+                    text("UPDATE audit_entry SET actor = 'mallory' WHERE seq = :seq"), {"seq": seq}
+                )
+        finally:
+            engine.dispose()
 
     def scans_of(self, serial: str) -> list[dict[str, Any]]:
         return list(self.get("admin", f"/cartons/{serial}")["scans"])

@@ -161,3 +161,14 @@ def test_hq_map_draws_every_region_and_the_diversion_flows(
     assert chain["ok"] is True
     expect(page.locator("#chain")).to_have_attribute("data-ok", "true")
     expect(page.locator("#chain")).to_contain_text("intact")
+
+
+def test_hq_sees_that_the_audit_chain_was_tampered_with(
+    context: BrowserContext, live_server: LiveServer, backend: Backend
+) -> None:
+    """Last in this module: it breaks the served database's audit chain for good."""
+    backend.tamper_with_audit_entry(2)
+    page = context.new_page()
+    sign_in(page, live_server, "auditor", lands_on="/hq")
+    expect(page.locator("#chain")).to_have_attribute("data-ok", "false")
+    expect(page.locator("#chain")).to_contain_text("broken at #2")

@@ -58,6 +58,7 @@ async function showOverview() {
 async function main() {
   const me = await requireSession(["hq_auditor", "admin"]);
   if (!me) return;
+  $("nav-inspector").hidden = me.role !== "admin";
   const detail = $("detail");
   let queue = null;
   const refresh = () => {

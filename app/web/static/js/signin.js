@@ -1,5 +1,5 @@
 // Sign in with a pasted API token: ask the API who it belongs to, then open that role's page.
-import { api, ApiError, errorText, getToken, homeFor, setSession } from "./core.js";
+import { api, ApiError, NetworkError, cachedMe, errorText, getToken, homeFor, setSession, signOut } from "./core.js";
 
 const form = document.getElementById("sign-in-form");
 const input = document.getElementById("token");
@@ -12,6 +12,16 @@ async function signIn(token) {
     setSession(token, me);
     location.assign(homeFor(me.role));
   } catch (err) {
+    const stored = token === getToken();
+    // Offline with a known identity: the inspector page works from its cache.
+    if (err instanceof NetworkError && stored && cachedMe()) {
+      location.assign(homeFor(cachedMe().role));
+      return;
+    }
+    if (err instanceof ApiError && err.status === 401 && stored) {
+      signOut();
+      return;
+    }
     error.textContent =
       err instanceof ApiError && err.status === 401 ? "令牌无效或已过期 Invalid or expired token" : errorText(err);
     error.hidden = false;
