@@ -3,7 +3,7 @@ province, distributors of each tier, salespeople, checkpoints on the roads into 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -149,9 +149,112 @@ DEMO_USERS: list[tuple[str, Role, str | None, str | None]] = [
 ]
 
 
+def load_activity(session: Session, *, inspector_id: int) -> None:
+    """A few weeks of business: coded cartons shipped and delivered, a truck on the road, and
+    inspectors' scans, some of which found Jinan beer dumped in Liaocheng and Heze."""
+    from app.codes import service as codes
+    from app.codes.schemas import CodeBatchIn
+    from app.config import get_settings
+    from app.scans import service as scans
+    from app.scans.schemas import ScanIn
+    from app.waybills import service as waybills
+    from app.waybills.schemas import WaybillIn
+    from rules.policy import load_policy
+
+    settings = get_settings()
+    now = datetime.now(UTC).replace(microsecond=0)
+    lager, draft = gtin("0690123456001"), gtin("0690123456002")
+
+    def batch(product: str, region: str, n: int) -> list[str]:
+        out = codes.issue_batch(
+            session,
+            data=CodeBatchIn(gtin=product, region_code=region, quantity=n),
+            settings=settings,
+            actor=ACTOR,
+        )
+        return [c.payload for c in out.codes or []]
+
+    jinan, liaocheng, qingdao = (
+        batch(lager, "370100", 40),
+        batch(draft, "371500", 20),
+        batch(lager, "370200", 12),
+    )
+    plan = [
+        ("WB-DEMO-001", "鲁A·3J521", "D-370100-1", ["370100"], "SP-370100", jinan, 20, True),
+        (
+            "WB-DEMO-002",
+            "鲁P·7L203",
+            "D-371500-1",
+            ["370100", "371500"],
+            "SP-371500",
+            liaocheng,
+            18,
+            True,
+        ),
+        (
+            "WB-DEMO-003",
+            "鲁B·9Q118",
+            "D-370200-1",
+            ["370100", "370300", "370700", "370200"],
+            "SP-370200",
+            qingdao,
+            2,
+            False,
+        ),
+    ]
+    for number, plate, dest, route, sp, payloads, days_ago, deliver in plan:
+        waybills.create_waybill(
+            session,
+            data=WaybillIn(
+                number=number,
+                vehicle_plate=plate,
+                driver="张师傅",
+                dispatched_at=now - timedelta(days=days_ago),
+                expected_arrival=now - timedelta(days=days_ago) + timedelta(hours=30),
+                destination_distributor_code=dest,
+                route_region_codes=route,
+                issuer="物流部 李经理",
+                salesperson_code=sp,
+                carton_payloads=payloads,
+            ),
+            settings=settings,
+            actor=ACTOR,
+        )
+        if deliver:
+            waybills.deliver_waybill(session, number=number, actor=ACTOR)
+    sightings = [  # (payload, checkpoint, days ago, observed unit price)
+        *[(p, "JN-G2-N", 15, "4.20") for p in jinan[:6]],
+        *[(p, "LC-G3", 9 - i, "3.20") for i, p in enumerate(jinan[6:10])],
+        (jinan[10], "HZ-G35", 4, "3.40"),
+        (jinan[11], "HZ-G35", 3, None),
+        *[(p, "JN-G20-E", 6, "3.90") for p in liaocheng[:3]],
+        *[(p, "LC-G3", 12, "4.00") for p in liaocheng[3:8]],
+        (qingdao[0], "ZB-G20", 1, None),
+        (qingdao[1], "WF-G20", 1, None),
+    ]
+    items = [
+        ScanIn(
+            payload=p,
+            checkpoint_code=cp,
+            scanned_at=now - timedelta(days=d, hours=h % 7),
+            observed_price=Decimal(price) if price else None,
+        )
+        for h, (p, cp, d, price) in enumerate(sightings)
+    ]
+    scans.ingest(
+        session,
+        items=scans.items_from(items),
+        user_id=inspector_id,
+        settings=settings,
+        policy=load_policy(),
+        source="demo",
+    )
+
+
 def load_demo(session: Session) -> dict[str, tuple[str, str]]:
     """Load the demo once (later runs keep the data) and mint a fresh token for each demo user."""
-    if not demo_loaded(session):
+    fresh = not demo_loaded(session)
+    if fresh:
         load_master_data(session)
     tokens: dict[str, tuple[str, str]] = {}
     for username, role, dist, sp in DEMO_USERS:
@@ -168,4 +271,8 @@ def load_demo(session: Session) -> dict[str, tuple[str, str]]:
         else:
             token = auth.issue_token(session, user=user, actor=ACTOR)
         tokens[username] = (role.value, token)
+    if fresh:
+        inspector = session.scalar(select(User).where(User.username == "inspector"))
+        assert inspector is not None
+        load_activity(session, inspector_id=inspector.id)
     return tokens
