@@ -61,8 +61,12 @@ def prepare(url: str, n_codes: int) -> tuple[str, list[str]]:
     while left > 0:
         q = min(left, 1_000_000)
         with get_sessionmaker()() as s, s.begin():
-            codes.issue_batch(s, data=CodeBatchIn(gtin=LAGER, region_code="370100", quantity=q),
-                              settings=get_settings(), actor="bench")
+            codes.issue_batch(
+                s,
+                data=CodeBatchIn(gtin=LAGER, region_code="370100", quantity=q),
+                settings=get_settings(),
+                actor="bench",
+            )
         left -= q
     dt = time.perf_counter() - t
     print(f"issued {n_codes:,} codes in {dt:.1f} s ({n_codes / dt:,.0f} codes/s)")
@@ -85,7 +89,7 @@ def start(cmd: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[by
     raise SystemExit(f"server on port {port} did not start")
 
 
-BARE_APP = textwrap.dedent('''
+BARE_APP = textwrap.dedent("""
     from fastapi import FastAPI
     from pydantic import BaseModel
 
@@ -106,13 +110,21 @@ BARE_APP = textwrap.dedent('''
     @app.post("/api/v1/scans")
     async def scans(body: Batch) -> dict[str, list[dict[str, str]]]:
         return {"results": [{"payload": s.payload, "verdict": "in_region"} for s in body.scans]}
-''')
+""")
 
 
 def batch(sample: list[str], size: int, at: datetime) -> dict[str, object]:
     where = ["JN-G2-N", "JN-G20-E", "LC-G3"]
-    return {"scans": [{"payload": random.choice(sample), "checkpoint_code": random.choice(where),
-                       "scanned_at": (at + timedelta(seconds=i)).isoformat()} for i in range(size)]}
+    return {
+        "scans": [
+            {
+                "payload": random.choice(sample),
+                "checkpoint_code": random.choice(where),
+                "scanned_at": (at + timedelta(seconds=i)).isoformat(),
+            }
+            for i in range(size)
+        ]
+    }
 
 
 async def throughput(base: str, token: str, sample: list[str], batches: int, clients: int) -> float:
@@ -126,17 +138,22 @@ async def throughput(base: str, token: str, sample: list[str], batches: int, cli
     async def worker(c: httpx.AsyncClient) -> None:
         while not queue.empty():
             body = queue.get_nowait()
-            r = await c.post("/api/v1/scans", json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
+            r = await c.post(
+                "/api/v1/scans", json=body, headers={"Idempotency-Key": str(uuid.uuid4())}
+            )
             r.raise_for_status()
 
-    async with httpx.AsyncClient(base_url=base, timeout=300,
-                                 headers={"Authorization": f"Bearer {token}"}) as c:
+    async with httpx.AsyncClient(
+        base_url=base, timeout=300, headers={"Authorization": f"Bearer {token}"}
+    ) as c:
         t = time.perf_counter()
         await asyncio.gather(*(worker(c) for _ in range(clients)))
         return batches * 500 / (time.perf_counter() - t)
 
 
-async def latency(base: str, token: str, sample: list[str], clients: int, seconds: float) -> tuple[float, float, float]:
+async def latency(
+    base: str, token: str, sample: list[str], clients: int, seconds: float
+) -> tuple[float, float, float]:
     """p50 and p99 in ms of single-scan requests, and requests/s, under `clients` clients."""
     lat: list[float] = []
     at = datetime.now(UTC) - timedelta(hours=1)
@@ -151,8 +168,9 @@ async def latency(base: str, token: str, sample: list[str], clients: int, second
             lat.append((time.perf_counter() - t) * 1000)
 
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits,
-                                 headers={"Authorization": f"Bearer {token}"}) as c:
+    async with httpx.AsyncClient(
+        base_url=base, timeout=60, limits=limits, headers={"Authorization": f"Bearer {token}"}
+    ) as c:
         t = time.perf_counter()
         await asyncio.gather(*(worker(c) for _ in range(clients)))
         elapsed = time.perf_counter() - t
@@ -175,18 +193,35 @@ def bare_insert(url: str, sample: list[str], batches: int) -> float:
     at = datetime.now(UTC) - timedelta(hours=1)
     t = time.perf_counter()
     for _ in range(batches):
-        rows = [{"scanned_at": at, "received_at": at, "payload": random.choice(sample),
-                 "serial": "X", "carton_id": random.choice(ids), "checkpoint_id": cp.id,
-                 "region_id": cp.region_id, "lat": cp.lat, "lon": cp.lon, "user_id": uid,
-                 "source": "bench", "verdict": "in_region", "rule": "inside_territory",
-                 "policy_version": "bench", "findings": []} for _ in range(500)]
+        rows = [
+            {
+                "scanned_at": at,
+                "received_at": at,
+                "payload": random.choice(sample),
+                "serial": "X",
+                "carton_id": random.choice(ids),
+                "checkpoint_id": cp.id,
+                "region_id": cp.region_id,
+                "lat": cp.lat,
+                "lon": cp.lon,
+                "user_id": uid,
+                "source": "bench",
+                "verdict": "in_region",
+                "rule": "inside_territory",
+                "policy_version": "bench",
+                "findings": [],
+            }
+            for _ in range(500)
+        ]
         with get_sessionmaker()() as s, s.begin():
             s.execute(insert(Scan), rows)
     return batches * 500 / (time.perf_counter() - t)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--codes", type=int, default=1_000_000)
     ap.add_argument("--batches", type=int, default=40, help="500-scan batches per throughput run")
     ap.add_argument("--runs", type=int, default=3)
@@ -201,9 +236,24 @@ def main() -> None:
     exe = str(Path(sys.executable).parent / "channelguard")
     app = start([exe, "serve", "--port", str(port), "--workers", str(args.workers)], port, env)
     (tmp / "bare_app.py").write_text(BARE_APP)
-    bare = start([sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(bare_port),
-                  "--workers", str(args.workers), "--log-level", "warning", "--app-dir", str(tmp)],
-                 bare_port, env)
+    bare = start(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bare_app:app",
+            "--port",
+            str(bare_port),
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+            "--app-dir",
+            str(tmp),
+        ],
+        bare_port,
+        env,
+    )
     base, bare_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
     try:
         api_tp, ins_tp, lat_app, lat_bare = [], [], [], []
@@ -212,18 +262,31 @@ def main() -> None:
             ins_tp.append(bare_insert(url, sample, args.batches))
             lat_app.append(asyncio.run(latency(base, token, sample, 32, args.seconds)))
             lat_bare.append(asyncio.run(latency(bare_base, token, sample, 32, args.seconds)))
-            print(f"run {run + 1}: api {api_tp[-1]:,.0f} scans/s, bare insert {ins_tp[-1]:,.0f} rows/s, "
-                  f"api p50/p99 {lat_app[-1][0]:.1f}/{lat_app[-1][1]:.1f} ms, "
-                  f"bare endpoint p50/p99 {lat_bare[-1][0]:.1f}/{lat_bare[-1][1]:.1f} ms")
+            print(
+                f"run {run + 1}: api {api_tp[-1]:,.0f} scans/s, "
+                f"bare insert {ins_tp[-1]:,.0f} rows/s, "
+                f"api p50/p99 {lat_app[-1][0]:.1f}/{lat_app[-1][1]:.1f} ms, "
+                f"bare endpoint p50/p99 {lat_bare[-1][0]:.1f}/{lat_bare[-1][1]:.1f} ms"
+            )
         med = statistics.median
         a, b = med(api_tp), med(ins_tp)
         p50, p99, rps = (med(x[i] for x in lat_app) for i in range(3))
         b50, b99, brps = (med(x[i] for x in lat_bare) for i in range(3))
         backend = url.split(":", 1)[0]
-        print(f"\n== medians of {args.runs} runs, {args.codes:,} codes, {backend}, {args.workers} worker(s) ==")
-        print(f"POST /api/v1/scans, 500/batch : {a:,.0f} scans/s   bare insert: {b:,.0f} rows/s   ratio {a / b:.2f}")
-        print(f"single scan, 32 clients       : p50 {p50:.1f} ms  p99 {p99:.1f} ms  {rps:,.0f} req/s")
-        print(f"bare FastAPI endpoint         : p50 {b50:.1f} ms  p99 {b99:.1f} ms  {brps:,.0f} req/s")
+        print(
+            f"\n== medians of {args.runs} runs, {args.codes:,} codes, {backend}, "
+            f"{args.workers} worker(s) =="
+        )
+        print(
+            f"POST /api/v1/scans, 500/batch : {a:,.0f} scans/s   "
+            f"bare insert: {b:,.0f} rows/s   ratio {a / b:.2f}"
+        )
+        print(
+            f"single scan, 32 clients       : p50 {p50:.1f} ms  p99 {p99:.1f} ms  {rps:,.0f} req/s"
+        )
+        print(
+            f"bare FastAPI endpoint         : p50 {b50:.1f} ms  p99 {b99:.1f} ms  {brps:,.0f} req/s"
+        )
         print(f"latency ratio api/bare        : p50 x{p50 / b50:.1f}  p99 x{p99 / b99:.1f}")
     finally:
         app.terminate()
