@@ -11,10 +11,13 @@ from app.db import get_engine
 from app.errors import install_handlers
 from app.limits import BodySizeLimit
 from app.web.router import web_router
+from rules.policy import load_policy
 
 
 def create_app() -> FastAPI:
     settings = get_settings()
+    # A broken policy file stops the service at start, not at the first scan.
+    load_policy()
     app = FastAPI(
         title="ChannelGuard",
         version="0.1.0",
