@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 need=()
-ldconfig -p 2>/dev/null | grep -q libzbar.so.0 || need+=(libzbar0)
+ldconfig -p 2>/dev/null | grep libzbar.so.0 >/dev/null || need+=(libzbar0)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
 if [ "${CG_INSTALL_TEST_DEPS:-1}" = 1 ]; then
   command -v chromium >/dev/null || need+=(chromium)

@@ -4,7 +4,7 @@
 # Extra arguments go to pytest, e.g. ./scripts/test.sh -k scans
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x .venv/bin/pytest ] && ldconfig -p | grep -q libzbar.so.0 || ./scripts/install.sh
+if [ ! -x .venv/bin/pytest ] || ! ldconfig -p | grep libzbar.so.0 >/dev/null; then ./scripts/install.sh; fi
 if [ -z "${CG_TEST_POSTGRES_URL:-}" ]; then
   CG_TEST_POSTGRES_URL=$(./scripts/postgres.sh | tail -1)
   export CG_TEST_POSTGRES_URL
