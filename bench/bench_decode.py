@@ -118,7 +118,7 @@ def main() -> None:
     sets = sorted({s.set_name for s in samples})
     names = list(DECODERS)
     print(f"corpus: {CORPUS} ({len(samples)} images)")
-    print(f"{'set':<18}{'images':>7}" + "".join(f"{n:>12}" for n in names) + "   other reads")
+    print(f"{'set':<24}{'images':>7}" + "".join(f"{n:>12}" for n in names) + "   other reads")
     totals = dict.fromkeys(names, 0)
     for set_name in sets:
         row = [results[n][set_name] for n in names]
@@ -127,12 +127,12 @@ def main() -> None:
         )
         extra = " / ".join(str(r.other_reads) for r in row)
         label = f"{set_name} (FP)" if set_name == NO_BARCODES else set_name
-        print(f"{label:<18}{row[0].images:>7}{cells}   {extra}")
+        print(f"{label:<24}{row[0].images:>7}{cells}   {extra}")
         for n in names:
             totals[n] += results[n][set_name].read
     with_text = sum(s.expected is not None for s in samples)
     print(
-        f"{'total read':<18}{with_text:>7}"
+        f"{'total read':<24}{with_text:>7}"
         + "".join(f"{totals[n]:>7} {100 * totals[n] / with_text:3.0f}%" for n in names)
     )
     print("\ndecode time per image (grayscale already in memory), ms")
