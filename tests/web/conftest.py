@@ -123,21 +123,26 @@ class Backend:
         )
         self.post("admin", f"/waybills/{number}/deliver", {})
 
-    def scan(self, payload: str, checkpoint: str, **extra: str) -> dict[str, Any]:
-        """One scan by the demo inspector; its result."""
-        item = {"payload": payload, "checkpoint_code": checkpoint, **extra}
-        item.setdefault("scanned_at", datetime.now(UTC).isoformat())
-        (result,) = self.post("inspector", "/scans", {"scans": [item]})["results"]
-        return dict(result)
+    def scan(self, payloads: list[str], checkpoint: str) -> list[dict[str, Any]]:
+        """Scans by the demo inspector, in one batch; their results."""
+        now = datetime.now(UTC).isoformat()
+        body = {
+            "scans": [
+                {"payload": p, "checkpoint_code": checkpoint, "scanned_at": now} for p in payloads
+            ]
+        }
+        return list(self.post("inspector", "/scans", body)["results"])
 
-    def divert(self, *, home: str, to: str, into: str, checkpoint: str, number: str) -> int:
-        """A carton of `home`'s region, delivered to distributor `to`, found at `checkpoint` in
-        region `into`: the id of the violation it opens."""
-        (code,) = self.issue(home, 1)
-        self.deliver([code], to=to, region=home, number=number)
-        result = self.scan(code["element_string"], checkpoint)
-        assert (result["verdict"], result["region_code"]) == ("diversion", into), result
-        return int(result["violation_id"])
+    def divert(
+        self, *, home: str, to: str, into: str, checkpoint: str, number: str, cartons: int = 1
+    ) -> list[int]:
+        """Cartons of `home`'s region, delivered to distributor `to`, found at `checkpoint` in
+        region `into`: the ids of the violations they open."""
+        codes = self.issue(home, cartons)
+        self.deliver(codes, to=to, region=home, number=number)
+        results = self.scan([c["element_string"] for c in codes], checkpoint)
+        assert {(r["verdict"], r["region_code"]) for r in results} == {("diversion", into)}
+        return [int(r["violation_id"]) for r in results]
 
     def add_user(self, username: str, role: Role, *, distributor: str | None = None) -> None:
         """A new user in the served database (what `channelguard users create` does)."""

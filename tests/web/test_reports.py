@@ -28,13 +28,13 @@ def test_a_distributor_sees_its_own_reports_appeals_and_its_credited_sales(
     backend.add_user("yantai-distributor", Role.distributor, distributor="D-370600-1")
     # Yantai goods found in Qingdao (against Yantai), Qingdao goods found in Yantai (for it),
     # and a Jinan-Liaocheng case that does not concern Yantai at all.
-    against = backend.divert(
+    (against,) = backend.divert(
         home="370600", to="D-370600-1", into="370200", checkpoint="QD-G20-W", number="WB-YT-1"
     )
-    favour = backend.divert(
+    (favour,) = backend.divert(
         home="370200", to="D-370200-1", into="370600", checkpoint="YT-G18", number="WB-QD-1"
     )
-    other = backend.divert(
+    (other,) = backend.divert(
         home="370100", to="D-370100-1", into="371500", checkpoint="LC-G3", number="WB-JN-9"
     )
     page = context.new_page()
@@ -85,16 +85,35 @@ def test_a_distributor_with_nothing_to_report_sees_helpful_empty_states(
     expect(page.locator("[data-empty=balances]")).to_contain_text("Nothing was posted this month")
 
 
+def test_a_salesperson_sees_the_reports_of_their_customers_without_appealing(
+    context: BrowserContext, live_server: LiveServer, backend: Backend
+) -> None:
+    (theirs,) = backend.divert(
+        home="370100", to="D-370100-2", into="371700", checkpoint="HZ-G35", number="WB-JN-S"
+    )
+    (not_theirs,) = backend.divert(
+        home="370600", to="D-370600-2", into="370700", checkpoint="WF-G20", number="WB-YT-S"
+    )
+    page = context.new_page()
+    sign_in(page, live_server, "jinan-sales", lands_on="/distributor")
+    expect(page.locator("#party")).to_contain_text("SP-370100")
+    expect(row(page, theirs).locator("[data-side]")).to_have_attribute("data-side", "against")
+    expect(row(page, not_theirs)).to_have_count(0)
+    open_violation(page, theirs)
+    expect(page.locator("#detail")).to_contain_text("D-370100-2")
+    expect(page.locator("#detail form")).to_have_count(0)
+
+
 def test_hq_rules_on_an_appeal_then_reverses_and_dismisses(
     context: BrowserContext, live_server: LiveServer, backend: Backend
 ) -> None:
-    appealed = backend.divert(
+    (appealed,) = backend.divert(
         home="370100", to="D-370100-1", into="370300", checkpoint="ZB-G20", number="WB-JN-20"
     )
     backend.post(
         "jinan-distributor", f"/violations/{appealed}/appeal", {"reason": "运输途中 in transit"}
     )
-    opened = backend.divert(
+    (opened,) = backend.divert(
         home="370100", to="D-370100-1", into="370700", checkpoint="WF-G20", number="WB-JN-21"
     )
     page = context.new_page()
@@ -134,13 +153,17 @@ def test_hq_rules_on_an_appeal_then_reverses_and_dismisses(
     expect(row(page, opened)).to_have_count(1)
 
 
-def test_hq_map_draws_every_region_and_the_diversion_flows(
+def test_hq_map_draws_every_region_and_the_diversion_flows_and_lists_page_through(
     context: BrowserContext, live_server: LiveServer, backend: Backend
 ) -> None:
-    for n in range(2):
-        backend.divert(
-            home="370200", to="D-370200-1", into="371700", checkpoint="HZ-G35", number=f"WB-M-{n}"
-        )
+    ids = backend.divert(
+        home="370200",
+        to="D-370200-1",
+        into="371700",
+        checkpoint="HZ-G35",
+        number="WB-M",
+        cartons=21,
+    )
     regions = backend.get("admin", "/regions", limit=500)["items"]
     with_boundary = {r["code"] for r in regions if r["boundary"]}
     page = context.new_page()
@@ -150,17 +173,34 @@ def test_hq_map_draws_every_region_and_the_diversion_flows(
     assert sorted(drawn) == sorted(with_boundary)
     flow = page.locator("svg.map path.flow[data-from='370200'][data-to='371700']")
     expect(flow).to_have_count(1)
-    assert int(flow.get_attribute("data-count") or 0) >= 2
+    assert int(flow.get_attribute("data-count") or 0) >= 21
     expect(page.locator("tr[data-flow='370200>371700']")).to_contain_text("菏泽市")
 
     this_week = page.locator("#chart-weekly g[data-count]").last
-    assert int(this_week.get_attribute("data-count") or 0) >= 2
+    assert int(this_week.get_attribute("data-count") or 0) >= 21
     expect(page.locator("#chart-value g[data-region='371700']")).to_contain_text("¥")
 
     chain = backend.get("auditor", "/audit-log/verify")
     assert chain["ok"] is True
     expect(page.locator("#chain")).to_have_attribute("data-ok", "true")
     expect(page.locator("#chain")).to_contain_text("intact")
+
+    # The queue pages through every violation, 20 at a time, none twice.
+    total = backend.get("auditor", "/violations", status="open", limit=1)["total"]
+    assert total >= 21
+    page.click("#queue button[data-tab=all]")
+    expect(page.locator("#queue [data-view]")).to_have_attribute("data-view", "all@0")
+    rows = page.locator("#queue tr[data-violation-id]")
+    expect(rows).to_have_count(20)
+    seen = rows.evaluate_all("els => els.map(e => e.dataset.violationId)")
+    page.click("#queue button[data-action=next]")
+    expect(page.locator("#queue [data-view]")).to_have_attribute("data-view", "all@20")
+    expect(page.locator("#queue .pager-info")).to_contain_text("21–")
+    seen += rows.evaluate_all("els => els.map(e => e.dataset.violationId)")
+    assert len(seen) == len(set(seen))
+    # This module makes fewer than 40 violations: two pages hold them all.
+    assert len(seen) == backend.get("auditor", "/violations", limit=1)["total"]
+    assert {str(i) for i in ids} <= set(seen)
 
 
 def test_hq_sees_that_the_audit_chain_was_tampered_with(

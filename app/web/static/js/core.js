@@ -247,10 +247,12 @@ export async function fetchAll(path, { pageSize = 500, cap = 5000 } = {}) {
 
 /**
  * A paged list: `load(limit, offset)` returns the API page; `render(items)` draws it.
- * Works whether or not the endpoint reports a `total`.
+ * Works whether or not the endpoint reports a `total`. Once a page is drawn, the container's
+ * `data-view` says which (`view()` and the offset), so that tests and styles can tell.
  */
-export function pager(container, { load, render, pageSize = 20, empty }) {
+export function pager(container, { load, render, pageSize = 20, empty, view = () => "" }) {
   let offset = 0;
+  let seq = 0;
   const body = h("div", { class: "pager-body" });
   const info = h("span", { class: "pager-info" });
   const prev = h("button", { type: "button", class: "secondary", "data-action": "prev" }, "‹ 上一页 Prev");
@@ -259,15 +261,18 @@ export function pager(container, { load, render, pageSize = 20, empty }) {
   clear(container, body, nav);
 
   async function show() {
+    const mine = ++seq;
     info.textContent = "…";
     let page;
     try {
       page = await load(pageSize, offset);
     } catch (err) {
+      if (mine !== seq) return;
       clear(body, h("p", { class: "error" }, errorText(err)));
       nav.hidden = true;
       return;
     }
+    if (mine !== seq) return; // a later click has asked for another page
     const items = page.items || [];
     const total = typeof page.total === "number" ? page.total : null;
     if (items.length === 0 && offset === 0) clear(body, empty());
@@ -277,6 +282,7 @@ export function pager(container, { load, render, pageSize = 20, empty }) {
     prev.disabled = offset === 0;
     next.disabled = total !== null ? last >= total : items.length < pageSize;
     nav.hidden = offset === 0 && next.disabled;
+    container.dataset.view = `${view()}@${offset}`;
   }
   prev.addEventListener("click", () => {
     offset = Math.max(0, offset - pageSize);

@@ -59,7 +59,14 @@ async function showBalances(me, period) {
 async function main() {
   const me = await requireSession(["distributor", "salesperson"]);
   if (!me) return;
-  $("party").textContent = me.distributor_code ? `经销商 ${me.distributor_code}` : `业务员 ${me.salesperson_code}`;
+  const party = $("party");
+  party.textContent = me.distributor_code ? `经销商 ${me.distributor_code}` : `业务员 ${me.salesperson_code}`;
+  const path = me.distributor_code ? `/distributors/${me.distributor_code}` : `/salespeople/${me.salesperson_code}`;
+  api(path)
+    .then((p) => {
+      party.textContent += ` ${p.name}`;
+    })
+    .catch(() => {}); // the code alone is enough
   const detail = $("detail");
   let list = null;
   list = violationList($("violations"), {

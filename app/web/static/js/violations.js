@@ -121,6 +121,7 @@ export function violationList(container, { tabs, me, onPick, empty }) {
 
   const list = pager(body, {
     load,
+    view: () => current.id,
     pageSize: 20,
     empty,
     render: (items) =>
