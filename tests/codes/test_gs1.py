@@ -422,3 +422,26 @@ def test_normalize_gtin_accepts_every_gtin_length() -> None:
     assert normalize_gtin(GTIN) == GTIN
     with pytest.raises(ValueError, match="check digit"):
         normalize_gtin("4006381333930")
+
+
+_NEAR_MISSES = st.sampled_from(
+    [
+        *("(01)", "(21)", "(91)", "(92)", "(00)", "01", "21", "91", "92", "00", GS, GTIN),
+        *("]C1", "]Q1", "]d2", "]X9", "]", "https://h/", "http://[", "://", "/01/", "/21/"),
+        *("?91=", "&92=", "K1-", "%2F", "#", "106141412345678908", "(", ")", " ", "\r\n"),
+    ]
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.one_of(
+        st.text(),
+        st.lists(st.one_of(_NEAR_MISSES, st.text(max_size=5)), max_size=12).map("".join),
+    )
+)
+def test_property_any_text_parses_to_an_outcome_without_raising(raw: str) -> None:
+    parsed = parse_payload(raw, allowed_hosts=None)
+    assert isinstance(parsed, ParsedCarton | ParsedPallet | Unreadable)
+    if isinstance(parsed, Unreadable):
+        assert parsed.reason
