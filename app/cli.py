@@ -258,8 +258,8 @@ def codes_labels(
         labels = (
             codes.label_data(ctx, c, settings) for c in codes.iter_codes(session, ctx, limit=limit)
         )
-        pages = write_labels_pdf(labels, fh, layout=layout)  # type: ignore[arg-type]
-    console.print(f"wrote {out} ({pages} pages)")
+        count = write_labels_pdf(labels, fh, layout=layout)  # type: ignore[arg-type]
+    console.print(f"wrote {out} ({count} labels)")
 
 
 @scans_cli.command("import")
