@@ -225,3 +225,38 @@ def test_a_lost_response_is_retried_with_the_same_key_and_stored_once(
     assert len(keys) == 2
     assert keys[0] == keys[1]
     assert [s["verdict"] for s in backend.scans_of(code["serial"])] == ["in_region"]
+
+
+def test_money_and_times_are_exact_in_the_page(
+    context: BrowserContext, live_server: LiveServer
+) -> None:
+    """Sums of money stay in integer fen (0.10 + 0.20 is 0.30, not 0.30000000000000004), and
+    scan times carry the phone's UTC offset."""
+    page = context.new_page()
+    page.goto(f"{live_server.base_url}/")
+    got = page.evaluate(
+        """async () => {
+            const c = await import("/static/js/core.js");
+            const charts = await import("/static/js/charts.js");
+            const monday = charts.perWeek(
+                [{ detected_at: "2026-11-23T00:30:00+08:00" }],
+                { weeks: 2, now: new Date("2026-11-24T12:00:00+08:00") },
+            );
+            return {
+                sum: c.fenText(c.toFen("0.10") + c.toFen("0.20")),
+                big: c.fenText(c.toFen("12345678901234567.89")),
+                debit: c.money("-96.00"),
+                bad: c.toFen("1.234"),
+                iso: c.isoWithOffset(new Date(Date.UTC(2026, 10, 22, 0, 0, 0))),
+                weeks: monday.map((b) => b.count),
+            };
+        }"""
+    )
+    assert got == {
+        "sum": "¥0.30",
+        "big": "¥12,345,678,901,234,567.89",
+        "debit": "-¥96.00",
+        "bad": None,
+        "iso": "2026-11-22T08:00:00.000+08:00",
+        "weeks": [0, 1],
+    }

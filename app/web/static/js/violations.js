@@ -346,4 +346,6 @@ export async function showViolation(container, id, { me, onChanged }) {
     h("h3", {}, "记账 Ledger postings"),
     postingsTable(v.postings || []),
   );
+  // On a phone the details sit below the list: bring them into view.
+  if (container.getBoundingClientRect().top > window.innerHeight) container.scrollIntoView({ block: "start" });
 }
