@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from itertools import count
 from typing import Any
 
@@ -84,6 +85,16 @@ class Market:
         r = self.api.get(user, "/api/v1/ledger/balances", params=params)
         assert r.status_code == 200, r.text
         return {i["party_code"]: i["credited_sales"] for i in r.json()["items"]}
+
+    def moved(self, before: dict[str, str], user: str = "auditor") -> dict[str, str]:
+        """How credited sales changed since `before` (parties whose balance moved)."""
+        after = self.balances(user)
+        out = {}
+        for party in before.keys() | after.keys():
+            diff = Decimal(after.get(party, "0")) - Decimal(before.get(party, "0"))
+            if diff:
+                out[party] = f"{diff:.2f}"
+        return out
 
     def violation(self, violation_id: int, user: str = "auditor") -> dict[str, Any]:
         r = self.api.get(user, f"/api/v1/violations/{violation_id}")

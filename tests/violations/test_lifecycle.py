@@ -23,8 +23,10 @@ def counts() -> tuple[int, int]:
 
 
 def test_confirmation_moves_the_value_and_fines_the_diverting_distributor(market: Market) -> None:
+    start = market.balances()
     cartons = market.stock(JINAN, "SP-370100", "370100", 3)
-    assert market.balances() == {JINAN: "144.00", "SP-370100": "144.00"}
+    assert market.moved(start) == {JINAN: "144.00", "SP-370100": "144.00"}
+    stocked = market.balances()
     vid = market.divert(cartons[0], "LC-G3")
 
     v = market.violation(vid)
@@ -71,17 +73,19 @@ def test_confirmation_moves_the_value_and_fines_the_diverting_distributor(market
         (LIAOCHENG, "48.00"),
         ("SP-371500", "48.00"),
     }
-    assert market.balances() == {
-        JINAN: "96.00",
-        "SP-370100": "96.00",
+    assert market.moved(stocked) == {
+        JINAN: "-48.00",
+        "SP-370100": "-48.00",
         LIAOCHENG: "48.00",
         "SP-371500": "48.00",
     }
     fines = market.api.get(
         "auditor", f"/api/v1/ledger/statements/distributor/{JINAN}", params={"kind": "fines"}
     ).json()
-    assert fines["closing_balance"] == "-50.00"
-    assert [ln["cause_type"] for ln in fines["lines"]] == ["violation_fine"]
+    mine = [ln for ln in fines["lines"] if ln["cause_key"] == str(vid)]
+    assert [(ln["cause_type"], ln["amount"], ln["rule"]) for ln in mine] == [
+        ("violation_fine", "-50.00", "fine_schedule")
+    ]
 
 
 def test_an_illegal_transition_is_409_and_changes_nothing(market: Market) -> None:
@@ -112,6 +116,7 @@ def test_an_illegal_transition_is_409_and_changes_nothing(market: Market) -> Non
 
 def test_reversal_compensates_and_frees_the_carton(market: Market) -> None:
     cartons = market.stock(JINAN, "SP-370100", "370100", 2)
+    stocked = market.balances()
     vid = market.divert(cartons[0], "LC-G3")
     market.api.post(
         "auditor", f"/api/v1/violations/{vid}/decide", json={"decision": "confirm", "note": ""}
@@ -130,12 +135,7 @@ def test_reversal_compensates_and_frees_the_carton(market: Market) -> None:
         assert sorted((ln["party_code"], ln["amount"].lstrip("-")) for ln in p["lines"]) == sorted(
             (ln["party_code"], ln["amount"].lstrip("-")) for ln in original["lines"]
         )
-    assert market.balances() == {
-        JINAN: "96.00",
-        "SP-370100": "96.00",
-        LIAOCHENG: "0.00",
-        "SP-371500": "0.00",
-    }
+    assert market.moved(stocked) == {}  # every leg compensated
     assert (
         market.api.post("auditor", f"/api/v1/violations/{vid}/reverse", json={}).status_code == 409
     )
@@ -163,14 +163,20 @@ def test_dismissal_posts_nothing_and_frees_the_carton(market: Market) -> None:
 def test_no_fine_without_an_agreement_and_the_report_says_so(market: Market) -> None:
     # Liaocheng's distributor signed nothing; its cartons turn up in Jinan.
     cartons = market.stock(LIAOCHENG, "SP-371500", "371500", 2)
+    stocked = market.balances()
     vid = market.divert(cartons[0], "JN-G2-N")
     v = market.api.post(
         "auditor", f"/api/v1/violations/{vid}/decide", json={"decision": "confirm", "note": ""}
     ).json()
     assert v["fine"] == "0.00" and "no signed agreement" in v["fine_reason"]
     assert [p["cause_type"] for p in v["postings"]] == ["violation_transfer"]
-    assert market.balances()[JINAN] == "48.00"  # the invaded side gains even without a fine
-    assert market.balances()[LIAOCHENG] == "48.00"
+    # The value moves even where no fine can be imposed.
+    assert market.moved(stocked) == {
+        LIAOCHENG: "-48.00",
+        "SP-371500": "-48.00",
+        JINAN: "48.00",
+        "SP-370100": "48.00",
+    }
 
 
 def test_only_the_diverting_distributor_appeals_and_only_hq_decides(market: Market) -> None:
