@@ -67,6 +67,8 @@ class CartonScanOut(BaseModel):
     lon: float | None
     violation_id: int | None
     source: str
+    photo_sha256: str | None = None
+    """Evidence photo, at /api/v1/scans/photos/{sha256}."""
 
 
 class CartonWaybillOut(BaseModel):

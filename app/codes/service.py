@@ -387,6 +387,7 @@ def carton_history(session: Session, *, serial: str, settings: Settings) -> Cart
                 lon=s.lon,
                 violation_id=s.violation_id,
                 source=s.source,
+                photo_sha256=s.photo_sha256,
             )
             for s, rc, cc in scans
         ],

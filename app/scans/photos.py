@@ -30,7 +30,7 @@ def store_photo(session: Session, *, data: bytes, fmt: str, photo_dir: str) -> s
         session.add(
             Photo(
                 sha256=digest,
-                content_type=CONTENT_TYPES.get(fmt, "application/octet-stream"),
+                content_type=CONTENT_TYPES.get(fmt.lower(), "application/octet-stream"),
                 size_bytes=len(data),
             )
         )

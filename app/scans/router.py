@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, UploadFile
+from fastapi.responses import FileResponse
 from pydantic import ValidationError
 
 from app.auth.deps import require
@@ -10,8 +13,8 @@ from app.auth.principal import Principal
 from app.codes.decode import ImageRejected, decode_image, sniff_format
 from app.config import get_settings
 from app.db import DbSession
-from app.errors import PayloadTooLarge, Unprocessable, error_with_status
-from app.models import Role
+from app.errors import NotFound, PayloadTooLarge, Unprocessable, error_with_status
+from app.models import Photo, Role
 from app.scans import service
 from app.scans.idempotency import run_once
 from app.scans.photos import store_photo
@@ -20,6 +23,7 @@ from rules.policy import load_policy
 
 router = APIRouter(prefix="/scans", tags=["scans"])
 Inspector = Annotated[Principal, Depends(require(Role.inspector, Role.admin))]
+PhotoReader = Annotated[Principal, Depends(require(Role.inspector, Role.admin, Role.hq_auditor))]
 
 
 @router.post("")
@@ -68,6 +72,7 @@ def upload_photo(
     lat: Annotated[float | None, Form()] = None,
     lon: Annotated[float | None, Form()] = None,
     observed_price: Annotated[str | None, Form()] = None,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ScanBatchOut:
     """Every barcode in the photo becomes a scan with its own verdict; the photo is kept."""
     settings = get_settings()
@@ -93,22 +98,50 @@ def upload_photo(
         )
     except ImageRejected as exc:
         raise error_with_status(exc.status, exc.reason) from exc
-    digest = store_photo(
-        session, data=data, fmt=sniff_format(data) or "", photo_dir=settings.photo_dir
+
+    def compute() -> dict[str, object]:
+        digest = store_photo(
+            session, data=data, fmt=sniff_format(data) or "", photo_dir=settings.photo_dir
+        )
+        items = []
+        for sym in symbols:
+            it = service.items_from([template.model_copy(update={"payload": sym.text})])[0]
+            # The symbology identifier tells the parser a Code 128 or DataMatrix carries GS1.
+            it.parse_text = (sym.symbology_identifier or "") + sym.text
+            items.append(it)
+        results = service.ingest(
+            session,
+            items=items,
+            user_id=who.user_id,
+            settings=settings,
+            policy=load_policy(),
+            source="photo",
+            photo_sha256=digest,
+        )
+        return ScanBatchOut(results=results).model_dump(mode="json")
+
+    if idempotency_key is None:
+        return ScanBatchOut.model_validate(compute())
+    body = {
+        "photo_sha256": hashlib.sha256(data).hexdigest(),
+        **template.model_dump(mode="json", exclude={"payload"}),
+    }
+    return ScanBatchOut.model_validate(
+        run_once(session, user_id=who.user_id, key=idempotency_key, body=body, compute=compute)
     )
-    items = []
-    for sym in symbols:
-        it = service.items_from([template.model_copy(update={"payload": sym.text})])[0]
-        # The symbology identifier tells the parser a Code 128 or DataMatrix carries GS1 data.
-        it.parse_text = (sym.symbology_identifier or "") + sym.text
-        items.append(it)
-    results = service.ingest(
-        session,
-        items=items,
-        user_id=who.user_id,
-        settings=settings,
-        policy=load_policy(),
-        source="photo",
-        photo_sha256=digest,
+
+
+@router.get("/photos/{sha256}", response_class=FileResponse)
+def get_photo(sha256: str, session: DbSession, _who: PhotoReader) -> FileResponse:
+    """An evidence photo by its content hash."""
+    photo = session.get(Photo, sha256) if len(sha256) == 64 else None
+    if photo is None:
+        raise NotFound(f"photo {sha256!r} not found")
+    path = Path(get_settings().photo_dir) / sha256[:2] / sha256
+    if not path.is_file():
+        raise NotFound(f"photo {sha256!r} is recorded but its file is missing")
+    return FileResponse(
+        path,
+        media_type=photo.content_type,
+        headers={"Cache-Control": "private, max-age=86400, immutable"},
     )
-    return ScanBatchOut(results=results)

@@ -170,6 +170,17 @@ def test_photo_of_two_cartons_gives_two_verdicts_and_keeps_the_photo(
     assert sorted(x["serial"] for x in results) == sorted(c["serial"] for c in shipped[3:5])
     assert {x["verdict"] for x in results} == {"in_region"}
     assert {x["payload"] for x in results} == {c["payload"] for c in shipped[3:5]}
+    history = client(live_server, "auditor").get(f"/api/v1/cartons/{shipped[3]['serial']}").json()
+    assert len(history["scans"]) == 1
+    sha = history["scans"][0]["photo_sha256"]
+    photo = client(live_server, "auditor").get(f"/api/v1/scans/photos/{sha}")
+    assert photo.status_code == 200
+    assert photo.content == out.getvalue()
+    assert photo.headers["content-type"] == "image/png"
+    assert (
+        client(live_server, "jinan-distributor").get(f"/api/v1/scans/photos/{sha}").status_code
+        == 403
+    )
 
 
 @pytest.mark.parametrize(
