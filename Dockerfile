@@ -10,7 +10,8 @@ COPY app ./app
 COPY rules ./rules
 COPY scanners ./scanners
 COPY migrations ./migrations
-RUN pip install --no-cache-dir . \
+# Editable, so the app finds migrations/ and alembic.ini beside it in this folder.
+RUN pip install --no-cache-dir -e . \
  && useradd --system --home /srv/channelguard --uid 10001 channelguard \
  && mkdir -p /srv/channelguard/var && chown channelguard /srv/channelguard/var
 

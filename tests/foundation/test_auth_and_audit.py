@@ -130,3 +130,19 @@ def test_master_data_changes_are_audited(session: Session) -> None:
     assert entry is not None
     assert (entry.actor, entry.action, entry.entity_key) == ("alice", "region.created", "R1")
     assert entry.data["name"] == "一区"
+
+
+def test_production_refuses_the_development_signing_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    from app.config import Settings
+
+    monkeypatch.setenv("CG_ENV", "production")
+    monkeypatch.delenv("CG_SIGNING_KEYS", raising=False)
+    with pytest.raises(ValidationError, match="CG_SIGNING_KEYS"):
+        Settings()
+    monkeypatch.setenv("CG_SIGNING_KEYS", "P1:cHJvZHVjdGlvbi1zZWNyZXQta2V5LTAx")
+    assert Settings().keys[1] == "P1"
+    monkeypatch.setenv("CG_SIGNING_KEYS", "P1:short")
+    with pytest.raises(ValidationError, match=r"at least 16 bytes|base64"):
+        Settings()
