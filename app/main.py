@@ -8,6 +8,7 @@ from sqlalchemy import text
 from app.api import api_router
 from app.config import get_settings
 from app.db import get_engine
+from app.epcis.router import router as epcis_router
 from app.errors import install_handlers
 from app.limits import BodySizeLimit
 from app.web.router import web_router
@@ -27,6 +28,7 @@ def create_app() -> FastAPI:
     install_handlers(app)
     app.include_router(api_router)
     app.include_router(web_router)
+    app.include_router(epcis_router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

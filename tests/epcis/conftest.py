@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft7Validator, FormatChecker
+from jsonschema import Draft7Validator, FormatChecker  # type: ignore[import-untyped]
 from referencing import Registry, Resource
 
 from tests.conftest import SHARED

@@ -1,0 +1,307 @@
+"""EPCIS 2.0 capture (sightings from standard track-and-trace tools become scans) and export
+(every stored scan as an ObjectEvent).
+
+A capture document is judged as one scan batch: its sighting events are turned into items and
+go through `app.scans.service.ingest` together, so verdicts, violations and limits are exactly
+those of `POST /api/v1/scans`. An event is placed at a checkpoint through its readPoint (else
+its bizLocation): `urn:channelguard:checkpoint:CODE`, an id whose last segment is a checkpoint
+code (`https://example.com/sites/JN-G2-N`), or a GLN (SGLN URN or Digital Link /414/) used as
+a checkpoint's code.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from biip.checksums import gs1_standard_check_digit
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from app.codes import gs1
+from app.common.types import CODE_PATTERN
+from app.config import Settings
+from app.db import utcnow
+from app.epcis import vocab
+from app.epcis.schemas import CaptureOut, EPCISDocument, EventResult, ObjectEvent, is_uri
+from app.epcis.schemas import Event as EventIn
+from app.errors import PayloadTooLarge
+from app.models import Carton, Checkpoint, Pallet, Product, Region, Scan
+from app.scans.schemas import ScanResult
+from app.scans.service import Item, ingest
+from rules.policy import Policy
+
+EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+CG_PREFIX = "cg"
+CG_NAMESPACE = "https://ns.channelguard.example/epcis/"
+"""Namespace of the fields ChannelGuard adds to exported events (`cg:verdict`, ...)."""
+CHECKPOINT_URN = "urn:channelguard:checkpoint:"
+_CODE = re.compile(CODE_PATTERN)
+_SGLN = re.compile(r"^urn:epc:id:sgln:(\d{6,12})\.(\d{0,6})\.(.+)$")
+_SEGMENTS = re.compile(r"[/:#]")
+# Verdicts that correspond to a CBV disposition; the rest travel in cg:verdict only.
+DISPOSITION_OF = {"in_transit": "in_transit", "voided": "inactive"}
+
+
+def checkpoint_candidates(place_id: str) -> list[str]:
+    """The checkpoint codes a readPoint or bizLocation id may name, most specific first."""
+    if place_id.startswith(CHECKPOINT_URN):
+        code = place_id.removeprefix(CHECKPOINT_URN)
+        return [code] if _CODE.fullmatch(code) else []
+    sgln = _SGLN.match(place_id)
+    if sgln:
+        digits = sgln[1] + sgln[2]
+        return [digits + str(gs1_standard_check_digit(digits))] if len(digits) == 12 else []
+    tail = _SEGMENTS.split(place_id.rstrip("/"))[-1]
+    return [tail] if _CODE.fullmatch(tail) else []
+
+
+def _why_no_scans(event: EventIn) -> str | None:
+    """Why an event is not a sighting of cartons, or None when it is one."""
+    if not isinstance(event, ObjectEvent):
+        return f"a {event.type} is not a sighting; only ObjectEvents become scans"
+    step = vocab.standard_step(event.bizStep)
+    if step not in vocab.SCAN_STEPS:
+        shown = repr(event.bizStep) if event.bizStep else "no bizStep"
+        return f"{shown} is not a sighting (inspecting, receiving, arriving or shipping are)"
+    if event.action == "DELETE":
+        return "action DELETE ends the objects' life; it is not a sighting"
+    if event.errorDeclaration is not None:
+        return "an error declaration corrects an earlier event; it is not a new sighting"
+    if not event.epcList and not event.quantityList:
+        return "the event names no EPCs"
+    return None
+
+
+def _unreadable(epc: str, parsed: gs1.Unreadable) -> str:
+    if epc.startswith(("urn:epc:id:sgtin:", "urn:epc:class:")):
+        return (
+            "an EPC URN cannot carry the region (AI 91) and signature (AI 92) of a ChannelGuard "
+            "carton code; send the carton's Digital Link instead. Not stored."
+        )
+    return f"not a ChannelGuard carton code: {parsed.reason}. Not stored."
+
+
+@dataclass
+class _Slot:
+    """Where an ingested item's result goes back to."""
+
+    event: EventResult
+    position: int
+
+
+def capture(
+    session: Session,
+    *,
+    document: EPCISDocument,
+    user_id: int,
+    settings: Settings,
+    policy: Policy,
+) -> CaptureOut:
+    """Turn the document's sightings into scans; every event gets a result, in input order."""
+    events = document.epcisBody.eventList
+    wanted = {
+        code
+        for e in events
+        if isinstance(e, ObjectEvent)
+        for place in (e.readPoint, e.bizLocation)
+        if place is not None
+        for code in checkpoint_candidates(place.id)
+    }
+    known = (
+        set(session.scalars(select(Checkpoint.code).where(Checkpoint.code.in_(wanted))))
+        if wanted
+        else set()
+    )
+    hosts = settings.allowed_link_hosts
+    out: list[EventResult] = []
+    items: list[Item] = []
+    slots: list[_Slot] = []
+    for index, event in enumerate(events):
+        result = EventResult(
+            index=index,
+            event_id=event.eventID,
+            type=event.type,
+            action=getattr(event, "action", None),
+            biz_step=getattr(event, "bizStep", None),
+        )
+        out.append(result)
+        result.note = _why_no_scans(event)
+        if result.note is not None:
+            continue
+        assert isinstance(event, ObjectEvent)
+        places = [p.id for p in (event.readPoint, event.bizLocation) if p is not None]
+        result.checkpoint_code = next(
+            (c for p in places for c in checkpoint_candidates(p) if c in known), None
+        )
+        unplaced = None
+        if result.checkpoint_code is None:
+            unplaced = (
+                f"{' / '.join(places) or 'no readPoint or bizLocation'}: names no checkpoint; "
+                f"use {CHECKPOINT_URN}CODE or an id ending in /CODE"
+            )
+            result.note = unplaced
+        epcs = [*(event.epcList or []), *(q.epcClass for q in event.quantityList or [])]
+        for epc in epcs:
+            parsed = gs1.parse_payload(epc, allowed_hosts=hosts)
+            if isinstance(parsed, gs1.Unreadable):
+                result.results.append(
+                    ScanResult(payload=epc, verdict="unreadable", detail=_unreadable(epc, parsed))
+                )
+            elif unplaced is not None:
+                result.results.append(ScanResult(payload=epc, error=unplaced))
+            else:
+                slots.append(_Slot(result, len(result.results)))
+                result.results.append(ScanResult(payload=epc))
+                items.append(
+                    Item(
+                        payload=epc,
+                        parse_text=epc,
+                        scanned_at=event.eventTime,
+                        checkpoint_code=result.checkpoint_code,
+                    )
+                )
+    if len(items) > settings.max_scans_per_request:
+        raise PayloadTooLarge(
+            f"{len(items)} carton codes in one document; at most {settings.max_scans_per_request}"
+        )
+    judged = (
+        ingest(
+            session,
+            items=items,
+            user_id=user_id,
+            settings=settings,
+            policy=policy,
+            source="epcis",
+        )
+        if items
+        else []
+    )
+    stored = 0
+    for slot, scan in zip(slots, judged, strict=True):
+        slot.event.results[slot.position] = scan
+        if scan.error is None:
+            slot.event.became_scans = True
+            stored += 1
+    return CaptureOut(events=out, event_count=len(events), scans_stored=stored)
+
+
+def _offset(moment: datetime) -> str:
+    text = moment.strftime("%z")  # "+0800"
+    return f"{text[:3]}:{text[3:]}"
+
+
+def _event_id(settings: Settings, scan_id: int) -> str:
+    # Stable across exports, distinct between deployments with different Digital Link bases.
+    return (
+        f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{settings.digital_link_base}/scan/{scan_id}')}"
+    )
+
+
+def export_events(
+    session: Session,
+    *,
+    settings: Settings,
+    limit: int,
+    after: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> tuple[dict[str, Any], int | None]:
+    """Stored scans with id > `after` as an EPCIS 2.0 document, and the cursor of the next page."""
+    coded_region = aliased(Region)
+    query = (
+        select(
+            Scan,
+            Checkpoint.code,
+            Region.code,
+            Carton.serial,
+            Carton.signature,
+            Product.gtin,
+            coded_region.code,
+            Pallet.sscc,
+        )
+        .outerjoin(Checkpoint, Checkpoint.id == Scan.checkpoint_id)
+        .outerjoin(Region, Region.id == Scan.region_id)
+        .outerjoin(Carton, Carton.id == Scan.carton_id)
+        .outerjoin(Product, Product.id == Carton.product_id)
+        .outerjoin(coded_region, coded_region.id == Carton.region_id)
+        .outerjoin(Pallet, Pallet.id == Scan.pallet_id)
+        .where(Scan.id > after)
+        .order_by(Scan.id)
+        .limit(limit + 1)
+    )
+    if since is not None:
+        query = query.where(Scan.scanned_at >= since)
+    if until is not None:
+        query = query.where(Scan.scanned_at < until)
+    rows = session.execute(query).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    events = [_scan_event(settings, *row) for row in rows]
+    document = {
+        "@context": [EPCIS_CONTEXT, {CG_PREFIX: CG_NAMESPACE}],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": utcnow().isoformat(),
+        "epcisBody": {"eventList": events},
+    }
+    return document, (rows[-1][0].id if more and rows else None)
+
+
+def _scan_event(
+    settings: Settings,
+    scan: Scan,
+    checkpoint: str | None,
+    region: str | None,
+    serial: str | None,
+    signature: str | None,
+    gtin: str | None,
+    coded_region: str | None,
+    sscc: str | None,
+) -> dict[str, Any]:
+    local = scan.scanned_at.astimezone(settings.tz)
+    if serial and signature and gtin and coded_region:
+        key_id = signature.partition("-")[0]
+        code = gs1.CartonCode(gtin, serial, coded_region, signature, key_id)
+        epcs = [code.digital_link(settings.digital_link_base)]
+    else:
+        # No carton behind the scan (unreadable, forged, unknown): the payload if it is a URI.
+        epcs = [scan.payload] if is_uri(scan.payload) else []
+    event: dict[str, Any] = {
+        "type": "ObjectEvent",
+        "eventTime": local.isoformat(),
+        "eventTimeZoneOffset": _offset(local),
+        "recordTime": scan.received_at.isoformat(),
+        "eventID": _event_id(settings, scan.id),
+        "action": "OBSERVE",
+        "bizStep": "inspecting",
+        "epcList": epcs,
+    }
+    if scan.verdict in DISPOSITION_OF:
+        event["disposition"] = DISPOSITION_OF[scan.verdict]
+    if checkpoint:
+        event["readPoint"] = {"id": f"{CHECKPOINT_URN}{checkpoint}"}
+    extensions = {
+        "verdict": scan.verdict,
+        "rule": scan.rule,
+        "policyVersion": scan.policy_version,
+        "findings": list(scan.findings or []),
+        "region": region,
+        "serial": scan.serial,
+        "violation": scan.violation_id,
+        "pallet": sscc,
+        "source": scan.source,
+        "payload": None if epcs else scan.payload,
+        "latitude": scan.lat,
+        "longitude": scan.lon,
+        "detail": scan.detail,
+    }
+    event.update(
+        (f"{CG_PREFIX}:{name}", value)
+        for name, value in extensions.items()
+        if value is not None and value != []
+    )
+    return event
