@@ -59,7 +59,7 @@ def _time(value: object) -> object:
         )
     try:
         return datetime.fromisoformat(value)
-    except ValueError as exc:  # e.g. a leap second, which RFC 3339 allows and Python does not
+    except ValueError as exc:  # e.g. year 0000, which RFC 3339 allows and Python does not
         raise ValueError(f"{value!r} is not a date-time this service can store") from exc
 
 
