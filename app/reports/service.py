@@ -208,7 +208,7 @@ def scorecards(
                 Violation.detected_at < end,
             )
             .group_by(Violation.diverting_distributor_id)
-        ).tuples()
+        ).all()
     )
     in_period = and_(
         Scan.carton_id == Carton.id,

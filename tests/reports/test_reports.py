@@ -1,0 +1,204 @@
+"""Plan completion against targets, the star scorecard and the dismissal recommendation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from app import db
+from app.ledger.service import period_of
+from app.models import AuditEntry
+from tests.violations.market import Market, now
+
+# Jinan's terminal wholesaler: signed, salesperson SP-370100, no history in the demo.
+JN3 = "D-370100-3"
+
+
+def confirm(market: Market, vid: int) -> None:
+    r = market.api.post("auditor", f"/api/v1/violations/{vid}/decide", json={"decision": "confirm"})
+    assert r.status_code == 200, r.text
+
+
+def completion(market: Market, user: str = "auditor", **params: str) -> dict[str, dict[str, Any]]:
+    r = market.api.get(user, "/api/v1/reports/plan-completion", params=params)
+    assert r.status_code == 200, r.text
+    return {i["party_code"]: i for i in r.json()["items"]}
+
+
+def test_plan_completion_is_credited_sales_over_the_months_target(market: Market) -> None:
+    month = period_of(now())
+    put = market.api.client.put
+    headers = market.api.as_("admin")
+    r = put(
+        f"/api/v1/reports/targets/distributor/{JN3}/{month}",
+        json={"target": "192.00"},
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["target"] == "192.00" and r.json()["set_by"] == "admin"
+    r = put(
+        f"/api/v1/reports/targets/salesperson/SP-370300/{month}",
+        json={"target": "1000.00"},
+        headers=headers,
+    )
+    assert r.status_code == 200
+    market.stock(JN3, "SP-370100", "370100", 2)  # 96.00 credited
+    rows = completion(market)
+    assert rows[JN3]["credited_sales"] == "96.00" and rows[JN3]["target"] == "192.00"
+    assert rows[JN3]["completion_pct"] == "50.00"
+    assert rows["SP-370300"]["credited_sales"] == "0.00"  # a target and no sales yet
+    assert rows["SP-370300"]["completion_pct"] == "0.00"
+    assert rows["SP-370100"]["target"] is None and rows["SP-370100"]["completion_pct"] is None
+
+    # Setting it again replaces the target; the audit log keeps both values.
+    put(
+        f"/api/v1/reports/targets/distributor/{JN3}/{month}",
+        json={"target": "64.00"},
+        headers=headers,
+    )
+    assert completion(market)[JN3]["completion_pct"] == "150.00"
+    with db.get_sessionmaker()() as s:
+        logged = s.scalars(select(AuditEntry.data).where(AuditEntry.action == "target.set")).all()
+    assert [d["target_fen"] for d in logged] == [19200, 100000, 6400]
+    assert logged[-1]["previous_fen"] == 19200
+    # Another month is measured on its own.
+    assert completion(market, period="2020-01") == {}
+
+
+def test_targets_are_set_by_hq_and_read_by_their_party(market: Market) -> None:
+    month = period_of(now())
+    path = f"/api/v1/reports/targets/distributor/D-370100-1/{month}"
+    put = market.api.client.put
+    for user in ("jinan-distributor", "jinan-sales", "inspector"):
+        assert put(path, json={"target": "1.00"}, headers=market.api.as_(user)).status_code == 403
+    admin = market.api.as_("admin")
+    assert put(path, json={"target": "-1.00"}, headers=admin).status_code == 422
+    assert (
+        put(path.replace(month, "2026-13"), json={"target": "1"}, headers=admin).status_code == 422
+    )
+    assert (
+        put(path.replace("D-370100-1", "NOPE"), json={"target": "1"}, headers=admin).status_code
+        == 404
+    )
+    assert put(path, json={"target": "500.00"}, headers=admin).status_code == 200
+    assert (
+        put(
+            f"/api/v1/reports/targets/distributor/D-371500-1/{month}",
+            json={"target": "9"},
+            headers=admin,
+        ).status_code
+        == 200
+    )
+    assert set(completion(market, "jinan-distributor")) == {"D-370100-1"}
+    assert set(completion(market, "jinan-sales")) <= {"SP-370100"}
+    r = market.api.get("jinan-distributor", "/api/v1/reports/targets")
+    assert [t["party_code"] for t in r.json()] == ["D-370100-1"]
+    assert market.api.get("inspector", "/api/v1/reports/plan-completion").status_code == 403
+
+
+def scorecard(market: Market, code: str, user: str = "auditor", **params: str) -> dict[str, Any]:
+    r = market.api.get(user, f"/api/v1/reports/scorecards/{code}", params=params)
+    assert r.status_code == 200, r.text
+    card: dict[str, Any] = r.json()
+    return card
+
+
+def test_scorecard_grades_diversion_and_price_control_from_the_data(market: Market) -> None:
+    cartons = market.stock(JN3, "SP-370100", "370100", 3)
+    clean = scorecard(market, JN3)
+    assert (clean["confirmed_diversions"], clean["priced_inspections"]) == (0, 0)
+    assert clean["grades"] == {"diversion": 5, "price_control": 5} and clean["stars"] == 5
+
+    # Terminal wholesale floor for this lager is 4.00 a bottle: one sale below, one above.
+    low = market.scan(cartons[0], "JN-G2-N", observed_price="3.50")
+    assert low["verdict"] == "in_region" and low["findings"] == ["price_violation"]
+    assert market.scan(cartons[1], "JN-G2-N", observed_price="4.20")["findings"] == []
+    confirm(market, market.divert(cartons[2], "LC-G3"))
+
+    card = scorecard(market, JN3)
+    assert (card["confirmed_diversions"], card["priced_inspections"], card["price_violations"]) == (
+        1,
+        2,
+        1,
+    )
+    # One diversion: grade 4; one in two priced inspections below the floor: grade 1.
+    assert card["grades"] == {"diversion": 4, "price_control": 1}
+    assert (card["score_pct"], card["stars"]) == (50, 2)
+    assert len(card["entered_missing"]) == 4
+
+    r = market.api.client.put(
+        f"/api/v1/reports/scorecards/{JN3}/{card['period']}/grades",
+        json={
+            "grades": {
+                "contract_completion": 5,
+                "sales_share": 5,
+                "sales_growth": 5,
+                "profitability": 5,
+            }
+        },
+        headers=market.api.as_("auditor"),
+    )
+    assert r.status_code == 204, r.text
+    card = scorecard(market, JN3)
+    assert card["entered_missing"] == [] and (card["score_pct"], card["stars"]) == (83, 4)
+    # The year's card counts the same facts; grades entered per month do not carry over.
+    year = scorecard(market, JN3, period=card["period"][:4])
+    assert year["confirmed_diversions"] == 1 and len(year["entered_missing"]) == 4
+
+
+def test_scorecard_entry_and_visibility_rules(market: Market) -> None:
+    month = period_of(now())
+    put = market.api.client.put
+    path = f"/api/v1/reports/scorecards/D-370100-1/{month}/grades"
+    auditor = market.api.as_("auditor")
+    assert put(path, json={"grades": {"diversion": 5}}, headers=auditor).status_code == 422
+    assert put(path, json={"grades": {"sales_share": 6}}, headers=auditor).status_code == 422
+    assert (
+        put(
+            path, json={"grades": {"sales_share": 4}}, headers=market.api.as_("jinan-distributor")
+        ).status_code
+        == 403
+    )
+    assert (
+        market.api.get("jinan-distributor", "/api/v1/reports/scorecards/D-371500-1").status_code
+        == 404
+    )
+    r = market.api.get("jinan-distributor", "/api/v1/reports/scorecards")
+    assert [c["distributor_code"] for c in r.json()["items"]] == ["D-370100-1"]
+    r = market.api.get("jinan-sales", "/api/v1/reports/scorecards")
+    assert {c["distributor_code"] for c in r.json()["items"]} == {
+        "D-370100-1",
+        "D-370100-2",
+        "D-370100-3",
+        "D-370100-4",
+    }
+
+
+def dismissals(market: Market, user: str = "auditor", **params: str) -> dict[str, dict[str, Any]]:
+    r = market.api.get(user, "/api/v1/reports/dismissals", params=params)
+    assert r.status_code == 200, r.text
+    return {i["salesperson_code"]: i for i in r.json()["items"]}
+
+
+def test_dismissal_is_recommended_at_the_policys_threshold(market: Market) -> None:
+    cartons = market.stock(JN3, "SP-370100", "370100", 3)
+    vids = [market.divert(c, "LC-G3") for c in cartons]
+    for vid in vids[:2]:
+        confirm(market, vid)
+    row = dismissals(market)["SP-370100"]
+    assert (row["confirmed_violations"], row["recommended"]) == (2, False)
+    assert "below the thresholds" in row["reason"]
+    assert "SP-370100" not in dismissals(market, recommended_only="true")
+    confirm(market, vids[2])
+    row = dismissals(market)["SP-370100"]
+    assert (row["confirmed_violations"], row["value"], row["recommended"]) == (3, "144.00", True)
+    assert "threshold of 3" in row["reason"] and row["policy_version"] == "2026-11-01"
+    assert set(dismissals(market, recommended_only="true")) == {"SP-370100"}
+    # A reversed confirmation no longer counts against the salesperson.
+    r = market.api.post("auditor", f"/api/v1/violations/{vids[0]}/reverse", json={"note": "x"})
+    assert r.status_code == 200
+    assert dismissals(market)["SP-370100"]["recommended"] is False
+    assert set(dismissals(market, "jinan-sales")) == {"SP-370100"}
+    assert dismissals(market, "jinan-distributor") == {}
+    assert market.api.get("inspector", "/api/v1/reports/dismissals").status_code == 403
