@@ -25,22 +25,25 @@ def auto_confirm(
 
     Safe to run at any frequency and concurrently: a violation confirms once whoever gets there
     first, and a run that finds nothing due does nothing."""
-    from app.cli import transaction
+    from app.db import get_sessionmaker
+    from app.migrate import upgrade_to_head
     from app.violations import service
 
     if now is not None and now.tzinfo is None:
         raise typer.BadParameter("--now needs a UTC offset, e.g. 2026-12-01T08:00:00+08:00")
     moment = now or utcnow()
+    upgrade_to_head()
+    sessions = get_sessionmaker()
     confirmed: list[int] = []
     after = 0
     while True:
-        with transaction() as session:
+        with sessions() as session, session.begin():
             due = service.due_for_auto_confirm(session, now=moment, limit=batch, after_id=after)
         if not due:
             break
         for violation_id in due:
-            # One transaction each: a failure or a race on one never holds back the others.
-            with transaction() as session:
+            # One transaction each: a race lost on one never holds back the others.
+            with sessions() as session, session.begin():
                 if service.auto_confirm_one(session, violation_id=violation_id, now=moment):
                     confirmed.append(violation_id)
         after = due[-1]
