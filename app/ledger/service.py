@@ -86,19 +86,9 @@ def lock_audit_chain(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": audit._CHAIN_LOCK})
 
 
-def account_ids(
+def _find_accounts(
     session: Session, keys: set[tuple[PartyType, str, AccountKind]]
 ) -> dict[tuple[PartyType, str, AccountKind], int]:
-    """Ids of these accounts, creating the missing ones (safe against concurrent creators)."""
-    dialect = session.get_bind().dialect.name
-    make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    rows = [{"party_type": p, "party_code": c, "kind": k} for p, c, k in sorted(keys)]
-    # ON CONFLICT DO NOTHING waits for a concurrent creator instead of failing the transaction.
-    session.execute(
-        make_insert(LedgerAccount)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["party_type", "party_code", "kind"])
-    )
     found = session.execute(
         select(
             LedgerAccount.id, LedgerAccount.party_type, LedgerAccount.party_code, LedgerAccount.kind
@@ -109,6 +99,26 @@ def account_ids(
         )
     )
     return {(PartyType(p), c, AccountKind(k)): i for i, p, c, k in found}
+
+
+def account_ids(
+    session: Session, keys: set[tuple[PartyType, str, AccountKind]]
+) -> dict[tuple[PartyType, str, AccountKind], int]:
+    """Ids of these accounts, creating the missing ones (safe against concurrent creators)."""
+    ids = _find_accounts(session, keys)
+    missing = keys - ids.keys()
+    if not missing:
+        return ids
+    dialect = session.get_bind().dialect.name
+    make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # ON CONFLICT DO NOTHING waits for a concurrent creator instead of failing the transaction.
+    session.execute(
+        make_insert(LedgerAccount).on_conflict_do_nothing(
+            index_elements=["party_type", "party_code", "kind"]
+        ),
+        [{"party_type": p, "party_code": c, "kind": k} for p, c, k in sorted(missing)],
+    )
+    return ids | _find_accounts(session, missing)
 
 
 def entry_for(session: Session, *, cause_type: str, cause_key: str) -> JournalEntry | None:
@@ -159,18 +169,19 @@ def post_entry(
             # Lines first: the entry row seals them, and the database checks they balance.
             session.execute(insert(JournalLine), lines)
             session.execute(
-                insert(JournalEntry).values(
-                    id=entry_id,
-                    posted_at=at,
-                    period=period,
-                    cause_type=cause_type,
-                    cause_key=cause_key,
-                    reverses_entry_id=reverses_entry_id,
-                    rule=rule,
-                    policy_version=policy_version,
-                    memo=memo[:300],
-                    actor=actor,
-                )
+                insert(JournalEntry),
+                {
+                    "id": entry_id,
+                    "posted_at": at,
+                    "period": period,
+                    "cause_type": cause_type,
+                    "cause_key": cause_key,
+                    "reverses_entry_id": reverses_entry_id,
+                    "rule": rule,
+                    "policy_version": policy_version,
+                    "memo": memo[:300],
+                    "actor": actor,
+                },
             )
     except IntegrityError:
         if entry_for(session, cause_type=cause_type, cause_key=cause_key) is not None:
