@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from app.auth.deps import Anyone, require
 from app.auth.principal import Principal
 from app.auth.visibility import visibility
 from app.common.types import PageParams
 from app.db import DbSession
+from app.errors import Unprocessable
 from app.models import Role, ViolationKind, ViolationStatus
 from app.violations import service
 from app.violations.schemas import (
@@ -20,10 +22,24 @@ from app.violations.schemas import (
 )
 
 router = APIRouter(prefix="/violations", tags=["violations"])
+E = TypeVar("E", bound=StrEnum)
 
 # Deciding penalties is HQ audit's job alone: admins keep master data, not judgements.
 Auditor = Annotated[Principal, Depends(require(Role.hq_auditor))]
 DistributorUser = Annotated[Principal, Depends(require(Role.distributor))]
+
+
+def _choice(enum: type[E], value: str | None, name: str) -> E | None:
+    # `?status=` (empty) means no filter, as clients build these query strings blindly.
+    if not value:
+        return None
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(e.value for e in enum)
+        raise Unprocessable(
+            [{"loc": ["query", name], "msg": f"one of {allowed}", "type": "enum"}]
+        ) from None
 
 
 @router.get("")
@@ -31,20 +47,21 @@ def list_violations(
     session: DbSession,
     who: Anyone,
     page: Annotated[PageParams, Depends()],
-    status: ViolationStatus | None = None,
-    kind: ViolationKind | None = None,
+    status: Annotated[str | None, Query(description="open, appealed, confirmed, ...")] = None,
+    kind: Annotated[str | None, Query(description="diversion or cloned")] = None,
     distributor_code: str | None = None,
     region_code: str | None = None,
 ) -> ViolationList:
+    """Violations the caller may see, newest first: a distributor sees those it is a party to."""
     items, total = service.list_violations(
         session,
         vis=visibility(session, who),
         limit=page.limit,
         offset=page.offset,
-        status=status,
-        kind=kind,
-        distributor_code=distributor_code,
-        region_code=region_code,
+        status=_choice(ViolationStatus, status, "status"),
+        kind=_choice(ViolationKind, kind, "kind"),
+        distributor_code=distributor_code or None,
+        region_code=region_code or None,
     )
     return ViolationList(items=items, total=total, limit=page.limit, offset=page.offset)
 
