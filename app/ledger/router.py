@@ -22,7 +22,8 @@ LedgerReader = Annotated[
 ]
 Period = Annotated[
     str | None,
-    Query(pattern=service.PERIOD_PATTERN, description="YYYY-MM in the business time zone"),
+    # Blank means this month, as clients build the query string blindly.
+    Query(pattern=r"^(\d{4}-(0[1-9]|1[0-2]))?$", description="YYYY-MM, business time zone"),
 ]
 
 
@@ -59,5 +60,5 @@ def get_statement(
     if allowed is not None and (party_type, party_code) not in allowed:
         raise NotFound(f"no statement for {party_type.value} {party_code!r}")
     return service.statement(
-        session, party_type=party_type, party_code=party_code, kind=kind, period=period
+        session, party_type=party_type, party_code=party_code, kind=kind, period=period or None
     )

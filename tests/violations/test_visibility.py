@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from app.ledger import service as ledger
 from app.models import Role
-from tests.violations.market import Market
+from tests.violations.market import Market, now
 
 JINAN, LIAOCHENG, QINGDAO = "D-370100-1", "D-371500-1", "D-370200-1"
 
@@ -128,6 +129,9 @@ def test_ledger_balances_show_each_party_only_its_own_row(market: Market, three:
     assert market.api.get("inspector", "/api/v1/ledger/balances").status_code == 403
     r = market.api.get("auditor", "/api/v1/ledger/balances", params={"period": "2026-13"})
     assert r.status_code == 422
+    r = market.api.get("auditor", "/api/v1/ledger/balances", params={"period": ""})
+    assert r.status_code == 200 and r.json()["period"] == ledger.period_of(now())
+    assert market.balances("auditor", period="2020-01") == {}
 
 
 def test_statements_are_readable_by_their_party_only(market: Market, three: Three) -> None:
