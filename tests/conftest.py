@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -25,6 +26,10 @@ from sqlalchemy.orm import Session
 from app import db
 from app.config import get_settings
 from app.migrate import upgrade_to_head
+
+# Shared CI machines are slow and noisy: a property test fails on a wrong answer, not on time.
+hypothesis_settings.register_profile("channelguard", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "channelguard"))
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

@@ -49,6 +49,14 @@ def entry_hash(
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+def lock_chain(session: Session) -> None:
+    """Take the chain's writer lock now (PostgreSQL; SQLite writers are already serialised).
+
+    Writers that also lock rows take this first, so every writer acquires locks in one order."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+
+
 def record(
     session: Session,
     *,
@@ -59,8 +67,7 @@ def record(
     data: dict[str, Any],
 ) -> AuditEntry:
     """Append one entry to the chain, serialised across writers, in the caller's transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+    lock_chain(session)
     last = session.execute(
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select, text, tuple_
+from sqlalchemy import Select, func, insert, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -81,9 +81,7 @@ def lock_audit_chain(session: Session) -> None:
     """Take the audit chain's lock now rather than at the first audit record: every writer
     records audit, so taking it first keeps our row and key locks from waiting in the opposite
     order of another writer's (a deadlock on PostgreSQL)."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Same key as app.audit.service, which takes it again (re-entrant) when recording.
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": audit._CHAIN_LOCK})
+    audit.lock_chain(session)
 
 
 def _find_accounts(

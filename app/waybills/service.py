@@ -196,6 +196,7 @@ def _notify_route(
 
 def deliver_waybill(session: Session, *, number: str, actor: str) -> WaybillOut:
     """Hand the cartons to the destination distributor's territory and credit the sale."""
+    audit.lock_chain(session)  # before any row lock: the order every writer keeps
     waybill = by_code_number(session, number)
     done = session.execute(
         update(Waybill)
