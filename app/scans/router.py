@@ -7,14 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Header, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import ValidationError
+from sqlalchemy import select
 
-from app.auth.deps import require
+from app.auth.deps import Anyone, require
 from app.auth.principal import Principal
+from app.auth.visibility import violation_filter, visibility
 from app.codes.decode import ImageRejected, decode_image, sniff_format
 from app.config import get_settings
 from app.db import DbSession
 from app.errors import NotFound, PayloadTooLarge, Unprocessable, error_with_status
-from app.models import Photo, Role
+from app.models import Photo, Role, Scan, Violation
 from app.scans import service
 from app.scans.idempotency import run_once
 from app.scans.photos import store_photo
@@ -23,7 +25,7 @@ from rules.policy import load_policy
 
 router = APIRouter(prefix="/scans", tags=["scans"])
 Inspector = Annotated[Principal, Depends(require(Role.inspector, Role.admin))]
-PhotoReader = Annotated[Principal, Depends(require(Role.inspector, Role.admin, Role.hq_auditor))]
+PhotoReader = Anyone  # narrowed per role inside: parties see only their evidence
 
 
 @router.post("")
@@ -132,9 +134,18 @@ def upload_photo(
 
 
 @router.get("/photos/{sha256}", response_class=FileResponse)
-def get_photo(sha256: str, session: DbSession, _who: PhotoReader) -> FileResponse:
-    """An evidence photo by its content hash."""
+def get_photo(sha256: str, session: DbSession, who: PhotoReader) -> FileResponse:
+    """An evidence photo by its content hash. Distributors and salespeople see the photos that
+    are evidence in violations they may see; another party's photo does not exist for them."""
     photo = session.get(Photo, sha256) if len(sha256) == 64 else None
+    if photo is not None and who.role in (Role.distributor, Role.salesperson):
+        evidence = session.scalar(
+            select(Scan.id)
+            .join(Violation, Violation.id == Scan.violation_id)
+            .where(Scan.photo_sha256 == sha256, violation_filter(visibility(session, who)))
+            .limit(1)
+        )
+        photo = photo if evidence is not None else None
     if photo is None:
         raise NotFound(f"photo {sha256!r} not found")
     path = Path(get_settings().photo_dir) / sha256[:2] / sha256

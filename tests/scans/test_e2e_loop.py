@@ -177,9 +177,10 @@ def test_photo_of_two_cartons_gives_two_verdicts_and_keeps_the_photo(
     assert photo.status_code == 200
     assert photo.content == out.getvalue()
     assert photo.headers["content-type"] == "image/png"
+    # In region: no violation, so no party may see it as evidence.
     assert (
         client(live_server, "jinan-distributor").get(f"/api/v1/scans/photos/{sha}").status_code
-        == 403
+        == 404
     )
 
 
@@ -197,3 +198,28 @@ def test_hostile_photos_get_a_clear_4xx(
     )
     assert r.status_code == status, r.text
     assert r.json()["detail"]
+
+
+def test_evidence_photo_is_visible_to_the_parties_of_its_violation(
+    live_server: LiveServer, shipped: list[dict[str, Any]]
+) -> None:
+    buf = io.BytesIO()
+    segno.make(shipped[5]["payload"], error="m").save(buf, kind="png", scale=8, border=4)
+    r = client(live_server, "inspector").post(
+        "/api/v1/scans/photo",
+        files={"file": ("shelf.png", buf.getvalue(), "image/png")},
+        data={"checkpoint_code": "LC-G3", "scanned_at": (NOW - timedelta(minutes=5)).isoformat()},
+    )
+    assert r.status_code == 200, r.text
+    (result,) = r.json()["results"]
+    assert result["verdict"] == "diversion"
+    history = client(live_server, "auditor").get(f"/api/v1/cartons/{shipped[5]['serial']}").json()
+    sha = history["scans"][-1]["photo_sha256"]
+    for user in ("jinan-distributor", "liaocheng-distributor", "jinan-sales", "auditor"):
+        got = client(live_server, user).get(f"/api/v1/scans/photos/{sha}")
+        assert got.status_code == 200, user
+        assert got.content == buf.getvalue()
+    assert (
+        client(live_server, "jinan-sales").get(f"/api/v1/scans/photos/{'0' * 64}").status_code
+        == 404
+    )
