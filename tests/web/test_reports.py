@@ -212,3 +212,35 @@ def test_hq_sees_that_the_audit_chain_was_tampered_with(
     sign_in(page, live_server, "auditor", lands_on="/hq")
     expect(page.locator("#chain")).to_have_attribute("data-ok", "false")
     expect(page.locator("#chain")).to_contain_text("broken at #2")
+
+
+def test_a_distributor_views_the_photo_that_proves_a_diversion(
+    context: BrowserContext, live_server: LiveServer, backend: Backend
+) -> None:
+    import io
+    from datetime import UTC, datetime
+
+    import httpx
+    import segno
+
+    codes = backend.issue("370100", 1)
+    backend.deliver(codes, to="D-370100-1", region="370100", number="WB-PHOTO-1")
+    buf = io.BytesIO()
+    segno.make(codes[0]["payload"], error="m").save(buf, kind="png", scale=8, border=4)
+    r = httpx.post(
+        f"{live_server.base_url}/api/v1/scans/photo",
+        headers={"Authorization": f"Bearer {live_server.tokens['inspector']}"},
+        files={"file": ("shelf.png", buf.getvalue(), "image/png")},
+        data={"checkpoint_code": "HZ-G35", "scanned_at": datetime.now(UTC).isoformat()},
+    )
+    assert r.status_code == 200, r.text
+    (result,) = r.json()["results"]
+    assert result["verdict"] == "diversion"
+    page = context.new_page()
+    sign_in(page, live_server, "jinan-distributor", lands_on="/distributor")
+    open_violation(page, result["violation_id"])
+    page.locator("#detail button[data-photo]").click()
+    photo = page.locator("#detail img.evidence-photo")
+    expect(photo).to_be_visible()
+    width = photo.evaluate("img => img.decode().then(() => img.naturalWidth)")
+    assert width == segno.make(codes[0]["payload"], error="m").symbol_size(scale=8, border=4)[0]

@@ -6,6 +6,7 @@ import {
   api,
   clear,
   errorText,
+  getToken,
   h,
   money,
   pager,
@@ -172,10 +173,33 @@ function evidenceTable(scans) {
         h("td", { class: "mono" }, s.serial || s.payload),
         h("td", {}, verdictBadge(s.verdict), (s.findings || []).map((f) => h("div", { class: "error" }, FINDINGS[f] || f))),
         h("td", { class: "num" }, s.observed_price ? money(s.observed_price) : "—"),
-        photos ? h("td", { class: "mono hint", title: s.photo_sha256 || "" }, s.photo_sha256 ? s.photo_sha256.slice(0, 12) : "—") : null,
+        photos ? h("td", { class: "mono hint", title: s.photo_sha256 || "" }, s.photo_sha256 ? photoButton(s.photo_sha256) : "—") : null,
       ),
     ),
   );
+}
+
+/** A button that fetches the evidence photo with the caller's token and shows it in place. */
+function photoButton(sha) {
+  const box = h("div", { class: "photo-box" });
+  const button = h("button", { type: "button", class: "secondary", "data-photo": sha }, `查看 View ${sha.slice(0, 8)}`);
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      const res = await fetch(`/api/v1/scans/photos/${sha}`, {
+        headers: { Authorization: `Bearer ${getToken()}` },
+        cache: "no-store",
+      });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const url = URL.createObjectURL(await res.blob());
+      clear(box).append(h("img", { src: url, alt: `证据照片 evidence photo ${sha.slice(0, 8)}`, class: "evidence-photo" }));
+      button.remove();
+    } catch (err) {
+      clear(box).append(h("span", { class: "error" }, `照片无法加载 Photo unavailable (${err.message})`));
+      button.disabled = false;
+    }
+  });
+  return h("div", {}, button, box);
 }
 
 function timeline(events) {
