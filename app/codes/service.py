@@ -23,7 +23,7 @@ from app.codes.schemas import (
 )
 from app.common.lookup import invalid, ref
 from app.config import Settings
-from app.db import utcnow
+from app.db import table_of, utcnow
 from app.errors import Conflict, NotFound
 from app.models import (
     Carton,
@@ -95,12 +95,12 @@ def issue_batch(
         if data.quantity <= INLINE_LIMIT:
             inline.append(_issued(code, settings))
         if len(rows) == CHUNK:
-            session.execute(insert(Carton), rows)
+            session.execute(insert(table_of(Carton)), rows)
             if progress:
                 progress(len(rows))
             rows = []
     if rows:
-        session.execute(insert(Carton), rows)
+        session.execute(insert(table_of(Carton)), rows)
         if progress:
             progress(len(rows))
     audit.record(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.codes import gs1
 from app.common.types import to_fen
 from app.config import Settings
-from app.db import utcnow
+from app.db import table_of, utcnow
 from app.models import (
     Carton,
     CartonStatus,
@@ -474,7 +474,8 @@ def ingest(
             cartons=len(decisions) if it.sscc else None,
         )
     for start in range(0, len(rows), CHUNK):
-        session.execute(insert(Scan), rows[start : start + CHUNK])
+        # Core, not ORM bulk: the rows are complete, and this skips per-row ORM bookkeeping.
+        session.execute(insert(table_of(Scan)), rows[start : start + CHUNK])
     results = [by_index[i] for i in range(len(items))]
     return results
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.db import table_of, utcnow
 from app.models import (
     Distributor,
     Salesperson,
@@ -25,6 +26,7 @@ from app.models import (
     ViolationCarton,
     ViolationEvent,
     ViolationKind,
+    ViolationStatus,
     distributor_region,
 )
 from app.regions.tree import RegionTree
@@ -164,41 +166,49 @@ def _insert(session: Session, findings: Sequence[Finding], *, tree: RegionTree) 
     if not findings:
         return []
     cache: dict[int, tuple[int | None, int | None]] = {}
-    violations = [
-        Violation(
-            kind=f.kind,
-            region_id=f.region_id,
-            cartons=len(f.carton_ids),
-            value_fen=f.value_fen,
-            detected_at=f.detected_at,
-            policy_version=f.policy_version,
-            advisory=f.advisory,
+    now = utcnow()
+    rows = [
+        {
+            "kind": f.kind,
+            "status": ViolationStatus.open,
+            "region_id": f.region_id,
+            "cartons": len(f.carton_ids),
+            "value_fen": f.value_fen,
+            "detected_at": f.detected_at,
+            "policy_version": f.policy_version,
+            "advisory": f.advisory,
+            "created_at": now,
+            "updated_at": now,
             **_parties(session, f, tree, cache),
-        )
+        }
         for f in findings
     ]
-    session.add_all(violations)
-    session.flush()
+    # One multi-row INSERT … RETURNING, ids in the order of the rows.
+    ids = list(
+        session.scalars(
+            insert(Violation).returning(Violation.id, sort_by_parameter_order=True), rows
+        )
+    )
     session.execute(
-        insert(ViolationCarton),
+        insert(table_of(ViolationCarton)),
         [
-            {"violation_id": v.id, "carton_id": c, "active": True}
-            for v, f in zip(violations, findings, strict=True)
+            {"violation_id": vid, "carton_id": c, "active": True}
+            for vid, f in zip(ids, findings, strict=True)
             for c in f.carton_ids
         ],
     )
     session.execute(
-        insert(ViolationEvent),
+        insert(table_of(ViolationEvent)),
         [
             {
-                "violation_id": v.id,
+                "violation_id": vid,
                 "from_status": None,
                 "to_status": "open",
                 "actor": "system",
-                "note": f"opened by a {v.kind.value} scan",
-                "at": v.created_at,
+                "note": f"opened by a {f.kind.value} scan",
+                "at": now,
             }
-            for v in violations
+            for vid, f in zip(ids, findings, strict=True)
         ],
     )
     audit.record(
@@ -206,22 +216,22 @@ def _insert(session: Session, findings: Sequence[Finding], *, tree: RegionTree) 
         actor="system",
         action="violations.opened",
         entity_type="violation",
-        entity_key=",".join(str(v.id) for v in violations)[:80],
+        entity_key=",".join(str(vid) for vid in ids)[:80],
         data={
             "violations": [
                 {
-                    "id": v.id,
-                    "kind": v.kind.value,
+                    "id": vid,
+                    "kind": f.kind.value,
                     "cartons": list(f.carton_ids),
                     "value_fen": f.value_fen,
                     "region_id": f.region_id,
                     "policy_version": f.policy_version,
                 }
-                for v, f in zip(violations, findings, strict=True)
+                for vid, f in zip(ids, findings, strict=True)
             ]
         },
     )
-    return [v.id for v in violations]
+    return ids
 
 
 def _open_one(session: Session, f: Finding, *, tree: RegionTree) -> int:
