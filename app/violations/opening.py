@@ -96,6 +96,10 @@ def open_or_join_many(
     """The violation each finding's cartons count on, opening the ones that do not exist."""
     if not findings:
         return []
+    # The audit chain's lock first, as every writer takes it: violation-opening batches then
+    # queue instead of deadlocking on each other's carton rows, and the lookup below sees what
+    # the batch before us committed.
+    audit.lock_chain(session)
     counted = active_violations(session, [c for f in findings for c in f.carton_ids])
     result: list[int | None] = [None] * len(findings)
     # Within the batch, a carton seen again joins the violation its first sighting opens.
@@ -193,8 +197,10 @@ def _insert(session: Session, findings: Sequence[Finding], *, tree: RegionTree) 
         insert(table_of(ViolationCarton)),
         [
             {"violation_id": vid, "carton_id": c, "active": True}
-            for vid, f in zip(ids, findings, strict=True)
-            for c in f.carton_ids
+            for vid, f in sorted(
+                zip(ids, findings, strict=True), key=lambda pair: min(pair[1].carton_ids)
+            )
+            for c in sorted(f.carton_ids)
         ],
     )
     session.execute(

@@ -223,3 +223,52 @@ def test_evidence_photo_is_visible_to_the_parties_of_its_violation(
         client(live_server, "jinan-sales").get(f"/api/v1/scans/photos/{'0' * 64}").status_code
         == 404
     )
+
+
+def test_concurrent_batches_of_the_same_cartons_in_any_order(live_server: LiveServer) -> None:
+    """Uploads racing over the same diverted cartons, listed in different orders, must all
+    succeed and count every carton once (on PostgreSQL a careless lock order deadlocks)."""
+    import random
+
+    admin = client(live_server, "admin")
+    codes = admin.post(
+        "/api/v1/code-batches", json={"gtin": LAGER, "region_code": "370100", "quantity": 60}
+    ).json()["codes"]
+    at = NOW - timedelta(minutes=50)
+    clients = [client(live_server, "inspector") for _ in range(3)]
+
+    def upload(args: tuple[httpx.Client, list[dict[str, Any]]]) -> httpx.Response:
+        c, items = args
+        return c.post(
+            "/api/v1/scans",
+            json={
+                "scans": [
+                    {
+                        "payload": x["payload"],
+                        "checkpoint_code": "LC-G3",
+                        "scanned_at": at.isoformat(),
+                    }
+                    for x in items
+                ]
+            },
+        )
+
+    rng = random.Random(7)
+    for _ in range(4):
+        # Overlapping but different sets, in different orders.
+        orders = [rng.sample(codes, 40) for _ in clients]
+        with ThreadPoolExecutor(len(clients)) as pool:
+            responses = list(pool.map(upload, zip(clients, orders, strict=True)))
+        assert all(r.status_code == 200 for r in responses), [r.text[:300] for r in responses]
+        violation_of: dict[str, int] = {}
+        for r in responses:
+            for x in r.json()["results"]:
+                assert x["violation_id"] is not None
+                assert violation_of.setdefault(x["payload"], x["violation_id"]) == x["violation_id"]
+    counted = (
+        client(live_server, "auditor")
+        .get("/api/v1/violations", params={"status": "open", "limit": 500})
+        .json()["items"]
+    )
+    serials = [s for v in counted for s in v["carton_serials"] if s in {c["serial"] for c in codes}]
+    assert len(serials) == len(set(serials))  # no carton counted twice
