@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, text
@@ -23,27 +22,18 @@ def canonical(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def entry_hash(
-    *,
-    seq: int,
-    at: datetime,
-    actor: str,
-    action: str,
-    entity_type: str,
-    entity_key: str,
-    data: dict[str, Any],
-    prev_hash: str,
-) -> str:
+def entry_hash(entry: AuditEntry) -> str:
+    """SHA-256 over the entry's canonical JSON, its previous hash included."""
     body = canonical(
         {
-            "seq": seq,
-            "at": at.isoformat(timespec="microseconds"),
-            "actor": actor,
-            "action": action,
-            "entity_type": entity_type,
-            "entity_key": entity_key,
-            "data": data,
-            "prev_hash": prev_hash,
+            "seq": entry.seq,
+            "at": entry.at.isoformat(timespec="microseconds"),
+            "actor": entry.actor,
+            "action": entry.action,
+            "entity_type": entry.entity_type,
+            "entity_key": entry.entity_key,
+            "data": entry.data,
+            "prev_hash": entry.prev_hash,
         }
     )
     return hashlib.sha256(body.encode()).hexdigest()
@@ -73,27 +63,17 @@ def record(
     ).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     data = json.loads(canonical(data))  # what is hashed is exactly what is stored
-    at = utcnow()
     entry = AuditEntry(
         seq=seq,
-        at=at,
+        at=utcnow(),
         actor=actor,
         action=action,
         entity_type=entity_type,
         entity_key=entity_key,
         data=data,
         prev_hash=prev,
-        hash=entry_hash(
-            seq=seq,
-            at=at,
-            actor=actor,
-            action=action,
-            entity_type=entity_type,
-            entity_key=entity_key,
-            data=data,
-            prev_hash=prev,
-        ),
     )
+    entry.hash = entry_hash(entry)
     session.add(entry)
     session.flush()
     return entry
@@ -121,16 +101,7 @@ def verify(session: Session) -> ChainReport:
             return ChainReport(
                 False, count, e.seq, "previous-hash link broken (removed or reordered)"
             )
-        recomputed = entry_hash(
-            seq=e.seq,
-            at=e.at,
-            actor=e.actor,
-            action=e.action,
-            entity_type=e.entity_type,
-            entity_key=e.entity_key,
-            data=e.data,
-            prev_hash=e.prev_hash,
-        )
+        recomputed = entry_hash(e)
         if recomputed != e.hash:
             return ChainReport(False, count, e.seq, "content does not match its hash (edited)")
         expected_seq, prev = e.seq + 1, e.hash

@@ -13,7 +13,8 @@ from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
-from app.models import Distributor, PartyType, Region, Role, Salesperson, Violation
+from app.models import Distributor, PartyType, Role, Salesperson, Violation
+from app.regions.tree import region_tree
 
 
 @dataclass(frozen=True)
@@ -33,20 +34,6 @@ class Visibility:
         return self.everything or region_id in self.region_ids
 
 
-def region_subtree(session: Session, root_id: int) -> frozenset[int]:
-    """The region and every region nested inside it."""
-    children: dict[int | None, list[int]] = {}
-    for rid, parent in session.execute(select(Region.id, Region.parent_id)):
-        children.setdefault(parent, []).append(rid)
-    out, stack = {root_id}, [root_id]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            if child not in out:
-                out.add(child)
-                stack.append(child)
-    return frozenset(out)
-
-
 def visibility(session: Session, principal: Principal) -> Visibility:
     if principal.is_staff:
         return Visibility(everything=True)
@@ -61,7 +48,7 @@ def visibility(session: Session, principal: Principal) -> Visibility:
             everything=False,
             distributor_ids=frozenset(customers),
             salesperson_ids=frozenset({principal.salesperson_id}),
-            region_ids=region_subtree(session, sp.region_id) if sp else frozenset(),
+            region_ids=region_tree(session).subtree(sp.region_id) if sp else frozenset(),
         )
     return Visibility(everything=False)
 

@@ -122,11 +122,8 @@ def capture(
         )
         return out.model_dump(mode="json")
 
-    if idempotency_key is None:
-        return CaptureOut.model_validate(compute())
-    replay = run_once(
-        session, user_id=who.user_id, key=f"epcis:{idempotency_key}", body=data, compute=compute
-    )
+    key = f"epcis:{idempotency_key}" if idempotency_key is not None else None
+    replay = run_once(session, user_id=who.user_id, key=key, body=data, compute=compute)
     return CaptureOut.model_validate(replay)
 
 

@@ -77,13 +77,6 @@ def check_legs(legs: Sequence[LegIn]) -> None:
         raise UnbalancedEntry(f"legs sum to {total} fen, not zero")
 
 
-def lock_audit_chain(session: Session) -> None:
-    """Take the audit chain's lock now rather than at the first audit record: every writer
-    records audit, so taking it first keeps our row and key locks from waiting in the opposite
-    order of another writer's (a deadlock on PostgreSQL)."""
-    audit.lock_chain(session)
-
-
 def _find_accounts(
     session: Session, keys: set[tuple[PartyType, str, AccountKind]]
 ) -> dict[tuple[PartyType, str, AccountKind], int]:
@@ -143,7 +136,7 @@ def post_entry(
 ) -> JournalEntry | None:
     """Post a balanced entry once per cause; None (nothing posted) if the cause already posted."""
     check_legs(legs)
-    lock_audit_chain(session)
+    audit.lock_chain(session)
     if entry_for(session, cause_type=cause_type, cause_key=cause_key) is not None:
         return None
     at = posted_at or utcnow()

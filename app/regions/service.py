@@ -10,6 +10,7 @@ from app.common.lookup import by_code, count_rows, invalid, ref
 from app.errors import Conflict
 from app.models import Region, RegionKind
 from app.regions.schemas import RegionIn, RegionOut, RegionPatch
+from app.regions.tree import region_tree
 
 
 def to_out(region: Region, parent_code: str | None) -> RegionOut:
@@ -74,7 +75,7 @@ def update_region(session: Session, *, code: str, data: RegionPatch, actor: str)
             region.parent_id = None
         else:
             parent = ref(session, Region, data.parent_code, field="parent_code", what="region")
-            if region.id in ancestor_ids(session, parent.id):
+            if region.id in {n.id for n in region_tree(session).path(parent.id)}:
                 raise invalid("parent_code", "a region cannot be nested inside itself")
             region.parent_id = parent.id
     session.flush()
@@ -87,17 +88,6 @@ def update_region(session: Session, *, code: str, data: RegionPatch, actor: str)
         data=changes,
     )
     return to_out(region, _parent_code(session, region))
-
-
-def ancestor_ids(session: Session, region_id: int) -> list[int]:
-    """The region and its ancestors, nearest first."""
-    parents = dict(session.execute(select(Region.id, Region.parent_id)).all())
-    out: list[int] = []
-    current: int | None = region_id
-    while current is not None and current not in out:
-        out.append(current)
-        current = parents.get(current)
-    return out
 
 
 def get_region(session: Session, *, code: str) -> RegionOut:

@@ -46,6 +46,19 @@ class RegionTree:
             current = node.parent_id
         return out
 
+    def subtree(self, region_id: int) -> frozenset[int]:
+        """The region and every region nested inside it."""
+        children: dict[int | None, list[int]] = {}
+        for node in self.nodes.values():
+            children.setdefault(node.parent_id, []).append(node.id)
+        out, stack = {region_id}, [region_id]
+        while stack:
+            for child in children.get(stack.pop(), []):
+                if child not in out:
+                    out.add(child)
+                    stack.append(child)
+        return frozenset(out)
+
     def path_codes(self, region_id: int) -> tuple[str, ...]:
         return tuple(n.code for n in self.path(region_id))
 

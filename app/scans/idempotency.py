@@ -26,9 +26,17 @@ def fingerprint(body: Any) -> str:
 
 
 def run_once(
-    session: Session, *, user_id: int, key: str, body: Any, compute: Callable[[], dict[str, Any]]
+    session: Session,
+    *,
+    user_id: int,
+    key: str | None,
+    body: Any,
+    compute: Callable[[], dict[str, Any]],
 ) -> dict[str, Any]:
-    """The response for this key: computed now, or replayed from the first time."""
+    """The response for this key: computed now, or replayed from the first time. Without a
+    key there is nothing to replay: the request is simply computed."""
+    if key is None:
+        return compute()
     digest = fingerprint(body)
     if session.get_bind().dialect.name == "postgresql":
         got = session.scalar(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -14,10 +13,9 @@ from app.models import Photo
 CONTENT_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
-def store_photo(session: Session, *, data: bytes, fmt: str, photo_dir: str) -> str:
-    """Write the photo (atomically, once) and record it; returns its SHA-256."""
-    digest = hashlib.sha256(data).hexdigest()
-    target = Path(photo_dir) / digest[:2] / digest
+def store_photo(session: Session, *, data: bytes, sha256: str, fmt: str, photo_dir: str) -> None:
+    """Write the photo (atomically, once) under its SHA-256 and record it."""
+    target = Path(photo_dir) / sha256[:2] / sha256
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
@@ -26,13 +24,12 @@ def store_photo(session: Session, *, data: bytes, fmt: str, photo_dir: str) -> s
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-    if session.get(Photo, digest) is None:
+    if session.get(Photo, sha256) is None:
         session.add(
             Photo(
-                sha256=digest,
+                sha256=sha256,
                 content_type=CONTENT_TYPES.get(fmt.lower(), "application/octet-stream"),
                 size_bytes=len(data),
             )
         )
         session.flush()
-    return digest

@@ -52,8 +52,6 @@ def upload_scans(
         )
         return ScanBatchOut(results=results).model_dump(mode="json")
 
-    if idempotency_key is None:
-        return ScanBatchOut.model_validate(compute())
     response = run_once(
         session,
         user_id=who.user_id,
@@ -101,9 +99,15 @@ def upload_photo(
     except ImageRejected as exc:
         raise error_with_status(exc.status, exc.reason) from exc
 
+    digest = hashlib.sha256(data).hexdigest()
+
     def compute() -> dict[str, object]:
-        digest = store_photo(
-            session, data=data, fmt=sniff_format(data) or "", photo_dir=settings.photo_dir
+        store_photo(
+            session,
+            data=data,
+            sha256=digest,
+            fmt=sniff_format(data) or "",
+            photo_dir=settings.photo_dir,
         )
         items = []
         for sym in symbols:
@@ -122,10 +126,8 @@ def upload_photo(
         )
         return ScanBatchOut(results=results).model_dump(mode="json")
 
-    if idempotency_key is None:
-        return ScanBatchOut.model_validate(compute())
     body = {
-        "photo_sha256": hashlib.sha256(data).hexdigest(),
+        "photo_sha256": digest,
         **template.model_dump(mode="json", exclude={"payload"}),
     }
     return ScanBatchOut.model_validate(
