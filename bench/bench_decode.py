@@ -1,4 +1,4 @@
-"""Photo decoding on the shared barcode corpus: reads per set and time per image, per decoder.
+"""Photo decoding on the barcode corpus in tests/data: reads per set and time per image, per decoder.
 
 Run: .venv/bin/python -m bench.bench_decode [--repeat N]
 """
@@ -22,7 +22,7 @@ from app.codes.decode import (
     zxing_symbols,
 )
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "barcodes"
+CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "barcodes"
 NO_BARCODES = "falsepositives-1"
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif")
 
@@ -60,7 +60,7 @@ def corpus(root: Path = CORPUS) -> Iterator[Sample]:
     """Every image with a `.txt` (exact expected content) plus every no-barcode image."""
     if not root.is_dir():
         raise FileNotFoundError(
-            f"barcode corpus not found at {root}: the shared data folder must sit beside the repo"
+            f"barcode corpus not found at {root}: it ships with the repository in tests/data/barcodes"
         )
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         for path in sorted(folder.iterdir()):

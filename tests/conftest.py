@@ -32,7 +32,7 @@ hypothesis_settings.register_profile("channelguard", deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "channelguard"))
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+DATA = REPO / "tests" / "data"
 BACKEND = os.environ.get("CG_TEST_DB", "sqlite")
 PG_URL = os.environ.get("CG_TEST_POSTGRES_URL", "")
 

@@ -1,4 +1,4 @@
-"""The decoder stack against the shared barcode corpus (real images made by other people)."""
+"""The decoder stack against the barcode corpus in tests/data (real images made by other people)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from bench.bench_decode import CORPUS, DECODERS, NO_BARCODES, Sample, SetScore, 
 @pytest.fixture(scope="module")
 def samples() -> list[Sample]:
     assert CORPUS.is_dir(), (
-        f"the barcode corpus is missing at {CORPUS}: this test needs the shared data folder "
-        "beside the repository (../shared/data/barcodes)"
+        f"the barcode corpus is missing at {CORPUS} (tests/data/barcodes in the repository)"
     )
     found = list(corpus())
     assert len(found) > 200, f"only {len(found)} corpus images under {CORPUS}"

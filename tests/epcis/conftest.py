@@ -1,5 +1,5 @@
-"""The shared EPCIS samples and GS1's EPCIS 2.0 JSON Schema (read from the `shared` folder
-beside the repo, never copied), and helpers to build capture documents."""
+"""The EPCIS samples and GS1's EPCIS 2.0 JSON Schema (kept unchanged in `tests/data/epcis`),
+and helpers to build capture documents."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from typing import Any
 from jsonschema import Draft7Validator, FormatChecker  # type: ignore[import-untyped]
 from referencing import Registry, Resource
 
-from tests.conftest import SHARED
+from tests.conftest import DATA
 
-EPCIS = SHARED / "data" / "epcis"
+EPCIS = DATA / "epcis"
 VALID = sorted((EPCIS / "valid").glob("*.json"))
 INVALID = sorted((EPCIS / "invalid").glob("*.json"))
 CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -26,7 +26,7 @@ def load(path: Path) -> Any:
 
 @cache
 def gs1_schema() -> Draft7Validator:
-    """GS1's root EPCIS 2.0 schema, its references resolved from the shared copies, with
+    """GS1's root EPCIS 2.0 schema, its references resolved from the local copies, with
     `format` asserted (uri, date-time) as a conforming validator must."""
     folder = EPCIS / "schema"
     registry: Registry[Any] = Registry()

@@ -1,4 +1,4 @@
-"""POST /epcis/capture on the demo data: every shared sample, verdicts for our cartons, roles,
+"""POST /epcis/capture on the demo data: every sample document, verdicts for our cartons, roles,
 media types and limits."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The capture validator against GS1's own EPCIS 2.0 JSON Schema: the shared samples, and
+"""The capture validator against GS1's own EPCIS 2.0 JSON Schema: the sample documents, and
 mutations of them, are judged the same way by both, apart from a short list of documented
 places where real tools (and EPCIS 2.0.1) are more lenient than the 2.0.0 schema."""
 
@@ -41,7 +41,7 @@ def ours(doc: Any) -> list[dict[str, Any]]:
     return []
 
 
-def test_the_shared_samples_are_all_there() -> None:
+def test_the_sample_documents_are_all_there() -> None:
     assert (len(VALID), len(INVALID)) == (38, 15)
     assert (EPCIS / "schema" / "EPCIS-JSON-Schema-root.json").is_file()
 

@@ -13,7 +13,7 @@ from scanners.spool import Spool
 from tests.scanners.standin import StandIn, serve
 
 SHANGHAI = timezone(timedelta(hours=8))
-SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+TEST_DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.fixture

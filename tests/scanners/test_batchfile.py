@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from scanners.batchfile import RowError, import_batch_file, main
 from scanners.spool import Spool
 from scanners.uploader import Uploader
-from tests.scanners.conftest import SHANGHAI, SHARED_DATA
+from tests.scanners.conftest import SHANGHAI, TEST_DATA
 from tests.scanners.standin import StandIn
 
 DEFAULT_TIME = datetime(2025, 3, 2, 8, 0, tzinfo=SHANGHAI)
@@ -85,7 +85,7 @@ def test_headerless_csv_is_recognised_by_its_time_column(tmp_path: Path, spool: 
 
 def test_one_code_per_line_keeps_gs_separators(tmp_path: Path, spool: Spool) -> None:
     # Real GS1 DataBar Expanded contents: GS (0x1D) inside, which str.splitlines would cut.
-    folder = SHARED_DATA / "barcodes" / "rssexpanded-1"
+    folder = TEST_DATA / "barcodes" / "rssexpanded-1"
     codes = [
         text
         for txt in sorted(folder.glob("*.txt"))

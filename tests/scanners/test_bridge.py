@@ -23,7 +23,7 @@ from rich.console import Console
 from scanners.bridge import Bridge, decode_line, run_bridge, split_lines, stream_chunks
 from scanners.spool import Spool
 from scanners.uploader import Uploader
-from tests.scanners.conftest import SHANGHAI, SHARED_DATA
+from tests.scanners.conftest import SHANGHAI, TEST_DATA
 from tests.scanners.standin import Fail, StandIn
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,10 +31,10 @@ FIXED = datetime(2025, 3, 1, 9, 30, tzinfo=SHANGHAI)
 
 
 def reader_payloads() -> list[str]:
-    """What real readers send for the shared sample symbols: AIM prefix + content."""
+    """What real readers send for the sample symbols: AIM prefix + content."""
     payloads = []
     for folder in ("code128-1", "rssexpanded-1", "datamatrix-1", "qrcode-2", "ean13-1"):
-        for txt in sorted((SHARED_DATA / "barcodes" / folder).glob("*.txt")):
+        for txt in sorted((TEST_DATA / "barcodes" / folder).glob("*.txt")):
             if txt.name.endswith(".result.txt"):
                 continue
             content = txt.read_bytes().decode("utf-8")
