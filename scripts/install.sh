@@ -2,6 +2,7 @@
 # Installs everything ChannelGuard needs on a Debian/Ubuntu machine: system libraries (zbar for
 # barcode decoding, poppler for label checks, chromium for the browser tests, PostgreSQL for the
 # production-database tests) and a virtualenv in .venv with the project and its dev tools.
+# Safe to run any number of times: it installs only what is missing or out of date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +23,12 @@ fi
 
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[dev]"
+# The project (with its dev extras) is reinstalled whenever pyproject.toml changes.
+stamp=.venv/.channelguard-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -x .venv/bin/pytest ]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[dev]"
+  echo "$want" > "$stamp"
+fi
 echo "installed: .venv/bin/channelguard"

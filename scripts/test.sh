@@ -4,7 +4,10 @@
 # Extra arguments go to pytest, e.g. ./scripts/test.sh -k scans
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x .venv/bin/pytest ] || ! ldconfig -p | grep libzbar.so.0 >/dev/null; then ./scripts/install.sh; fi
+# Installs whatever is missing (system packages, the venv, dev extras), even after quickstart.sh.
+CG_INSTALL_TEST_DEPS=1 ./scripts/install.sh
+# A skipped test fails: a missing browser, database or data file never passes unnoticed.
+export CG_TEST_NO_SKIPS=1
 if [ -z "${CG_TEST_POSTGRES_URL:-}" ]; then
   CG_TEST_POSTGRES_URL=$(./scripts/postgres.sh | tail -1)
   export CG_TEST_POSTGRES_URL

@@ -229,3 +229,25 @@ def live_server(databases: Databases) -> Iterator[LiveServer]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests of real concurrency need PostgreSQL: on SQLite they are deselected (not skipped),
+    so that a skip always means something is missing."""
+    if BACKEND == "postgres":
+        return
+    keep = [item for item in items if item.get_closest_marker("postgres") is None]
+    if len(keep) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """With CG_TEST_NO_SKIPS=1 (the README's test command sets it), a skipped test fails:
+    a missing browser, database or data file must never pass as a skip."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.skipped and os.environ.get("CG_TEST_NO_SKIPS") == "1":
+        report.outcome = "failed"
+        report.longrepr = f"skipped, which CG_TEST_NO_SKIPS=1 forbids: {report.longrepr}"

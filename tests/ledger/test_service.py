@@ -13,7 +13,6 @@ from app.audit import service as audit
 from app.ledger import service as ledger
 from app.ledger.service import LegIn, UnbalancedEntry
 from app.models import AccountKind, AuditEntry, JournalEntry, JournalLine, PartyType
-from tests import conftest
 
 D, S, SYS = PartyType.distributor, PartyType.salesperson, PartyType.system
 SALES = AccountKind.credited_sales
@@ -187,7 +186,7 @@ def test_database_refuses_an_unbalanced_entry_and_lines_for_a_sealed_one(db_url:
             conn.execute(seal)
 
 
-@pytest.mark.skipif(conftest.BACKEND != "postgres", reason="real concurrency needs PostgreSQL")
+@pytest.mark.postgres
 def test_concurrent_postings_of_one_cause_post_once(db_url: str) -> None:
     n = 32
     barrier = threading.Barrier(n)

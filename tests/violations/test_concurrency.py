@@ -21,12 +21,10 @@ from app.errors import Conflict
 from app.models import JournalEntry, ViolationEvent
 from app.violations import service
 from app.violations.schemas import Decision
-from tests import conftest
 from tests.violations.market import Market
 
-pytestmark = pytest.mark.skipif(
-    conftest.BACKEND != "postgres", reason="real concurrency needs PostgreSQL (CG_TEST_DB)"
-)
+# Real concurrency needs PostgreSQL: collected only in the PostgreSQL pass (tests/conftest.py).
+pytestmark = pytest.mark.postgres
 N = 32
 
 
