@@ -93,7 +93,7 @@ def load_master_data(session: Session) -> None:
             ),
             actor=ACTOR,
         )
-    tiers = [Tier.wholesale_1, Tier.wholesale_2, Tier.terminal_wholesale, Tier.retail]
+    tiers = [Tier.WHOLESALE_1, Tier.WHOLESALE_2, Tier.TERMINAL_WHOLESALE, Tier.RETAIL]
     for i, (code, name, _kind, _parent, _c) in enumerate(CITIES):
         for j, tier in enumerate(tiers[: 2 if i % 2 else 4]):
             distributors.create_distributor(

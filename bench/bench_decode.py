@@ -1,4 +1,4 @@
-"""Photo decoding on the barcode corpus in tests/data: reads per set and time per image, per decoder.
+"""Photo decoding on the barcode corpus (tests/data): reads per set and time per image, per decoder.
 
 Run: .venv/bin/python -m bench.bench_decode [--repeat N]
 """
@@ -60,7 +60,7 @@ def corpus(root: Path = CORPUS) -> Iterator[Sample]:
     """Every image with a `.txt` (exact expected content) plus every no-barcode image."""
     if not root.is_dir():
         raise FileNotFoundError(
-            f"barcode corpus not found at {root}: it ships with the repository in tests/data/barcodes"
+            f"barcode corpus not found at {root} (tests/data/barcodes in the repository)"
         )
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         for path in sorted(folder.iterdir()):

@@ -8,20 +8,13 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from rules.policy import NoInvadedDistributor, Policy, RegionKind, SalespersonSide
+from rules.policy import NoInvadedDistributor, Policy, SalespersonSide
+from rules.vocab import PartyType, RegionKind
 
 SYSTEM_UNASSIGNED = "unassigned"
 """Company system account balancing whatever the policy assigns to no party."""
 SYSTEM_COMPANY = "company"
 """Company system account taking the salesperson side when the policy says `company`."""
-
-
-class PartyType(StrEnum):
-    """Kinds of ledger party."""
-
-    DISTRIBUTOR = "distributor"
-    SALESPERSON = "salesperson"
-    SYSTEM = "system"
 
 
 class LegRole(StrEnum):

@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from rules.vocab import RegionKind
+
 POLICY_DIR = Path(__file__).resolve().parent / "policies"
 
 # Strict numbers: a policy saying `days = "7"` or `speed = 150.5` is a mistake, not a value.
@@ -34,24 +36,6 @@ NonNegativeInt = Annotated[int, Strict(), Field(ge=0)]
 
 class PolicyError(ValueError):
     """A policy file is missing, unreadable or invalid."""
-
-
-class RegionKind(StrEnum):
-    """Market classification of a region (SPEC §2.8)."""
-
-    HOME_BASE = "home_base"
-    STRONGHOLD = "stronghold"
-    CONTESTED = "contested"
-    GUERRILLA = "guerrilla"
-
-
-class Tier(StrEnum):
-    """Customer tiers, from the top of the channel down (SPEC §2.7)."""
-
-    WHOLESALE_1 = "wholesale_1"
-    WHOLESALE_2 = "wholesale_2"
-    TERMINAL_WHOLESALE = "terminal_wholesale"
-    RETAIL = "retail"
 
 
 class Indicator(StrEnum):

@@ -9,22 +9,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal, NamedTuple
 
-from rules.policy import MissingTierFloor, Policy, Tier
+from rules.policy import MissingTierFloor, Policy
+from rules.vocab import Tier, Verdict
 
 CodeStatus = Literal["unreadable", "forged", "unknown", "valid"]
-
-
-class Verdict(StrEnum):
-    """Exactly one per scan (SPEC §4), listed in the order the rules are tried."""
-
-    UNREADABLE = "unreadable"
-    FORGED = "forged"
-    UNKNOWN = "unknown"
-    VOIDED = "voided"
-    CLONED = "cloned"
-    IN_REGION = "in_region"
-    IN_TRANSIT = "in_transit"
-    DIVERSION = "diversion"
 
 
 class Finding(StrEnum):

@@ -78,10 +78,10 @@ def ledger_parties(
         code = session.scalar(
             select(Distributor.code).where(Distributor.id == principal.distributor_id)
         )
-        return frozenset({(PartyType.distributor, code)}) if code else frozenset()
+        return frozenset({(PartyType.DISTRIBUTOR, code)}) if code else frozenset()
     if principal.role is Role.salesperson and principal.salesperson_id is not None:
         code = session.scalar(
             select(Salesperson.code).where(Salesperson.id == principal.salesperson_id)
         )
-        return frozenset({(PartyType.salesperson, code)}) if code else frozenset()
+        return frozenset({(PartyType.SALESPERSON, code)}) if code else frozenset()
     return frozenset()

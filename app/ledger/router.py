@@ -41,7 +41,7 @@ def get_balances(session: DbSession, who: LedgerReader, period: Period = None) -
                 credited_sales=from_fen(b.amount_fen),
             )
             for b in rows
-            if b.party_type is not PartyType.system
+            if b.party_type is not PartyType.SYSTEM
         ],
     )
 

@@ -255,24 +255,24 @@ def post_delivery(
         return None  # nothing of value changed hands
     legs = [
         LegIn(
-            PartyType.distributor,
+            PartyType.DISTRIBUTOR,
             distributor_code,
             AccountKind.credited_sales,
             value_fen,
             "destination_distributor",
         ),
         LegIn(
-            PartyType.system, SHIPMENTS, AccountKind.system, -value_fen, "shipment_to_distributor"
+            PartyType.SYSTEM, SHIPMENTS, AccountKind.system, -value_fen, "shipment_to_distributor"
         ),
         LegIn(
-            PartyType.salesperson,
+            PartyType.SALESPERSON,
             salesperson_code,
             AccountKind.credited_sales,
             value_fen,
             "responsible_salesperson",
         ),
         LegIn(
-            PartyType.system, SHIPMENTS, AccountKind.system, -value_fen, "shipment_to_salesperson"
+            PartyType.SYSTEM, SHIPMENTS, AccountKind.system, -value_fen, "shipment_to_salesperson"
         ),
     ]
     return post_entry(

@@ -3,20 +3,16 @@
 from app.models.audit import AuditEntry
 from app.models.checkpoint import Checkpoint
 from app.models.code import Carton, CartonStatus, CodeBatch, Pallet
-from app.models.ledger import AccountKind, JournalEntry, JournalLine, LedgerAccount, PartyType
-from app.models.party import Distributor, Salesperson, Tier, distributor_region
+from app.models.ledger import AccountKind, JournalEntry, JournalLine, LedgerAccount
+from app.models.party import Distributor, Salesperson, distributor_region
 from app.models.product import Product
-from app.models.region import Region, RegionKind
+from app.models.region import Region
 from app.models.report import SalesTarget, ScorecardGrade
 from app.models.scan import IdempotencyKey, Photo, Scan
 from app.models.user import ApiToken, Role, User
-from app.models.violation import (
-    Violation,
-    ViolationCarton,
-    ViolationEvent,
-    ViolationKind,
-    ViolationStatus,
-)
+from app.models.violation import Violation, ViolationCarton, ViolationEvent
+
+# The vocabulary is defined once, in rules/vocab.py; it is re-exported here for the models' users.
 from app.models.waybill import (
     Notification,
     Waybill,
@@ -25,6 +21,7 @@ from app.models.waybill import (
     WaybillStop,
     WebhookDelivery,
 )
+from rules.vocab import PartyType, RegionKind, Tier, ViolationKind, ViolationStatus
 
 __all__ = [
     "AccountKind",

@@ -7,6 +7,7 @@ from sqlalchemy import BigInteger, Enum, ForeignKey, Integer, String, UniqueCons
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
+from rules.vocab import PartyType, values
 
 
 class AccountKind(enum.StrEnum):
@@ -18,18 +19,14 @@ class AccountKind(enum.StrEnum):
     """The company's own balancing accounts (shipments, fines income, unassigned)."""
 
 
-class PartyType(enum.StrEnum):
-    distributor = "distributor"
-    salesperson = "salesperson"
-    system = "system"
-
-
 class LedgerAccount(Base):
     __tablename__ = "ledger_account"
     __table_args__ = (UniqueConstraint("party_type", "party_code", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    party_type: Mapped[PartyType] = mapped_column(Enum(PartyType, native_enum=False, length=12))
+    party_type: Mapped[PartyType] = mapped_column(
+        Enum(PartyType, native_enum=False, values_callable=values, length=12)
+    )
     party_code: Mapped[str] = mapped_column(String(40))
     kind: Mapped[AccountKind] = mapped_column(Enum(AccountKind, native_enum=False, length=16))
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import Column, Enum, ForeignKey, String, Table
@@ -8,15 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, utcnow
 from app.models.region import Region
-
-
-class Tier(enum.StrEnum):
-    """Customer tiers, each with its own uniform price (一级批发, 二级批发, 终端批发, 零售店)."""
-
-    wholesale_1 = "wholesale_1"
-    wholesale_2 = "wholesale_2"
-    terminal_wholesale = "terminal_wholesale"
-    retail = "retail"
+from rules.vocab import Tier, values
 
 
 class Salesperson(Base):
@@ -51,7 +42,9 @@ class Distributor(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    tier: Mapped[Tier] = mapped_column(Enum(Tier, native_enum=False, length=20))
+    tier: Mapped[Tier] = mapped_column(
+        Enum(Tier, native_enum=False, values_callable=values, length=20)
+    )
     salesperson_id: Mapped[int] = mapped_column(ForeignKey("salesperson.id"), index=True)
     agreement_signed_at: Mapped[datetime | None]
     """When the non-diversion agreement (不窜货乱价协议) was signed; no fine without it."""

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
@@ -8,13 +7,7 @@ from sqlalchemy import JSON, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
-
-
-class RegionKind(enum.StrEnum):
-    home_base = "home_base"
-    stronghold = "stronghold"
-    contested = "contested"
-    guerrilla = "guerrilla"
+from rules.vocab import RegionKind, values
 
 
 class Region(Base):
@@ -25,7 +18,9 @@ class Region(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[RegionKind] = mapped_column(Enum(RegionKind, native_enum=False, length=20))
+    kind: Mapped[RegionKind] = mapped_column(
+        Enum(RegionKind, native_enum=False, values_callable=values, length=20)
+    )
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
     boundary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """GeoJSON Polygon or MultiPolygon (lon, lat order), validated on the way in."""

@@ -14,7 +14,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
-from app.models.ledger import PartyType
+from rules.vocab import PartyType
 
 
 class SalesTarget(Base):

@@ -1,26 +1,12 @@
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
-
-
-class ViolationStatus(enum.StrEnum):
-    open = "open"
-    appealed = "appealed"
-    confirmed = "confirmed"
-    dismissed = "dismissed"
-    reversed = "reversed"
-
-
-class ViolationKind(enum.StrEnum):
-    diversion = "diversion"
-    cloned = "cloned"
-    """A copied code: goes to HQ review and never blames a distributor automatically."""
+from rules.vocab import ViolationKind, ViolationStatus, values
 
 
 class Violation(Base):
@@ -29,10 +15,12 @@ class Violation(Base):
     __tablename__ = "violation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[ViolationKind] = mapped_column(Enum(ViolationKind, native_enum=False, length=12))
+    kind: Mapped[ViolationKind] = mapped_column(
+        Enum(ViolationKind, native_enum=False, values_callable=values, length=12)
+    )
     status: Mapped[ViolationStatus] = mapped_column(
-        Enum(ViolationStatus, native_enum=False, length=12),
-        default=ViolationStatus.open,
+        Enum(ViolationStatus, native_enum=False, values_callable=values, length=12),
+        default=ViolationStatus.OPEN,
         index=True,
     )
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)

@@ -34,8 +34,8 @@ from rules.policy import Indicator, load_policy
 from rules.stars import COMPUTED, star_indicators
 
 PARTY_MODELS: dict[PartyType, type[Distributor] | type[Salesperson]] = {
-    PartyType.distributor: Distributor,
-    PartyType.salesperson: Salesperson,
+    PartyType.DISTRIBUTOR: Distributor,
+    PartyType.SALESPERSON: Salesperson,
 }
 
 
@@ -122,7 +122,7 @@ def plan_completion(
         for b in ledger.balances(
             session, period=period, kinds=[AccountKind.credited_sales], parties=parties
         )
-        if b.party_type is not PartyType.system
+        if b.party_type is not PartyType.SYSTEM
     }
     targets = {
         (t.party_type, t.party_code): t.target_fen
@@ -202,8 +202,8 @@ def scorecards(
             select(Violation.diverting_distributor_id, func.count())
             .where(
                 Violation.diverting_distributor_id.in_(ids),
-                Violation.kind == ViolationKind.diversion,
-                Violation.status == ViolationStatus.confirmed,
+                Violation.kind == ViolationKind.DIVERSION,
+                Violation.status == ViolationStatus.CONFIRMED,
                 Violation.detected_at >= start,
                 Violation.detected_at < end,
             )
@@ -298,8 +298,8 @@ def dismissals(
             select(Violation.diverting_salesperson_id, func.count(), func.sum(Violation.value_fen))
             .where(
                 Violation.diverting_salesperson_id.in_([p.id for p in people]),
-                Violation.kind == ViolationKind.diversion,
-                Violation.status == ViolationStatus.confirmed,
+                Violation.kind == ViolationKind.DIVERSION,
+                Violation.status == ViolationStatus.CONFIRMED,
                 Violation.detected_at >= since,
             )
             .group_by(Violation.diverting_salesperson_id)

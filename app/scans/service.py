@@ -41,11 +41,11 @@ from rules.verdicts import (
     Decision,
     ScanFacts,
     Sighting,
-    Verdict,
     WaybillFacts,
     evaluate,
     price_floor_for,
 )
+from rules.vocab import Verdict
 
 CHUNK = 5_000
 FUTURE_TOLERANCE = timedelta(hours=24)
@@ -489,8 +489,8 @@ def _findings(
     out: list[Finding] = []
     advisory = advisory_market(tree.path_codes(it.region.id), policy)
     for verdict, kind in (
-        (Verdict.DIVERSION, ViolationKind.diversion),
-        (Verdict.CLONED, ViolationKind.cloned),
+        (Verdict.DIVERSION, ViolationKind.DIVERSION),
+        (Verdict.CLONED, ViolationKind.CLONED),
     ):
         by_diverter: dict[int | None, list[CartonFacts]] = defaultdict(list)
         for c, d in decisions:

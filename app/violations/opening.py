@@ -134,7 +134,7 @@ def open_or_join_many(
 def _parties(
     session: Session, f: Finding, tree: RegionTree, cache: dict[int, tuple[int | None, int | None]]
 ) -> dict[str, int | None]:
-    if f.kind is ViolationKind.cloned:
+    if f.kind is ViolationKind.CLONED:
         # A copied code proves nothing about who diverted: HQ reviews it, nobody is blamed.
         return {
             "diverting_distributor_id": None,
@@ -174,7 +174,7 @@ def _insert(session: Session, findings: Sequence[Finding], *, tree: RegionTree) 
     rows = [
         {
             "kind": f.kind,
-            "status": ViolationStatus.open,
+            "status": ViolationStatus.OPEN,
             "region_id": f.region_id,
             "cartons": len(f.carton_ids),
             "value_fen": f.value_fen,

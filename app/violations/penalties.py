@@ -58,8 +58,8 @@ def prior_confirmed(session: Session, v: Violation, policy: Policy) -> int:
         session.scalar(
             select(func.count()).where(
                 Violation.diverting_distributor_id == v.diverting_distributor_id,
-                Violation.kind == ViolationKind.diversion,
-                Violation.status == ViolationStatus.confirmed,
+                Violation.kind == ViolationKind.DIVERSION,
+                Violation.status == ViolationStatus.CONFIRMED,
                 Violation.id != v.id,
                 Violation.detected_at >= since,
                 Violation.detected_at <= v.detected_at,
@@ -106,7 +106,7 @@ def _transfer_legs(
 
 def post_confirmation(session: Session, v: Violation, *, actor: str) -> None:
     """Post the value transfer and, with an agreement on file, the fine; record both decisions."""
-    if v.kind is ViolationKind.cloned:
+    if v.kind is ViolationKind.CLONED:
         v.fine_fen = 0
         v.fine_reason = "confirmed counterfeit (cloned code): no transfer and no fine"
         return
@@ -149,14 +149,14 @@ def post_confirmation(session: Session, v: Violation, *, actor: str) -> None:
             cause_key=str(v.id),
             legs=[
                 LegIn(
-                    PartyType.distributor,
+                    PartyType.DISTRIBUTOR,
                     diverting.code,
                     AccountKind.fines,
                     -fine.amount_fen,
                     "fined_distributor",
                 ),
                 LegIn(
-                    PartyType.system,
+                    PartyType.SYSTEM,
                     FINES_INCOME,
                     AccountKind.system,
                     fine.amount_fen,

@@ -289,7 +289,7 @@ def appeal(
         raise Forbidden("only the diverting distributor may appeal a violation")
     v = _locked(session, violation_id)
     policy = load_policy()
-    if v.status is Status.open and not appeal_allowed(
+    if v.status is Status.OPEN and not appeal_allowed(
         opened_at=v.created_at, now=now or utcnow(), policy=policy
     ):
         days = policy.violations.appeal_window_days
@@ -297,8 +297,8 @@ def appeal(
     _transition(
         session,
         v,
-        allowed=(Status.open,),
-        to=Status.appealed,
+        allowed=(Status.OPEN,),
+        to=Status.APPEALED,
         actor=principal.username,
         note=reason,
         evidence=evidence,
@@ -312,8 +312,8 @@ def confirm(session: Session, v: Violation, *, actor: str, note: str | None) -> 
     _transition(
         session,
         v,
-        allowed=(Status.open, Status.appealed),
-        to=Status.confirmed,
+        allowed=(Status.OPEN, Status.APPEALED),
+        to=Status.CONFIRMED,
         actor=actor,
         note=note,
     )
@@ -337,8 +337,8 @@ def decide(
         _transition(
             session,
             v,
-            allowed=(Status.open, Status.appealed),
-            to=Status.dismissed,
+            allowed=(Status.OPEN, Status.APPEALED),
+            to=Status.DISMISSED,
             actor=principal.username,
             note=note,
         )
@@ -354,8 +354,8 @@ def reverse(
     _transition(
         session,
         v,
-        allowed=(Status.confirmed,),
-        to=Status.reversed,
+        allowed=(Status.CONFIRMED,),
+        to=Status.REVERSED,
         actor=principal.username,
         note=note,
     )
@@ -376,9 +376,9 @@ def due_for_auto_confirm(
         session.scalars(
             select(Violation.id)
             .where(
-                Violation.status == Status.open,
+                Violation.status == Status.OPEN,
                 # A cloned code proves nothing about who diverted: HQ always reviews it.
-                Violation.kind == ViolationKind.diversion,
+                Violation.kind == ViolationKind.DIVERSION,
                 Violation.id > after_id,
                 condition,
             )
@@ -392,7 +392,7 @@ def auto_confirm_one(session: Session, *, violation_id: int, now: datetime) -> b
     """Confirm one violation if it is (still) due; False if someone got there first."""
     v = _locked(session, violation_id)
     policy = load_policy()
-    if v.status is not Status.open or v.kind is not ViolationKind.diversion:
+    if v.status is not Status.OPEN or v.kind is not ViolationKind.DIVERSION:
         return False
     if not auto_confirm_due(opened_at=v.created_at, appealed=False, now=now, policy=policy):
         return False

@@ -14,7 +14,7 @@ from app.ledger import service as ledger
 from app.ledger.service import LegIn, UnbalancedEntry
 from app.models import AccountKind, AuditEntry, JournalEntry, JournalLine, PartyType
 
-D, S, SYS = PartyType.distributor, PartyType.salesperson, PartyType.system
+D, S, SYS = PartyType.DISTRIBUTOR, PartyType.SALESPERSON, PartyType.SYSTEM
 SALES = AccountKind.credited_sales
 
 

@@ -8,19 +8,19 @@ from typing import Any
 
 import pytest
 
-from rules.policy import Policy, Tier
+from rules.policy import Policy
 from rules.verdicts import (
     VERDICT_RULES,
     Decision,
     Finding,
     ScanFacts,
     Sighting,
-    Verdict,
     WaybillFacts,
     distance_km,
     evaluate,
     price_floor_for,
 )
+from rules.vocab import Tier, Verdict
 from tests.rules.conftest import PolicyFactory
 
 T0 = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)

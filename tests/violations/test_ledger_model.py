@@ -128,7 +128,7 @@ class LedgerMachine(RuleBasedStateMachine):
         return {
             b.party_code: b.amount_fen
             for b in ledger.balances(s, period=self.period)
-            if b.party_type is not PartyType.system
+            if b.party_type is not PartyType.SYSTEM
         }
 
     def fines(self, s: Session) -> dict[str, int]:
@@ -396,7 +396,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def balances_are_the_sums_of_their_lines(self) -> None:
         with self.session() as s:
             for party, fen in self.sales(s).items():
-                ptype = PartyType.distributor if party.startswith("D-") else PartyType.salesperson
+                ptype = PartyType.DISTRIBUTOR if party.startswith("D-") else PartyType.SALESPERSON
                 st_ = ledger.statement(
                     s,
                     party_type=ptype,
