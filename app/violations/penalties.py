@@ -14,12 +14,12 @@ from app.models import (
     AccountKind,
     Distributor,
     PartyType,
-    Region,
     Salesperson,
     Violation,
     ViolationKind,
     ViolationStatus,
 )
+from app.regions.tree import region_tree
 from rules.penalties import advisory_market, fine_for, transfer_plan
 from rules.policy import Policy, load_policy
 
@@ -30,17 +30,6 @@ FINE = "violation_fine"
 def causes(violation_id: int) -> list[tuple[str, str]]:
     """The ledger causes a violation may post under (each posts at most once)."""
     return [(TRANSFER, str(violation_id)), (FINE, str(violation_id))]
-
-
-def region_path(session: Session, region_id: int) -> list[Region]:
-    """The region and its ancestors, nearest first."""
-    path: list[Region] = []
-    current: int | None = region_id
-    while current is not None and len(path) < 64:
-        region = session.get_one(Region, current)
-        path.append(region)
-        current = region.parent_id
-    return path
 
 
 def _code(
@@ -115,7 +104,7 @@ def post_confirmation(session: Session, v: Violation, *, actor: str) -> None:
         v.fine_reason = "the goods were never delivered to a distributor: nobody to charge"
         return
     policy = load_policy()
-    path = region_path(session, v.region_id)
+    path = region_tree(session).path(v.region_id)
     # Once recorded as advisory (at detection) a violation stays so: no retroactive penalty.
     v.advisory = v.advisory or advisory_market([r.code for r in path], policy)
     legs, rule, reason = _transfer_legs(session, v, advisory=v.advisory, policy=policy)
