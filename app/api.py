@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from app.audit.router import router as audit_router
+from app.auth.deps import AUTH_RESPONSES
 from app.auth.router import router as auth_router
 from app.checkpoints.router import router as checkpoints_router
 from app.codes.router import router as codes_router
@@ -16,7 +17,7 @@ from app.scans.router import router as scans_router
 from app.violations.router import router as violations_router
 from app.waybills.router import router as waybills_router
 
-api_router = APIRouter(prefix="/api/v1")
+api_router = APIRouter(prefix="/api/v1", responses=AUTH_RESPONSES)
 for r in (
     auth_router,
     regions_router,

@@ -10,11 +10,10 @@ from pathlib import Path
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.table import Table
 from sqlalchemy.orm import Session
 
-from app.config import get_settings
-from app.db import get_sessionmaker
+from app.config import Settings, get_settings
+from app.db import get_sessionmaker, safe_url, sqlite_file
 from app.errors import AppError
 from app.migrate import upgrade_to_head
 from app.models import Role
@@ -38,9 +37,41 @@ console = Console()
 ACTOR = "cli"
 
 
+def _settings_or_exit() -> Settings:
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        for err in exc.errors():
+            where = ".".join(str(part) for part in err["loc"]) or "settings"
+            typer.echo(f"error: {where}: {err['msg']}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@cli.callback()
+def _announce_database() -> None:
+    """Before any command: say which database it acts on (on stderr, password hidden)."""
+    typer.echo(f"database: {safe_url(_settings_or_exit().database_url)}", err=True)
+
+
+def require_existing_database() -> None:
+    """Commands that only read (or act on existing records) never create an empty database:
+    run from the wrong folder or with a mistyped DATABASE_URL, they would report on nothing."""
+    path = sqlite_file(get_settings().database_url)
+    if path is not None and not path.exists():
+        typer.echo(
+            f"error: no database at {path}. Set DATABASE_URL (or CG_DATA_DIR) to the database "
+            "you mean; `channelguard migrate` or `channelguard demo` creates a new one.",
+            err=True,
+        )
+        raise typer.Exit(2)
+
+
 @contextmanager
-def transaction() -> Iterator[Session]:
-    """Migrate, then run the command in one transaction; a business error exits non-zero."""
+def transaction(*, existing: bool = False) -> Iterator[Session]:
+    """Migrate, then run the command in one transaction; a business error exits non-zero.
+    `existing`: refuse (exit 2) rather than create a SQLite database that is not there."""
+    if existing:
+        require_existing_database()
     upgrade_to_head()
     try:
         with get_sessionmaker()() as session, session.begin():
@@ -80,17 +111,17 @@ def migrate() -> None:
 
 @cli.command()
 def demo() -> None:
-    """Load the demo data set (once) and print a fresh token for each role."""
+    """Load the demo data set (once) and print a fresh token for each role; a demo user's
+    earlier tokens stop working. Refused in production."""
     from app.demo import load_demo
 
+    if get_settings().env == "production":
+        typer.echo("error: the demo data set is never loaded in production", err=True)
+        raise typer.Exit(2)
     with transaction() as session:
         tokens = load_demo(session)
-    table = Table(title="Demo users (tokens are shown once)")
-    for col in ("user", "role", "token"):
-        table.add_column(col)
-    for username, (role, token) in tokens.items():
-        table.add_row(username, role, token)
-    console.print(table)
+    console.print("Demo users: role, user, token (shown once; earlier demo tokens are revoked)")
+    # Plain lines, never a table: a terminal-width table cut the tokens short with "…".
     for username, (role, token) in tokens.items():
         typer.echo(f"{role}\t{username}\t{token}")
 
@@ -123,25 +154,22 @@ def users_list() -> None:
     """List users and their roles."""
     from app.auth import service as auth
 
-    with transaction() as session:
-        table = Table()
-        for col in ("user", "role", "party", "active tokens", "status"):
-            table.add_column(col)
-        for u in auth.list_users(session):
-            party = (
-                (u.distributor_id and f"distributor #{u.distributor_id}")
-                or (u.salesperson_id and f"salesperson #{u.salesperson_id}")
-                or ""
-            )
-            active = sum(1 for t in u.tokens if t.revoked_at is None)
-            table.add_row(
+    with transaction(existing=True) as session:
+        rows = [
+            (
                 u.username,
                 u.role.value,
-                str(party),
-                str(active),
+                party,
+                str(sum(1 for t in u.tokens if t.revoked_at is None)),
                 "disabled" if u.disabled_at else "active",
             )
-    console.print(table)
+            for u, party in auth.list_users_with_parties(session)
+        ]
+    # Plain aligned columns: a terminal-width table would cut names and codes short.
+    header = ("user", "role", "party", "tokens", "status")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        typer.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
 
 
 @users_cli.command("revoke")
@@ -149,7 +177,7 @@ def users_revoke(username: str = typer.Argument(..., help="The user to disable."
     """Disable a user and revoke all of its tokens."""
     from app.auth import service as auth
 
-    with transaction() as session:
+    with transaction(existing=True) as session:
         n = auth.revoke_user(session, username=username, actor=ACTOR)
     console.print(f"{username} disabled; {n} token(s) revoked")
 
@@ -159,7 +187,7 @@ def audit_verify() -> None:
     """Check the audit hash chain; exits 1 and names the first bad entry if it was tampered with."""
     from app.audit import service as audit
 
-    with transaction() as session:
+    with transaction(existing=True) as session:
         report = audit.verify(session)
     if report.ok:
         console.print(f"audit chain intact: {report.entries} entries")
@@ -253,7 +281,7 @@ def codes_labels(
         console.print("[red]error:[/red] layout is a4 or thermal")
         raise typer.Exit(2)
     settings = get_settings()
-    with transaction() as session, out.open("wb") as fh:
+    with transaction(existing=True) as session, out.open("wb") as fh:
         ctx = codes.batch_context(session, batch_id)
         labels = (
             codes.label_data(ctx, c, settings) for c in codes.iter_codes(session, ctx, limit=limit)
@@ -349,6 +377,7 @@ def webhooks_deliver(
 
     from app.waybills.webhooks import deliver_due
 
+    require_existing_database()
     upgrade_to_head()
     with httpx.Client() as http:
         while True:
@@ -363,9 +392,7 @@ def webhooks_deliver(
 
 
 def _safe_url() -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(get_settings().database_url).render_as_string(hide_password=True)
+    return safe_url(get_settings().database_url)
 
 
 def main() -> None:

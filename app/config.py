@@ -4,27 +4,61 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from app.codes.gs1 import SigningKeys
 
 # Development-only signing key: usable on a laptop, refused in production.
 DEV_SIGNING_KEYS = "D1:ZGV2LW9ubHktc2lnbmluZy1rZXktY2hhbmdlLW1lLTAx"
+# Development-only root of the distributors' webhook secrets: refused in production too.
+DEV_WEBHOOK_SECRET = "dev-only-webhook-secret-change-me"
+# Production secrets must be at least this long (decoded): 256 bits, as HMAC-SHA256 wants.
+MIN_PRODUCTION_SECRET_BYTES = 32
+
+
+def default_data_dir() -> str:
+    """Where the default SQLite database lives: one place per user, whatever the current folder
+    (XDG base directories: $XDG_DATA_HOME/channelguard, else ~/.local/share/channelguard)."""
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return str(base / "channelguard")
+
+
+def absolute_sqlite_url(url: str) -> str:
+    """A SQLite URL with a relative file path, made absolute against the current folder once,
+    so that every later use (commands run elsewhere, worker processes) names the same file."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return url
+    if database.startswith("file:"):
+        return url
+    path = Path(database).expanduser()
+    if path.is_absolute() and str(path) == database:
+        return url
+    return parsed.set(database=str(path.resolve())).render_as_string(hide_password=False)
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CG_", extra="ignore", frozen=True)
 
     env: Literal["development", "production"] = "development"
+    data_dir: str = Field(default_factory=default_data_dir)
+    """Folder of the default SQLite database (used when DATABASE_URL is not set)."""
     database_url: str = Field(
-        default="sqlite:///channelguard.db",
+        default="",
         validation_alias=AliasChoices("DATABASE_URL", "CG_DATABASE_URL"),
+        validate_default=True,
     )
+    """Empty means SQLite in `data_dir`; relative SQLite paths are made absolute at start."""
     signing_keys: str = DEV_SIGNING_KEYS
     """Comma-separated `KEYID:base64secret`; the last one signs new codes, all of them verify."""
     business_tz: str = "Asia/Shanghai"
@@ -39,6 +73,25 @@ class Settings(BaseSettings):
     gs1_company_prefix: str = "0690123"
     """The manufacturer's GS1 company prefix, for the SSCCs of pallets built here."""
     page_size_max: int = Field(default=500, gt=0)
+    webhook_secret: str = DEV_WEBHOOK_SECRET
+    """Root secret; each distributor's webhook signing secret is HMAC(this, distributor code)."""
+    auth_failure_limit: int = Field(default=20, gt=0)
+    """Failed bearer-token checks allowed per client address within `auth_failure_window`."""
+    auth_failure_window: float = Field(default=60.0, gt=0)
+    """Seconds; an address past the limit gets 429 until its oldest failure leaves the window."""
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_dir(cls, value: str) -> str:
+        return str(Path(value).expanduser().resolve())
+
+    @field_validator("database_url")
+    @classmethod
+    def _one_database(cls, value: str, info: ValidationInfo) -> str:
+        if not value.strip():
+            folder = Path(info.data.get("data_dir") or default_data_dir())
+            return f"sqlite:///{folder / 'channelguard.db'}"
+        return absolute_sqlite_url(value.strip())
 
     @field_validator("business_tz")
     @classmethod
@@ -54,8 +107,29 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_dev_secrets_in_production(self) -> Settings:
-        if self.env == "production" and self.signing_keys == DEV_SIGNING_KEYS:
-            raise ValueError("CG_SIGNING_KEYS must be set to real secrets in production")
+        if self.env != "production":
+            return self
+        dev = set(parse_signing_keys(DEV_SIGNING_KEYS)[0].values())
+        # Item by item, not the parsed dict: the development secret is refused in any position.
+        for key_id, raw in _signing_items(self.signing_keys):
+            if raw in dev:
+                raise ValueError(
+                    f"CG_SIGNING_KEYS: key {key_id} is the development secret; "
+                    "production needs real secrets"
+                )
+            if len(raw) < MIN_PRODUCTION_SECRET_BYTES:
+                raise ValueError(
+                    f"CG_SIGNING_KEYS: key {key_id} is {len(raw)} bytes; production needs "
+                    f"at least {MIN_PRODUCTION_SECRET_BYTES} (openssl rand -base64 32)"
+                )
+        secret = self.webhook_secret.encode()
+        if secret == DEV_WEBHOOK_SECRET.encode():
+            raise ValueError("CG_WEBHOOK_SECRET must be set to a real secret in production")
+        if len(secret) < MIN_PRODUCTION_SECRET_BYTES:
+            raise ValueError(
+                f"CG_WEBHOOK_SECRET is {len(secret)} bytes; production needs at least "
+                f"{MIN_PRODUCTION_SECRET_BYTES} (openssl rand -hex 32)"
+            )
         return self
 
     @property
@@ -77,9 +151,8 @@ class Settings(BaseSettings):
         return frozenset(h.strip().lower() for h in self.digital_link_hosts.split(",") if h.strip())
 
 
-def parse_signing_keys(value: str) -> tuple[dict[str, bytes], str]:
-    keys: dict[str, bytes] = {}
-    current = ""
+def _signing_items(value: str) -> list[tuple[str, bytes]]:
+    items: list[tuple[str, bytes]] = []
     for item in value.split(","):
         key_id, sep, secret = item.strip().partition(":")
         if not sep or not key_id.isalnum() or not key_id.isupper() or len(key_id) != 2:
@@ -90,6 +163,17 @@ def parse_signing_keys(value: str) -> tuple[dict[str, bytes], str]:
             raise ValueError(f"signing key {key_id} is not valid base64") from exc
         if len(raw) < 16:
             raise ValueError(f"signing key {key_id} must be at least 16 bytes")
+        items.append((key_id, raw))
+    return items
+
+
+def parse_signing_keys(value: str) -> tuple[dict[str, bytes], str]:
+    keys: dict[str, bytes] = {}
+    current = ""
+    for key_id, raw in _signing_items(value):
+        if key_id in keys:
+            # Two secrets under one id: codes signed with the first would stop verifying.
+            raise ValueError(f"signing key {key_id} is given twice")
         keys[key_id] = raw
         current = key_id
     return keys, current

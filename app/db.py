@@ -6,11 +6,12 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
 from fastapi import Depends
 from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -93,16 +94,44 @@ class SqliteWriteQueue:
             self._lock.release()
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (None for other databases and in-memory SQLite)."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return Path(database.removeprefix("file:").split("?", 1)[0])
+    return Path(database)
+
+
+def safe_url(url: str) -> str:
+    """The URL with its password hidden, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def make_engine(url: str) -> Engine:
+    # hide_parameters: errors and logs name the statement, never the values (carton payloads,
+    # token hashes) bound into it.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        path = sqlite_file(url)
+        if path is not None:
+            # The default database lives in a per-user folder that may not exist yet.
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,
+        )
         queue = SqliteWriteQueue()
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", queue.begin)
         event.listen(engine, "commit", queue.release)
         event.listen(engine, "rollback", queue.release)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(
+        url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 @lru_cache

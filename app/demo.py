@@ -16,6 +16,7 @@ from app.checkpoints import service as checkpoints
 from app.checkpoints.schemas import CheckpointIn
 from app.distributors import service as distributors
 from app.distributors.schemas import DistributorIn
+from app.errors import Forbidden
 from app.models import Region, Role, Tier, User
 from app.products import service as products
 from app.products.schemas import ProductIn
@@ -252,7 +253,13 @@ def load_activity(session: Session, *, inspector_id: int) -> None:
 
 
 def load_demo(session: Session) -> dict[str, tuple[str, str]]:
-    """Load the demo once (later runs keep the data) and mint a fresh token for each demo user."""
+    """Load the demo once (later runs keep the data) and mint a fresh token for each demo user;
+    a demo user's earlier tokens are revoked, so each has exactly one: the one printed now."""
+    from app.config import get_settings
+
+    if get_settings().env == "production":
+        # Demo users with well-known names and printed tokens have no place beside real data.
+        raise Forbidden("the demo data set is never loaded in production (CG_ENV=production)")
     fresh = not demo_loaded(session)
     if fresh:
         load_master_data(session)
@@ -269,6 +276,7 @@ def load_demo(session: Session) -> dict[str, tuple[str, str]]:
                 actor=ACTOR,
             )
         else:
+            auth.revoke_tokens(session, user=user, actor=ACTOR)
             token = auth.issue_token(session, user=user, actor=ACTOR)
         tokens[username] = (role.value, token)
     if fresh:

@@ -45,6 +45,10 @@ class Unprocessable(AppError):
     status_code = 422
 
 
+class TooManyRequests(AppError):
+    status_code = 429
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_request: Request, exc: AppError) -> JSONResponse:

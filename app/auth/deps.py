@@ -3,27 +3,51 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth.principal import Principal
+from app.auth.ratelimit import limiter_for
 from app.auth.service import authenticate
+from app.config import get_settings
 from app.db import DbSession
-from app.errors import Forbidden, Unauthorized
+from app.errors import Forbidden, TooManyRequests, Unauthorized
 from app.models.user import Role
 
 _bearer = HTTPBearer(auto_error=False, description="API token from `channelguard users create`")
 
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "missing, unknown or revoked bearer token"},
+    429: {
+        "description": "too many failed token checks from this address; see Retry-After",
+        "headers": {"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}},
+    },
+}
+
 
 def current_principal(
+    request: Request,
     session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-    return authenticate(session, credentials.credentials)
+    limiter = limiter_for(request.app, get_settings())
+    address = request.client.host if request.client else "unknown"
+    # Checked before the token is looked up: a blocked guesser learns nothing, right or wrong.
+    wait = limiter.retry_after(address)
+    if wait is not None:
+        raise TooManyRequests(
+            f"too many failed sign-ins from this address; retry in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
+    try:
+        return authenticate(session, credentials.credentials)
+    except Unauthorized:
+        limiter.record_failure(address)
+        raise
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -80,18 +80,38 @@ def issue_token(session: Session, *, user: User, actor: str) -> str:
     return token
 
 
-def revoke_user(session: Session, *, username: str, actor: str) -> int:
-    """Disable a user and revoke every token it holds; returns how many tokens were revoked."""
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise NotFound(f"user {username!r} not found")
+def _revoke_all(user: User) -> int:
     now = utcnow()
-    user.disabled_at = user.disabled_at or now
     revoked = 0
     for tok in user.tokens:
         if tok.revoked_at is None:
             tok.revoked_at = now
             revoked += 1
+    return revoked
+
+
+def revoke_tokens(session: Session, *, user: User, actor: str) -> int:
+    """Revoke every token the user holds, leaving the user enabled; returns how many."""
+    revoked = _revoke_all(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="token.revoked",
+        entity_type="user",
+        entity_key=user.username,
+        data={"tokens_revoked": revoked},
+    )
+    return revoked
+
+
+def revoke_user(session: Session, *, username: str, actor: str) -> int:
+    """Disable a user and revoke every token it holds; returns how many tokens were revoked."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"user {username!r} not found")
+    user.disabled_at = user.disabled_at or utcnow()
+    revoked = _revoke_all(user)
     audit.record(
         session,
         actor=actor,
@@ -105,6 +125,23 @@ def revoke_user(session: Session, *, username: str, actor: str) -> int:
 
 def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username)))
+
+
+def list_users_with_parties(session: Session) -> list[tuple[User, str]]:
+    """Users with the business code of their party ("distributor D-370100-1"), "" for none."""
+    rows = session.execute(
+        select(User, Distributor.code, Salesperson.code)
+        .outerjoin(Distributor, Distributor.id == User.distributor_id)
+        .outerjoin(Salesperson, Salesperson.id == User.salesperson_id)
+        .order_by(User.username)
+    )
+    out: list[tuple[User, str]] = []
+    for user, dist_code, sp_code in rows:
+        party = (
+            f"distributor {dist_code}" if dist_code else f"salesperson {sp_code}" if sp_code else ""
+        )
+        out.append((user, party))
+    return out
 
 
 def authenticate(session: Session, token: str) -> Principal:

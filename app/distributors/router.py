@@ -3,14 +3,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
+from pydantic import BaseModel
 
-from app.auth.deps import Admin, Anyone
+from app.auth.deps import Admin, Anyone, require
+from app.auth.principal import Principal
 from app.auth.visibility import visibility
 from app.common.types import Page, PageParams
+from app.config import get_settings
 from app.db import DbSession
 from app.distributors import service
 from app.distributors.schemas import DistributorIn, DistributorOut, DistributorPatch
-from app.models import Tier
+from app.models import Role, Tier
+from app.waybills.webhooks import SIGNATURE_HEADER, distributor_webhook_secret
 
 router = APIRouter(prefix="/distributors", tags=["master data"])
 
@@ -49,3 +53,26 @@ def update_distributor(
     code: str, body: DistributorPatch, session: DbSession, who: Admin
 ) -> DistributorOut:
     return service.update_distributor(session, code=code, data=body, actor=who.username)
+
+
+class WebhookSecretOut(BaseModel):
+    distributor_code: str
+    secret: str
+    header: str = SIGNATURE_HEADER
+    scheme: str = 't=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + raw body)>'
+
+
+@router.get(
+    "/{code}/webhook-secret",
+    responses={403: {"description": "not admin or a distributor"}, 404: {}},
+)
+def get_webhook_secret(
+    code: str,
+    session: DbSession,
+    who: Annotated[Principal, Depends(require(Role.admin, Role.distributor))],
+) -> WebhookSecretOut:
+    """The secret that signs this distributor's webhook calls (admin, or the distributor itself:
+    another distributor's is 404)."""
+    dist = service.get_distributor(session, code=code, vis=visibility(session, who))
+    secret = distributor_webhook_secret(get_settings().webhook_secret, dist.code)
+    return WebhookSecretOut(distributor_code=dist.code, secret=secret)

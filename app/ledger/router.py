@@ -46,7 +46,10 @@ def get_balances(session: DbSession, who: LedgerReader, period: Period = None) -
     )
 
 
-@router.get("/statements/{party_type}/{party_code}")
+@router.get(
+    "/statements/{party_type}/{party_code}",
+    responses={404: {"description": "no such party, or not one the caller may read"}},
+)
 def get_statement(
     party_type: PartyType,
     party_code: str,
@@ -59,6 +62,8 @@ def get_statement(
     allowed = ledger_parties(session, who)
     if allowed is not None and (party_type, party_code) not in allowed:
         raise NotFound(f"no statement for {party_type.value} {party_code!r}")
+    if not service.party_exists(session, party_type=party_type, party_code=party_code):
+        raise NotFound(f"{party_type.value} {party_code!r} not found")
     return service.statement(
         session, party_type=party_type, party_code=party_code, kind=kind, period=period or None
     )

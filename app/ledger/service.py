@@ -19,7 +19,15 @@ from app.common.types import from_fen
 from app.config import get_settings
 from app.db import utcnow
 from app.ledger.schemas import PostingLineOut, PostingOut, StatementLineOut, StatementOut
-from app.models import AccountKind, JournalEntry, JournalLine, LedgerAccount, PartyType
+from app.models import (
+    AccountKind,
+    Distributor,
+    JournalEntry,
+    JournalLine,
+    LedgerAccount,
+    PartyType,
+    Salesperson,
+)
 from rules.policy import load_policy
 
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -349,6 +357,20 @@ def _lines_with_entries() -> Select[JournalLine, JournalEntry, LedgerAccount]:
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
     )
+
+
+def party_exists(session: Session, *, party_type: PartyType, party_code: str) -> bool:
+    """Whether a statement can name this party: a distributor or salesperson on file, or one of
+    the company's own accounts (which exist only in the ledger)."""
+    if party_type is PartyType.distributor:
+        stmt = select(Distributor.id).where(Distributor.code == party_code)
+    elif party_type is PartyType.salesperson:
+        stmt = select(Salesperson.id).where(Salesperson.code == party_code)
+    else:
+        stmt = select(LedgerAccount.id).where(
+            LedgerAccount.party_type == party_type, LedgerAccount.party_code == party_code
+        )
+    return session.scalar(stmt.limit(1)) is not None
 
 
 def statement(

@@ -25,6 +25,7 @@ def auto_confirm(
 
     Safe to run at any frequency and concurrently: a violation confirms once whoever gets there
     first, and a run that finds nothing due does nothing."""
+    from app.cli import require_existing_database
     from app.db import get_sessionmaker
     from app.migrate import upgrade_to_head
     from app.violations import service
@@ -32,6 +33,7 @@ def auto_confirm(
     if now is not None and now.tzinfo is None:
         raise typer.BadParameter("--now needs a UTC offset, e.g. 2026-12-01T08:00:00+08:00")
     moment = now or utcnow()
+    require_existing_database()
     upgrade_to_head()
     sessions = get_sessionmaker()
     confirmed: list[int] = []
@@ -66,7 +68,7 @@ def balances(
         ledger.period_bounds(month)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    with transaction() as session:
+    with transaction(existing=True) as session:
         rows = ledger.balances(session, period=month)
     table = Table(title=f"Credited sales {month}")
     for col in ("party type", "party", "credited sales (CNY)"):

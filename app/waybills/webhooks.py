@@ -1,8 +1,17 @@
 """The webhook outbox: calls queued in the same transaction as the change, delivered later with
-retries and exponential backoff, so a distributor's slow or dead endpoint never blocks issuing."""
+retries and exponential backoff, so a distributor's slow or dead endpoint never blocks issuing.
+
+Every call is signed as Stripe signs its webhooks: header
+`ChannelGuard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>`, with a
+secret per distributor (`distributor_webhook_secret`). Receivers check it with
+`verify_signature`, which also refuses old timestamps so that a captured call cannot be replayed.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,10 +20,65 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.config import get_settings
 from app.db import utcnow
-from app.models import WebhookDelivery
+from app.models import Distributor, WebhookDelivery
 
 MAX_ATTEMPTS = 12
+SIGNATURE_HEADER = "ChannelGuard-Signature"
+DEFAULT_TOLERANCE = 300
+"""Seconds a signature's timestamp may differ from the receiver's clock."""
+
+
+def distributor_webhook_secret(root_secret: str, distributor_code: str) -> str:
+    """A distributor's signing secret, derived from the root (CG_WEBHOOK_SECRET) and its code:
+    nothing to store, and a distributor that knows its own secret learns no other's."""
+    mac = hmac.new(
+        root_secret.encode(), b"channelguard-webhook:" + distributor_code.encode(), hashlib.sha256
+    )
+    return "whsec_" + mac.hexdigest()
+
+
+def _mac(secret: str, timestamp: int, body: bytes) -> str:
+    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+
+
+def sign(secret: str, body: bytes, *, timestamp: int | None = None) -> str:
+    """The signature header's value for this body, signed now (or at `timestamp`)."""
+    t = int(time.time()) if timestamp is None else timestamp
+    return f"t={t},v1={_mac(secret, t, body)}"
+
+
+def verify_signature(
+    secret: str,
+    header: str | None,
+    body: bytes,
+    tolerance: float = DEFAULT_TOLERANCE,
+    *,
+    now: float | None = None,
+) -> bool:
+    """True when `header` (the ChannelGuard-Signature value) signs exactly `body` with `secret`
+    and its timestamp is within `tolerance` seconds of now. Never raises on a malformed header."""
+    if not header:
+        return False
+    timestamp: int | None = None
+    candidates: list[str] = []
+    for part in header.split(","):
+        key, sep, value = part.strip().partition("=")
+        if not sep:
+            continue
+        if key == "t" and value.isdigit():
+            timestamp = int(value)
+        elif key == "v1":
+            candidates.append(value)
+    if timestamp is None or not candidates:
+        return False
+    clock = time.time() if now is None else now
+    if abs(clock - timestamp) > tolerance:
+        return False
+    expected = _mac(secret, timestamp, body)
+    # Several v1 values are allowed (a sender rolling secrets); compare each in constant time.
+    return any(hmac.compare_digest(expected, c) for c in candidates)
 
 
 @dataclass
@@ -35,8 +99,12 @@ def deliver_due(
     client: httpx.Client,
     limit: int = 100,
     now: Callable[[], object] = utcnow,
+    webhook_secret: str | None = None,
 ) -> DeliveryReport:
-    """Try every due delivery once; each outcome is committed on its own."""
+    """Try every due delivery once, signed with its distributor's secret (derived from
+    `webhook_secret`, by default the CG_WEBHOOK_SECRET setting); each outcome is committed on
+    its own."""
+    root = get_settings().webhook_secret if webhook_secret is None else webhook_secret
     report = DeliveryReport()
     with sessions() as session:
         due = session.scalars(
@@ -55,15 +123,21 @@ def deliver_due(
             if d is None or d.delivered_at is not None:
                 continue
             d.attempts += 1
+            code = session.scalar(
+                select(Distributor.code).where(Distributor.id == d.distributor_id)
+            )
+            body = d.body.encode()
             try:
                 r = client.post(
                     d.url,
-                    content=d.body.encode(),
+                    content=body,
                     timeout=10,
                     headers={
                         "content-type": "application/json",
                         "X-ChannelGuard-Event": d.event,
                         "X-ChannelGuard-Delivery": str(d.id),
+                        # Signed at each attempt: a retry carries a fresh timestamp.
+                        SIGNATURE_HEADER: sign(distributor_webhook_secret(root, code or ""), body),
                     },
                 )
                 ok, error = r.is_success, f"HTTP {r.status_code}"

@@ -138,10 +138,12 @@ def test_production_refuses_the_development_signing_key(monkeypatch: pytest.Monk
     from app.config import Settings
 
     monkeypatch.setenv("CG_ENV", "production")
+    monkeypatch.setenv("CG_WEBHOOK_SECRET", "w" * 32)
     monkeypatch.delenv("CG_SIGNING_KEYS", raising=False)
     with pytest.raises(ValidationError, match="CG_SIGNING_KEYS"):
         Settings()
-    monkeypatch.setenv("CG_SIGNING_KEYS", "P1:cHJvZHVjdGlvbi1zZWNyZXQta2V5LTAx")
+    # 32 bytes: production's minimum.
+    monkeypatch.setenv("CG_SIGNING_KEYS", "P1:cHJvZHVjdGlvbi1zZWNyZXQta2V5LTAxLTIzNDU2Nzg=")
     assert Settings().keys[1] == "P1"
     monkeypatch.setenv("CG_SIGNING_KEYS", "P1:short")
     with pytest.raises(ValidationError, match=r"at least 16 bytes|base64"):
