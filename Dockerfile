@@ -18,6 +18,7 @@ RUN pip install --no-cache-dir -e . \
 USER channelguard
 ENV CG_ENV=production \
     CG_PHOTO_DIR=/srv/channelguard/var/photos \
+    CG_DATA_DIR=/srv/channelguard/var \
     PYTHONUNBUFFERED=1
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \

@@ -362,9 +362,9 @@ def _lines_with_entries() -> Select[JournalLine, JournalEntry, LedgerAccount]:
 def party_exists(session: Session, *, party_type: PartyType, party_code: str) -> bool:
     """Whether a statement can name this party: a distributor or salesperson on file, or one of
     the company's own accounts (which exist only in the ledger)."""
-    if party_type is PartyType.distributor:
+    if party_type is PartyType.DISTRIBUTOR:
         stmt = select(Distributor.id).where(Distributor.code == party_code)
-    elif party_type is PartyType.salesperson:
+    elif party_type is PartyType.SALESPERSON:
         stmt = select(Salesperson.id).where(Salesperson.code == party_code)
     else:
         stmt = select(LedgerAccount.id).where(
