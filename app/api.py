@@ -13,6 +13,7 @@ from app.regions.router import router as regions_router
 from app.reports.router import router as reports_router
 from app.salespeople.router import router as salespeople_router
 from app.scans.router import router as scans_router
+from app.subcustomers.router import router as subcustomers_router
 from app.violations.router import router as violations_router
 from app.waybills.router import router as waybills_router
 
@@ -28,6 +29,7 @@ for r in (
     waybills_router,
     scans_router,
     violations_router,
+    subcustomers_router,
     ledger_router,
     reports_router,
     audit_router,

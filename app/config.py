@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     gs1_company_prefix: str = "0690123"
     """The manufacturer's GS1 company prefix, for the SSCCs of pallets built here."""
     page_size_max: int = Field(default=500, gt=0)
+    company_name: str = "示范啤酒股份有限公司"
+    """The manufacturer's name as printed on authorized-dealer certificates."""
+    public_base_url: str = "http://127.0.0.1:8000"
+    """Where the public reaches this service: authorized-dealer certificates' QR codes point
+    to `{public_base_url}/dealers/{code}`."""
 
     @field_validator("business_tz")
     @classmethod

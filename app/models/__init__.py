@@ -9,6 +9,14 @@ from app.models.product import Product
 from app.models.region import Region, RegionKind
 from app.models.report import SalesTarget, ScorecardGrade
 from app.models.scan import IdempotencyKey, Photo, Scan
+from app.models.subcustomer import (
+    CustodyEvent,
+    CustodyKind,
+    CustodyParty,
+    SubCustomer,
+    SubCustomerStatus,
+    SubCustomerTier,
+)
 from app.models.user import ApiToken, Role, User
 from app.models.violation import (
     Violation,
@@ -34,6 +42,9 @@ __all__ = [
     "CartonStatus",
     "Checkpoint",
     "CodeBatch",
+    "CustodyEvent",
+    "CustodyKind",
+    "CustodyParty",
     "Distributor",
     "IdempotencyKey",
     "JournalEntry",
@@ -51,6 +62,9 @@ __all__ = [
     "Salesperson",
     "Scan",
     "ScorecardGrade",
+    "SubCustomer",
+    "SubCustomerStatus",
+    "SubCustomerTier",
     "Tier",
     "User",
     "Violation",
