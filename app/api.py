@@ -6,6 +6,7 @@ from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.checkpoints.router import router as checkpoints_router
 from app.codes.router import router as codes_router
+from app.custody.router import router as custody_router
 from app.distributors.router import router as distributors_router
 from app.ledger.router import router as ledger_router
 from app.products.router import router as products_router
@@ -28,6 +29,7 @@ for r in (
     codes_router,
     waybills_router,
     scans_router,
+    custody_router,
     violations_router,
     subcustomers_router,
     ledger_router,
