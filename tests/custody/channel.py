@@ -45,10 +45,10 @@ class Channel:
     api: Api
     database_url: str
     _keys: count[int] = field(default_factory=lambda: count(1))
+    market: Market = field(init=False)
 
-    @property
-    def market(self) -> Market:
-        return Market(self.api)
+    def __post_init__(self) -> None:
+        self.market = Market(self.api)
 
     def sub_customer(
         self,
