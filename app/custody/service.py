@@ -315,7 +315,8 @@ def hand_off(
             events[e]["violation_id"] = vid
         results[i].violation_id = results[i].violation_id or vid
     _write(session, states, events)
-    if events:
+    refused = sum(1 for r in results.values() if r.outcome == Outcome.REFUSED.value)
+    if events or refused:  # a refused hand-off changes nothing, but the attempt is on record
         audit.record(
             session,
             actor=principal.username,
@@ -324,6 +325,7 @@ def hand_off(
             entity_key=(ref or "-")[:80],
             data={
                 "hand_offs": len(events),
+                "refused": refused,
                 "warnings": sum(1 for e in events if e["outcome"] == "warning"),
                 "violations": sorted({e["violation_id"] for e in events if e["violation_id"]}),
             },
