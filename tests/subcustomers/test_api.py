@@ -54,8 +54,8 @@ def test_each_role_sees_only_what_concerns_it(channel: Channel) -> None:
     channel.approved("JN-1")
     channel.approved("LC-1", region="371500", distributor=LIAOCHENG)
     me = channel.login("JN-1")
-    listing = {
-        user: [s["code"] for s in channel.api.get(user, "/api/v1/sub-customers").json()["items"]]
+    full = {
+        user: channel.api.get(user, "/api/v1/sub-customers", params={"limit": 500}).json()["items"]
         for user in (
             "admin",
             "auditor",
@@ -66,10 +66,19 @@ def test_each_role_sees_only_what_concerns_it(channel: Channel) -> None:
             me,
         )
     }
+    # The demo's own sub-customers are there too: look at the two registered here, and at
+    # whose sub-customers each caller sees at all.
+    listing = {
+        u: [s["code"] for s in items if s["code"] in ("JN-1", "LC-1")] for u, items in full.items()
+    }
+    suppliers = {u: {s["distributor_code"] for s in items} for u, items in full.items()}
     assert listing["admin"] == listing["auditor"] == ["JN-1", "LC-1"]
-    assert listing["jinan-distributor"] == ["JN-1"] and listing[me] == ["JN-1"]
+    assert len(full["admin"]) > 2 and len(suppliers["admin"]) > 2
+    assert listing["jinan-distributor"] == ["JN-1"] and suppliers["jinan-distributor"] == {JINAN}
+    assert [s["code"] for s in full[me]] == ["JN-1"]
     assert listing["liaocheng-distributor"] == ["LC-1"]
-    assert listing["jinan-sales"] == ["JN-1"] and listing["inspector"] == []
+    assert suppliers["liaocheng-distributor"] == {LIAOCHENG}
+    assert listing["jinan-sales"] == ["JN-1"] and full["inspector"] == []
     assert channel.api.get("liaocheng-distributor", "/api/v1/sub-customers/JN-1").status_code == 404
     assert channel.api.get(me, "/api/v1/sub-customers/LC-1").status_code == 404
     assert channel.api.get(me, "/api/v1/sub-customers/JN-1").status_code == 200
