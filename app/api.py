@@ -7,6 +7,7 @@ from app.auth.deps import AUTH_RESPONSES
 from app.auth.router import router as auth_router
 from app.checkpoints.router import router as checkpoints_router
 from app.codes.router import router as codes_router
+from app.custody.router import router as custody_router
 from app.distributors.router import router as distributors_router
 from app.ledger.router import router as ledger_router
 from app.products.router import router as products_router
@@ -14,6 +15,7 @@ from app.regions.router import router as regions_router
 from app.reports.router import router as reports_router
 from app.salespeople.router import router as salespeople_router
 from app.scans.router import router as scans_router
+from app.subcustomers.router import router as subcustomers_router
 from app.violations.router import router as violations_router
 from app.waybills.router import router as waybills_router
 
@@ -28,7 +30,9 @@ for r in (
     codes_router,
     waybills_router,
     scans_router,
+    custody_router,
     violations_router,
+    subcustomers_router,
     ledger_router,
     reports_router,
     audit_router,

@@ -129,9 +129,14 @@ def demo() -> None:
 @users_cli.command("create")
 def users_create(
     username: str = typer.Option(..., help="Login name."),
-    role: Role = typer.Option(..., help="admin, hq_auditor, inspector, distributor, salesperson."),
+    role: Role = typer.Option(
+        ..., help="admin, hq_auditor, inspector, distributor, salesperson, sub_customer."
+    ),
     distributor: str | None = typer.Option(None, help="Distributor code (role distributor)."),
     salesperson: str | None = typer.Option(None, help="Salesperson code (role salesperson)."),
+    sub_customer: str | None = typer.Option(
+        None, "--sub-customer", help="Sub-customer code (role sub_customer)."
+    ),
 ) -> None:
     """Create a user; the last line printed is its API token."""
     from app.auth import service as auth
@@ -143,6 +148,7 @@ def users_create(
             role=role,
             distributor_code=distributor,
             salesperson_code=salesperson,
+            sub_customer_code=sub_customer,
             actor=ACTOR,
         )
     console.print(f"created {username} ({role.value}); the token below is shown only once:")

@@ -93,6 +93,12 @@ class Settings(BaseSettings):
             return f"sqlite:///{folder / 'channelguard.db'}"
         return absolute_sqlite_url(value.strip())
 
+    company_name: str = "示范啤酒股份有限公司"
+    """The manufacturer's name as printed on authorized-dealer certificates."""
+    public_base_url: str = "http://127.0.0.1:8000"
+    """Where the public reaches this service: authorized-dealer certificates' QR codes point
+    to `{public_base_url}/dealers/{code}`."""
+
     @field_validator("business_tz")
     @classmethod
     def _known_tz(cls, value: str) -> str:

@@ -17,7 +17,7 @@ from app.checkpoints.schemas import CheckpointIn
 from app.distributors import service as distributors
 from app.distributors.schemas import DistributorIn
 from app.errors import Forbidden
-from app.models import Region, Role, Tier, User
+from app.models import Region, Role, SubCustomerTier, Tier, User
 from app.products import service as products
 from app.products.schemas import ProductIn
 from app.regions import service as regions
@@ -59,6 +59,16 @@ CHECKPOINTS = [
     ("LC-G3", "G3京台高速 聊城收费站", "371500", 36.489, 115.950),
     ("HZ-G35", "G35济广高速 菏泽收费站", "371700", 35.275, 115.444),
     ("ZZ-G30", "G30连霍高速 郑州收费站", "410100", 34.772, 113.720),
+]
+
+
+# The lower channel of each city's leading distributor: (suffix, tier, name, lat/lon offset from
+# the city centre). 二批 sit in wholesale markets, shops in the streets around them.
+SUB_CUSTOMERS = [
+    ("W1", "wholesale_2", "酒水批发市场二批", (0.031, -0.042)),
+    ("W2", "wholesale_2", "物流园二批", (-0.052, 0.061)),
+    ("T1", "terminal_wholesale", "终端批发部", (0.018, 0.027)),
+    ("R1", "retail", "便利店", (-0.012, -0.015)),
 ]
 
 
@@ -138,6 +148,57 @@ def load_master_data(session: Session) -> None:
             data=CheckpointIn(code=code, name=name, region_code=region, lat=lat, lon=lon),
             actor=ACTOR,
         )
+    load_sub_customers(session, signed=signed)
+
+
+def load_sub_customers(session: Session, *, signed: datetime) -> None:
+    """Each city distributor's 二批, terminal wholesaler and shop, approved by HQ; one shop in
+    Jinan still waiting for approval."""
+    from app.auth.principal import Principal
+    from app.subcustomers import service as subcustomers
+    from app.subcustomers.schemas import SubCustomerIn
+
+    hq = Principal(user_id=0, username=ACTOR, role=Role.admin)
+    for code, city, _kind, _parent, (lat, lon) in CITIES:
+        for suffix, tier, label, (dlat, dlon) in SUB_CUSTOMERS:
+            subcustomers.create(
+                session,
+                data=SubCustomerIn(
+                    code=f"SC-{code}-{suffix}",
+                    name=f"{city}{label}",
+                    tier=SubCustomerTier(tier),
+                    region_code=code,
+                    distributor_code=f"D-{code}-1",
+                    lat=round(lat + dlat, 4),
+                    lon=round(lon + dlon, 4),
+                    contact="0531-0000" + suffix,
+                    agreement_signed_at=signed if suffix != "R1" else None,
+                ),
+                principal=hq,
+            )
+    subcustomers.create(
+        session,
+        data=SubCustomerIn(
+            code="SC-370100-R2",
+            name="济南市新开零售店",
+            tier=SubCustomerTier.RETAIL,
+            region_code="370100",
+            distributor_code="D-370100-1",
+            lat=36.6702,
+            lon=117.0553,
+        ),
+        principal=Principal(
+            user_id=0, username=ACTOR, role=Role.distributor, distributor_id=_jinan(session)
+        ),
+    )
+
+
+def _jinan(session: Session) -> int:
+    from app.models import Distributor
+
+    did = session.scalar(select(Distributor.id).where(Distributor.code == "D-370100-1"))
+    assert did is not None
+    return did
 
 
 DEMO_USERS: list[tuple[str, Role, str | None, str | None]] = [
@@ -148,6 +209,7 @@ DEMO_USERS: list[tuple[str, Role, str | None, str | None]] = [
     ("liaocheng-distributor", Role.distributor, "D-371500-1", None),
     ("jinan-sales", Role.salesperson, None, "SP-370100"),
 ]
+DEMO_SUB_CUSTOMER_USERS = [("jinan-wholesaler", "SC-370100-W1"), ("jinan-dumper", "SC-370100-W2")]
 
 
 def load_activity(session: Session, *, inspector_id: int) -> None:
@@ -232,7 +294,11 @@ def load_activity(session: Session, *, inspector_id: int) -> None:
         *[(p, "LC-G3", 12, "4.00") for p in liaocheng[3:8]],
         (qingdao[0], "ZB-G20", 1, None),
         (qingdao[1], "WF-G20", 1, None),
+        # Jinan's logistics-park 二批 dumps its stock in neighbouring Zibo.
+        (jinan[18], "ZB-G20", 5, "3.30"),
+        (jinan[19], "ZB-G20", 4, "3.30"),
     ]
+    load_hand_offs(session, now=now, jinan=jinan)
     items = [
         ScanIn(
             payload=p,
@@ -250,6 +316,47 @@ def load_activity(session: Session, *, inspector_id: int) -> None:
         policy=load_policy(),
         source="demo",
     )
+
+
+def load_hand_offs(session: Session, *, now: datetime, jinan: list[str]) -> None:
+    """Jinan's cartons moving down the channel: to its market 二批 and on to a shop, to its
+    logistics-park 二批, which then tries to ship into Zibo (refused) and dumps them anyway."""
+    from app.auth.principal import Principal
+    from app.config import get_settings
+    from app.custody import service as custody
+    from app.custody.schemas import CustodyItemIn
+    from rules.policy import load_policy
+
+    admin = session.scalar(select(User).where(User.username == "admin"))
+    assert admin is not None
+    hq = Principal(user_id=admin.id, username=ACTOR, role=Role.admin)
+    moves = [  # direction, cartons, from, to, days ago
+        ("ship", jinan[12:16], "D-370100-1", "SC-370100-W1", 14),
+        ("receive", jinan[12:16], None, "SC-370100-W1", 13),
+        ("ship", jinan[12:14], "SC-370100-W1", "SC-370100-R1", 10),
+        ("receive", jinan[12:14], None, "SC-370100-R1", 9),
+        ("ship", jinan[16:20], "D-370100-1", "SC-370100-W2", 12),
+        ("receive", jinan[16:20], None, "SC-370100-W2", 11),
+        ("ship", jinan[18:20], "SC-370100-W2", "SC-370300-R1", 8),
+    ]
+    for n, (direction, payloads, source, target, days) in enumerate(moves):
+        custody.hand_off(
+            session,
+            direction="ship" if direction == "ship" else "receive",
+            items_in=[
+                CustodyItemIn(
+                    payload=p,
+                    from_party_code=source,
+                    to_party_code=target,
+                    at=now - timedelta(days=days, hours=n % 5),
+                )
+                for p in payloads
+            ],
+            principal=hq,
+            ref=f"demo-{n + 1}",
+            settings=get_settings(),
+            policy=load_policy(),
+        )
 
 
 def load_demo(session: Session) -> dict[str, tuple[str, str]]:
@@ -279,6 +386,20 @@ def load_demo(session: Session) -> dict[str, tuple[str, str]]:
             auth.revoke_tokens(session, user=user, actor=ACTOR)
             token = auth.issue_token(session, user=user, actor=ACTOR)
         tokens[username] = (role.value, token)
+    for username, sub_customer in DEMO_SUB_CUSTOMER_USERS:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user, token = auth.create_user(
+                session,
+                username=username,
+                role=Role.sub_customer,
+                sub_customer_code=sub_customer,
+                actor=ACTOR,
+            )
+        else:
+            auth.revoke_tokens(session, user=user, actor=ACTOR)
+            token = auth.issue_token(session, user=user, actor=ACTOR)
+        tokens[username] = (Role.sub_customer.value, token)
     if fresh:
         inspector = session.scalar(select(User).where(User.username == "inspector"))
         assert inspector is not None

@@ -11,6 +11,7 @@ from app.db import get_engine
 from app.epcis.router import router as epcis_router
 from app.errors import install_handlers
 from app.limits import BodySizeLimit
+from app.subcustomers.router import public_router as dealers_router
 from app.web.router import web_router
 from rules.policy import load_policy
 
@@ -29,6 +30,7 @@ def create_app() -> FastAPI:
     app.include_router(api_router)
     app.include_router(web_router)
     app.include_router(epcis_router)
+    app.include_router(dealers_router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -226,8 +226,52 @@ class StarPolicy(_Section):
         return self
 
 
+class ShipOutsideTerritory(StrEnum):
+    """What a shipment (出库) to a party outside the carton's territory does."""
+
+    REFUSE = "refuse"
+    WARN_AND_OPEN = "warn_and_open"
+
+
+class CustodyPolicy(_Section):
+    """Checks at the hand-off (预警, SPEC §2.11)."""
+
+    ship_outside_territory: ShipOutsideTerritory = ShipOutsideTerritory.REFUSE
+
+
+class SubCustomerPolicy(_Section):
+    """What a diverting sub-customer bears itself (SPEC §2.12); its distributor bears the
+    transfer and the distributor's fine as before."""
+
+    fine_per_carton_fen: NonNegativeInt = 0
+    """Per diverted carton, only where the sub-customer signed an agreement; 0: no fine."""
+
+
+class CreditPolicy(_Section):
+    """The credit score (信誉测评) of sub-customers and distributors, from their violations."""
+
+    start_points: PositiveInt = 100
+    confirmed_points: NonNegativeInt = 20
+    """What a confirmed violation costs when new."""
+    pending_points: NonNegativeInt = 5
+    """What an open or appealed violation costs when new (it may still be dismissed)."""
+    per_carton_points: NonNegativeInt = 0
+    """Added per carton beyond the first, so that dumping a truckload costs more than a box."""
+    half_life_days: PositiveInt = 180
+    """A violation's cost halves every this many days: old breaches fade, repeated ones add up."""
+    revocation_threshold: NonNegativeInt = 60
+    """At or below this score, revoking the authorized-dealer certificate is recommended."""
+
+    @model_validator(mode="after")
+    def _threshold_below_start(self) -> CreditPolicy:
+        if self.revocation_threshold >= self.start_points:
+            raise ValueError("revocation_threshold must be below start_points")
+        return self
+
+
 class Policy(_Section):
-    """One version of the rules: every threshold and penalty, immutable."""
+    """One version of the rules: every threshold and penalty, immutable. Sections added in
+    later versions default to what older versions did (or did not do)."""
 
     version: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
     description: str
@@ -239,6 +283,9 @@ class Policy(_Section):
     markets: MarketPolicy
     prices: PricePolicy
     stars: StarPolicy
+    custody: CustodyPolicy = CustodyPolicy()
+    sub_customers: SubCustomerPolicy = SubCustomerPolicy()
+    credit: CreditPolicy = CreditPolicy()
 
     @field_validator("version")
     @classmethod

@@ -61,6 +61,36 @@ class ViolationKind(StrEnum):
     """A copied code: goes to HQ review and never blames a distributor automatically."""
 
 
+class SubCustomerTier(StrEnum):
+    """The tiers below a first-tier distributor (二批, 终端批发, 零售店)."""
+
+    WHOLESALE_2 = "wholesale_2"
+    TERMINAL_WHOLESALE = "terminal_wholesale"
+    RETAIL = "retail"
+
+
+class SubCustomerStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REVOKED = "revoked"
+
+
+class CustodyParty(StrEnum):
+    """Who may hold a carton: a distributor or one of its sub-customers."""
+
+    DISTRIBUTOR = "distributor"
+    SUB_CUSTOMER = "sub_customer"
+
+
+class CustodyKind(StrEnum):
+    DELIVER = "deliver"
+    """The company's waybill delivered the carton to a distributor (the first custody)."""
+    SHIP = "ship"
+    """出库: the holder sent it to a named party; it stays the holder's until received."""
+    RECEIVE = "receive"
+    """入库: the receiver scanned it in and became its custodian."""
+
+
 def values(enum: type[StrEnum]) -> list[str]:
     """What the database stores for an enum: its values, never its member names."""
     return [member.value for member in enum]

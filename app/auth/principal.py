@@ -7,13 +7,15 @@ from app.models.user import Role
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the user, their role and, for distributors and salespeople, their party."""
+    """Who is calling: the user, their role and, for distributors, salespeople and sub-customers,
+    their party."""
 
     user_id: int
     username: str
     role: Role
     distributor_id: int | None = None
     salesperson_id: int | None = None
+    sub_customer_id: int | None = None
 
     @property
     def is_staff(self) -> bool:

@@ -12,7 +12,7 @@ from app.audit import service as audit
 from app.auth.principal import Principal
 from app.db import utcnow
 from app.errors import Conflict, NotFound, Unauthorized, Unprocessable
-from app.models import ApiToken, Distributor, Role, Salesperson, User
+from app.models import ApiToken, Distributor, Role, Salesperson, SubCustomer, User
 
 TOKEN_PREFIX = "cg_"
 
@@ -28,13 +28,23 @@ def create_user(
     role: Role,
     distributor_code: str | None = None,
     salesperson_code: str | None = None,
+    sub_customer_code: str | None = None,
     actor: str,
 ) -> tuple[User, str]:
     """Create a user bound to its party (if any) and return it with its first API token."""
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"user {username!r} already exists")
     user = User(username=username, role=role)
-    if role is Role.distributor:
+    if role is Role.sub_customer:
+        if not sub_customer_code or distributor_code or salesperson_code:
+            raise Unprocessable("a sub_customer user needs --sub-customer CODE (and nothing else)")
+        sc = session.scalar(select(SubCustomer).where(SubCustomer.code == sub_customer_code))
+        if sc is None:
+            raise NotFound(f"sub-customer {sub_customer_code!r} not found")
+        user.sub_customer_id = sc.id
+    elif sub_customer_code:
+        raise Unprocessable(f"role {role.value} is not bound to a sub-customer")
+    elif role is Role.distributor:
         if not distributor_code or salesperson_code:
             raise Unprocessable("a distributor user needs --distributor CODE (and nothing else)")
         dist = session.scalar(select(Distributor).where(Distributor.code == distributor_code))
@@ -59,7 +69,12 @@ def create_user(
         action="user.created",
         entity_type="user",
         entity_key=username,
-        data={"role": role.value, "distributor": distributor_code, "salesperson": salesperson_code},
+        data={
+            "role": role.value,
+            "distributor": distributor_code,
+            "salesperson": salesperson_code,
+            "sub_customer": sub_customer_code,
+        },
     )
     return user, token
 
@@ -162,4 +177,5 @@ def authenticate(session: Session, token: str) -> Principal:
         role=user.role,
         distributor_id=user.distributor_id,
         salesperson_id=user.salesperson_id,
+        sub_customer_id=user.sub_customer_id,
     )

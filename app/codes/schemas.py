@@ -79,6 +79,24 @@ class CartonWaybillOut(BaseModel):
     expected_arrival: datetime
 
 
+class CustodianOut(BaseModel):
+    party_type: str
+    """`distributor` or `sub_customer`."""
+    party_code: str
+
+
+class CustodyEventOut(BaseModel):
+    kind: str
+    """deliver, ship or receive."""
+    from_party_code: str | None
+    """None for a delivery: the goods came from the company."""
+    to_party_code: str
+    at: datetime
+    outcome: str
+    reason: str | None = None
+    violation_id: int | None = None
+
+
 class CartonOut(BaseModel):
     serial: str
     gtin: str
@@ -93,3 +111,7 @@ class CartonOut(BaseModel):
     element_string: str
     waybills: list[CartonWaybillOut]
     scans: list[CartonScanOut]
+    custodian: CustodianOut | None = None
+    """Its custodian of record now; None before a waybill delivered it."""
+    custody: list[CustodyEventOut] = []
+    """Every hand-off (delivery, shipments, receipts) in time order."""

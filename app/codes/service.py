@@ -17,6 +17,8 @@ from app.codes.schemas import (
     CartonWaybillOut,
     CodeBatchIn,
     CodeBatchOut,
+    CustodianOut,
+    CustodyEventOut,
     IssuedCode,
     PalletIn,
     PalletOut,
@@ -30,11 +32,14 @@ from app.models import (
     CartonStatus,
     Checkpoint,
     CodeBatch,
+    CustodyEvent,
+    CustodyParty,
     Distributor,
     Pallet,
     Product,
     Region,
     Scan,
+    SubCustomer,
     Waybill,
     WaybillCarton,
     distributor_region,
@@ -353,6 +358,7 @@ def carton_history(session: Session, *, serial: str, settings: Settings) -> Cart
     ).all()
     pallet = session.get(Pallet, carton.pallet_id) if carton.pallet_id else None
     distributor = session.get(Distributor, carton.distributor_id) if carton.distributor_id else None
+    custodian, custody = custody_of(session, carton)
     return CartonOut(
         serial=carton.serial,
         gtin=ctx.gtin,
@@ -391,4 +397,52 @@ def carton_history(session: Session, *, serial: str, settings: Settings) -> Cart
             )
             for s, rc, cc in scans
         ],
+        custodian=custodian,
+        custody=custody,
     )
+
+
+def custody_of(
+    session: Session, carton: Carton
+) -> tuple[CustodianOut | None, list[CustodyEventOut]]:
+    """The carton's custodian of record and its chain of hand-offs, parties named by code."""
+    events = list(
+        session.scalars(
+            select(CustodyEvent)
+            .where(CustodyEvent.carton_id == carton.id)
+            .order_by(CustodyEvent.at, CustodyEvent.id)
+        )
+    )
+    keys = {(e.from_type, e.from_id) for e in events} | {(e.to_type, e.to_id) for e in events}
+    keys.add((carton.custodian_type, carton.custodian_id))  # type: ignore[arg-type]
+    ids = {kind: {i for k, i in keys if k == kind and i is not None} for kind in CustodyParty}
+    codes: dict[tuple[str, int], str] = {}
+    for kind, model in (
+        (CustodyParty.DISTRIBUTOR, Distributor),
+        (CustodyParty.SUB_CUSTOMER, SubCustomer),
+    ):
+        if ids[kind]:
+            for pk, code in session.execute(
+                select(model.id, model.code).where(model.id.in_(ids[kind]))
+            ):
+                codes[kind.value, pk] = code
+    custodian = None
+    if carton.custodian_type and carton.custodian_id is not None:
+        custodian = CustodianOut(
+            party_type=carton.custodian_type,
+            party_code=codes.get((carton.custodian_type, carton.custodian_id), ""),
+        )
+    return custodian, [
+        CustodyEventOut(
+            kind=e.kind.value,
+            from_party_code=codes.get((e.from_type.value, e.from_id))
+            if e.from_type and e.from_id is not None
+            else None,
+            to_party_code=codes.get((e.to_type.value, e.to_id), ""),
+            at=e.at,
+            outcome=e.outcome,
+            reason=e.reason,
+            violation_id=e.violation_id,
+        )
+        for e in events
+    ]

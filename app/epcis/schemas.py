@@ -29,6 +29,7 @@ from pydantic import (
 from rfc3339_validator import validate_rfc3339  # type: ignore[import-untyped]
 from rfc3986_validator import validate_rfc3986  # type: ignore[import-untyped]
 
+from app.custody.schemas import CustodyResult
 from app.epcis import vocab
 from app.scans.schemas import ScanResult
 
@@ -544,6 +545,9 @@ class EventResult(BaseModel):
     checkpoint_code: str | None = None
     """The checkpoint the readPoint or bizLocation named, when it named one."""
     became_scans: bool = False
+    hand_offs: list[CustodyResult] = []
+    """A shipping or receiving event whose source/destination names parties is a custody
+    hand-off (出库/入库), judged as `/custody/ship` or `/custody/receive` would."""
     note: str | None = None
     """Why the event made no scans, or could not be placed."""
     results: list[ScanResult] = Field(default_factory=list)

@@ -21,15 +21,28 @@ from biip.checksums import gs1_standard_check_digit
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from app.auth.principal import Principal
 from app.codes import gs1
 from app.common.types import CODE_PATTERN
 from app.config import Settings
+from app.custody import service as custody
+from app.custody.schemas import CustodyItemIn
 from app.db import utcnow
 from app.epcis import vocab
 from app.epcis.schemas import CaptureOut, EPCISDocument, EventResult, ObjectEvent, is_uri
 from app.epcis.schemas import Event as EventIn
 from app.errors import PayloadTooLarge
-from app.models import Carton, Checkpoint, Pallet, Product, Region, Scan
+from app.models import (
+    Carton,
+    Checkpoint,
+    Distributor,
+    Pallet,
+    Product,
+    Region,
+    Role,
+    Scan,
+    SubCustomer,
+)
 from app.scans.schemas import ScanResult
 from app.scans.service import Item, ingest
 from rules.policy import Policy
@@ -57,6 +70,38 @@ def checkpoint_candidates(place_id: str) -> list[str]:
         return [digits + str(gs1_standard_check_digit(digits))] if len(digits) == 12 else []
     tail = _SEGMENTS.split(place_id.rstrip("/"))[-1]
     return [tail] if _CODE.fullmatch(tail) else []
+
+
+PARTY_URN = "urn:channelguard:party:"
+
+
+def party_candidates(party_id: str) -> list[str]:
+    """The party codes a source or destination id may name: `urn:channelguard:party:CODE`, or
+    an id whose last segment is a distributor's or sub-customer's code."""
+    if party_id.startswith(PARTY_URN):
+        code = party_id.removeprefix(PARTY_URN)
+        return [code] if _CODE.fullmatch(code) else []
+    tail = _SEGMENTS.split(party_id.rstrip("/"))[-1]
+    return [tail] if _CODE.fullmatch(tail) else []
+
+
+def _hand_off(event: EventIn, known: set[str]) -> tuple[str, str | None, str] | None:
+    """(direction, from party, to party) when a shipping or receiving event names parties."""
+    if not isinstance(event, ObjectEvent) or event.action == "DELETE" or event.errorDeclaration:
+        return None
+    step = vocab.standard_step(event.bizStep)
+    if step not in ("shipping", "receiving"):
+        return None
+    sources = [c for s in event.sourceList or [] for c in party_candidates(s.source) if c in known]
+    dests = [
+        c
+        for d in event.destinationList or []
+        for c in party_candidates(d.destination)
+        if c in known
+    ]
+    if not dests or (step == "shipping" and not sources):
+        return None
+    return ("ship" if step == "shipping" else "receive", sources[0] if sources else None, dests[0])
 
 
 def _why_no_scans(event: EventIn) -> str | None:
@@ -120,6 +165,8 @@ def capture(
     out: list[EventResult] = []
     items: list[Item] = []
     slots: list[_Slot] = []
+    parties = _known_parties(session, events)
+    hand_offs: dict[str, list[tuple[EventResult, CustodyItemIn]]] = {"ship": [], "receive": []}
     for index, event in enumerate(events):
         result = EventResult(
             index=index,
@@ -129,6 +176,24 @@ def capture(
             biz_step=getattr(event, "bizStep", None),
         )
         out.append(result)
+        handed = _hand_off(event, parties)
+        if handed is not None:
+            assert isinstance(event, ObjectEvent)
+            direction, source, dest = handed
+            result.note = f"a hand-off ({direction}) from {source or 'its holder'} to {dest}"
+            for epc in [*(event.epcList or []), *(q.epcClass for q in event.quantityList or [])]:
+                hand_offs[direction].append(
+                    (
+                        result,
+                        CustodyItemIn(
+                            payload=epc,
+                            from_party_code=source if direction == "ship" else None,
+                            to_party_code=dest,
+                            at=event.eventTime,
+                        ),
+                    )
+                )
+            continue
         result.note = _why_no_scans(event)
         if result.note is not None:
             continue
@@ -180,6 +245,20 @@ def capture(
         if items
         else []
     )
+    for direction, pairs in hand_offs.items():
+        if pairs:
+            # The document names the parties: the capturing user acts as HQ would.
+            done = custody.hand_off(
+                session,
+                direction="ship" if direction == "ship" else "receive",
+                items_in=[item for _, item in pairs],
+                principal=Principal(user_id=user_id, username="epcis", role=Role.admin),
+                ref=None,
+                settings=settings,
+                policy=policy,
+            )
+            for (result, _), outcome in zip(pairs, done, strict=True):
+                result.hand_offs.append(outcome)
     stored = 0
     for slot, scan in zip(slots, judged, strict=True):
         slot.event.results[slot.position] = scan
@@ -187,6 +266,24 @@ def capture(
             slot.event.became_scans = True
             stored += 1
     return CaptureOut(events=out, event_count=len(events), scans_stored=stored)
+
+
+def _known_parties(session: Session, events: list[EventIn]) -> set[str]:
+    wanted = {
+        code
+        for e in events
+        if isinstance(e, ObjectEvent)
+        for place in [
+            *(s.source for s in e.sourceList or []),
+            *(d.destination for d in e.destinationList or []),
+        ]
+        for code in party_candidates(place)
+    }
+    if not wanted:
+        return set()
+    return set(session.scalars(select(Distributor.code).where(Distributor.code.in_(wanted)))) | set(
+        session.scalars(select(SubCustomer.code).where(SubCustomer.code.in_(wanted)))
+    )
 
 
 def _offset(moment: datetime) -> str:

@@ -9,10 +9,9 @@ from app.models.product import Product
 from app.models.region import Region
 from app.models.report import SalesTarget, ScorecardGrade
 from app.models.scan import IdempotencyKey, Photo, Scan
+from app.models.subcustomer import CustodyEvent, SubCustomer
 from app.models.user import ApiToken, Role, User
 from app.models.violation import Violation, ViolationCarton, ViolationEvent
-
-# The vocabulary is defined once, in rules/vocab.py; it is re-exported here for the models' users.
 from app.models.waybill import (
     Notification,
     Waybill,
@@ -21,7 +20,19 @@ from app.models.waybill import (
     WaybillStop,
     WebhookDelivery,
 )
-from rules.vocab import PartyType, RegionKind, Tier, ViolationKind, ViolationStatus
+
+# The vocabulary is defined once, in rules/vocab.py; it is re-exported here for the models' users.
+from rules.vocab import (
+    CustodyKind,
+    CustodyParty,
+    PartyType,
+    RegionKind,
+    SubCustomerStatus,
+    SubCustomerTier,
+    Tier,
+    ViolationKind,
+    ViolationStatus,
+)
 
 __all__ = [
     "AccountKind",
@@ -31,6 +42,9 @@ __all__ = [
     "CartonStatus",
     "Checkpoint",
     "CodeBatch",
+    "CustodyEvent",
+    "CustodyKind",
+    "CustodyParty",
     "Distributor",
     "IdempotencyKey",
     "JournalEntry",
@@ -48,6 +62,9 @@ __all__ = [
     "Salesperson",
     "Scan",
     "ScorecardGrade",
+    "SubCustomer",
+    "SubCustomerStatus",
+    "SubCustomerTier",
     "Tier",
     "User",
     "Violation",

@@ -62,3 +62,9 @@ class Carton(Base):
     distributor_id: Mapped[int | None] = mapped_column(ForeignKey("distributor.id"), index=True)
     """The distributor a delivered waybill handed the carton to; None until delivered."""
     delivered_at: Mapped[datetime | None]
+    custodian_type: Mapped[str | None] = mapped_column(String(12))
+    """Who holds the carton now (`distributor` or `sub_customer`); None before delivery."""
+    custodian_id: Mapped[int | None]
+    pending_to_type: Mapped[str | None] = mapped_column(String(12))
+    """Where its holder shipped it, until the receiver scans it in."""
+    pending_to_id: Mapped[int | None]

@@ -15,6 +15,7 @@ class Role(enum.StrEnum):
     inspector = "inspector"
     distributor = "distributor"
     salesperson = "salesperson"
+    sub_customer = "sub_customer"
 
 
 class User(Base):
@@ -27,6 +28,7 @@ class User(Base):
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
     distributor_id: Mapped[int | None] = mapped_column(ForeignKey("distributor.id"), index=True)
     salesperson_id: Mapped[int | None] = mapped_column(ForeignKey("salesperson.id"), index=True)
+    sub_customer_id: Mapped[int | None] = mapped_column(ForeignKey("sub_customer.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     disabled_at: Mapped[datetime | None]
 

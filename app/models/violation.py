@@ -31,6 +31,14 @@ class Violation(Base):
     diverting_salesperson_id: Mapped[int | None] = mapped_column(
         ForeignKey("salesperson.id"), index=True
     )
+    diverting_sub_customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sub_customer.id"), index=True
+    )
+    """The sub-customer that held the goods last (its distributor answers jointly)."""
+    blame_rule: Mapped[str | None] = mapped_column(String(40))
+    """The rule (rules.blame) that named the diverting parties, under `policy_version`."""
+    sub_customer_fine_fen: Mapped[int | None] = mapped_column(BigInteger)
+    sub_customer_fine_reason: Mapped[str | None] = mapped_column(String(300))
     invaded_distributor_id: Mapped[int | None] = mapped_column(
         ForeignKey("distributor.id"), index=True
     )
@@ -55,18 +63,21 @@ class Violation(Base):
 
 class ViolationCarton(Base):
     """A carton counted by a violation. `active` stays true unless the violation is dismissed
-    or reversed; the partial unique index means a carton is never counted twice."""
+    or reversed; the partial unique index means a carton is never counted twice in one kind of
+    case (a cloned code is its own case beside the carton's diversion)."""
 
     __tablename__ = "violation_carton"
 
     violation_id: Mapped[int] = mapped_column(ForeignKey("violation.id"), primary_key=True)
     carton_id: Mapped[int] = mapped_column(ForeignKey("carton.id"), primary_key=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    kind: Mapped[str] = mapped_column(String(12), default="diversion", server_default="diversion")
 
 
 Index(
     "uq_violation_carton_active",
     ViolationCarton.carton_id,
+    ViolationCarton.kind,
     unique=True,
     sqlite_where=ViolationCarton.active,
     postgresql_where=ViolationCarton.active,

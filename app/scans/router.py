@@ -140,7 +140,7 @@ def get_photo(sha256: str, session: DbSession, who: PhotoReader) -> FileResponse
     """An evidence photo by its content hash. Distributors and salespeople see the photos that
     are evidence in violations they may see; another party's photo does not exist for them."""
     photo = session.get(Photo, sha256) if len(sha256) == 64 else None
-    if photo is not None and who.role in (Role.distributor, Role.salesperson):
+    if photo is not None and who.role in (Role.distributor, Role.salesperson, Role.sub_customer):
         evidence = session.scalar(
             select(Scan.id)
             .join(Violation, Violation.id == Scan.violation_id)

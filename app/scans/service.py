@@ -24,6 +24,7 @@ from app.models import (
     Pallet,
     Product,
     Scan,
+    SubCustomer,
     Tier,
     ViolationKind,
     Waybill,
@@ -35,6 +36,7 @@ from app.models import (
 from app.regions.tree import RegionNode, RegionTree, region_tree
 from app.scans.schemas import ScanIn, ScanResult
 from app.violations.opening import Finding, open_or_join_many
+from rules.blame import Blame, Custody, blame
 from rules.penalties import advisory_market
 from rules.policy import Policy
 from rules.verdicts import (
@@ -93,6 +95,8 @@ class CartonFacts:
     value_fen: int
     floors: dict[str, int]
     pallet_id: int | None
+    custodian_type: str | None = None
+    custodian_id: int | None = None
 
 
 def items_from(scans: Sequence[ScanIn]) -> list[Item]:
@@ -176,6 +180,8 @@ def _load_cartons(session: Session, items: list[Item]) -> None:
         Product.carton_value_fen,
         Product.price_floors_fen,
         Carton.pallet_id,
+        Carton.custodian_type,
+        Carton.custodian_id,
     )
 
     def facts(row: Any) -> CartonFacts:
@@ -188,6 +194,8 @@ def _load_cartons(session: Session, items: list[Item]) -> None:
             row[5],
             row[6] or {},
             row[7],
+            row[8],
+            row[9],
         )
 
     by_serial: dict[str, CartonFacts] = {}
@@ -227,6 +235,46 @@ def _load_cartons(session: Session, items: list[Item]) -> None:
                 it.status, it.detail = "unknown", f"pallet {it.sscc} is unknown or empty"
             else:
                 it.cartons = cartons
+
+
+def recognise(session: Session, items: list[Item], settings: Settings) -> None:
+    """Parse each item's payload and find its carton(s): what every path that reads codes
+    (scans, custody hand-offs) shares."""
+    _parse(items, settings)
+    _load_cartons(session, items)
+
+
+def _blame(session: Session, cartons: list[CartonFacts], policy: Policy) -> dict[int, Blame]:
+    """Who answers for each carton if it turns out diverted: its last custodian of record."""
+    sub_ids = {c.custodian_id for c in cartons if c.custodian_type == "sub_customer"}
+    supply = (
+        dict(
+            session.execute(
+                select(SubCustomer.id, SubCustomer.distributor_id).where(
+                    SubCustomer.id.in_(sub_ids)
+                )
+            ).all()
+        )
+        if sub_ids
+        else {}
+    )
+    out: dict[int, Blame] = {}
+    for c in cartons:
+        custodian_distributor = (
+            supply.get(c.custodian_id or 0)
+            if c.custodian_type == "sub_customer"
+            else c.custodian_id
+        )
+        out[c.id] = blame(
+            Custody(
+                delivered_distributor_id=c.distributor_id,
+                custodian_kind=c.custodian_type,
+                custodian_id=c.custodian_id,
+                custodian_distributor_id=custodian_distributor,
+            ),
+            policy,
+        )
+    return out
 
 
 def _territories(
@@ -326,8 +374,7 @@ def ingest(
     """Judge and store a batch of scans; results come back in input order."""
     tree = region_tree(session)
     _place(session, tree, items)
-    _parse(items, settings)
-    _load_cartons(session, items)
+    recognise(session, items, settings)
     all_cartons = {c.id: c for it in items for c in it.cartons}
     ids = sorted(all_cartons)
     territory = _territories(session, tree, list(all_cartons.values()))
@@ -433,8 +480,11 @@ def ingest(
                 seen[c.id].append(here)
         judged.append((i, base, decisions))
     # Violations are opened together, after every verdict of the batch is known.
+    diverted = [c for _, _, ds in judged for c, d in ds if d.verdict is Verdict.DIVERSION]
+    blamed = _blame(session, diverted, policy) if diverted else {}
     findings_of = [
-        _findings(it=items[i], tree=tree, decisions=d, policy=policy) for i, _, d in judged
+        _findings(it=items[i], tree=tree, decisions=d, policy=policy, blamed=blamed)
+        for i, _, d in judged
     ]
     flat = [f for fs in findings_of for f in fs]
     violation_ids = iter(open_or_join_many(session, flat, tree=tree))
@@ -481,32 +531,52 @@ def ingest(
 
 
 def _findings(
-    *, it: Item, tree: RegionTree, decisions: list[tuple[CartonFacts, Decision]], policy: Policy
+    *,
+    it: Item,
+    tree: RegionTree,
+    decisions: list[tuple[CartonFacts, Decision]],
+    policy: Policy,
+    blamed: dict[int, Blame],
 ) -> list[Finding]:
-    """One finding per scan for its diverted cartons (per diverting distributor), one for
-    cloned ones."""
+    """One finding per scan for its diverted cartons (per diverting custodian), and one case of
+    its own for cloned ones: a copied code blames nobody until HQ decides."""
     assert it.region is not None
     out: list[Finding] = []
     advisory = advisory_market(tree.path_codes(it.region.id), policy)
-    for verdict, kind in (
-        (Verdict.DIVERSION, ViolationKind.DIVERSION),
-        (Verdict.CLONED, ViolationKind.CLONED),
-    ):
-        by_diverter: dict[int | None, list[CartonFacts]] = defaultdict(list)
-        for c, d in decisions:
-            if d.verdict is verdict:
-                by_diverter[c.distributor_id].append(c)
-        out.extend(
+    by_diverter: dict[tuple[int | None, int | None, str], list[CartonFacts]] = defaultdict(list)
+    cloned: list[CartonFacts] = []
+    for c, d in decisions:
+        if d.verdict is Verdict.DIVERSION:
+            b = blamed[c.id]
+            by_diverter[b.diverting_distributor_id, b.diverting_sub_customer_id, b.rule].append(c)
+        elif d.verdict is Verdict.CLONED:
+            cloned.append(c)
+    out.extend(
+        Finding(
+            kind=ViolationKind.DIVERSION,
+            carton_ids=tuple(c.id for c in cartons),
+            diverting_distributor_id=distributor,
+            diverting_sub_customer_id=sub_customer,
+            blame_rule=rule,
+            value_fen=sum(c.value_fen for c in cartons),
+            region_id=it.region.id,
+            detected_at=it.scanned_at,
+            policy_version=policy.version,
+            advisory=advisory,
+        )
+        for (distributor, sub_customer, rule), cartons in by_diverter.items()
+    )
+    if cloned:
+        out.append(
             Finding(
-                kind=kind,
-                carton_ids=tuple(c.id for c in cartons),
-                diverting_distributor_id=diverter,
-                value_fen=sum(c.value_fen for c in cartons),
+                kind=ViolationKind.CLONED,
+                carton_ids=tuple(c.id for c in cloned),
+                diverting_distributor_id=None,
+                value_fen=sum(c.value_fen for c in cloned),
                 region_id=it.region.id,
                 detected_at=it.scanned_at,
                 policy_version=policy.version,
                 advisory=advisory,
             )
-            for diverter, cartons in by_diverter.items()
         )
     return out

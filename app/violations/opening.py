@@ -46,10 +46,20 @@ class Finding:
     detected_at: datetime
     policy_version: str
     advisory: bool
+    diverting_sub_customer_id: int | None = None
+    blame_rule: str | None = None
+    invaded_distributor_id: int | None = None
+    """Set when the finding itself knows who was invaded (a receipt from outside the supply
+    line invades the receiver's distributor); otherwise the scanned region decides."""
 
 
-def active_violations(session: Session, carton_ids: Sequence[int]) -> dict[int, int]:
-    """Carton id -> the active violation counting it."""
+def active_violations(
+    session: Session,
+    carton_ids: Sequence[int],
+    kind: ViolationKind = ViolationKind.DIVERSION,
+) -> dict[int, int]:
+    """Carton id -> the active case of this kind counting it. A cloned code and a diversion
+    are separate cases: one never joins the other."""
     out: dict[int, int] = {}
     ids = list(carton_ids)
     for start in range(0, len(ids), 5000):
@@ -58,6 +68,7 @@ def active_violations(session: Session, carton_ids: Sequence[int]) -> dict[int, 
                 select(ViolationCarton.carton_id, ViolationCarton.violation_id).where(
                     ViolationCarton.carton_id.in_(ids[start : start + 5000]),
                     ViolationCarton.active.is_(True),
+                    ViolationCarton.kind == kind.value,
                 )
             ).all()
         )
@@ -100,23 +111,30 @@ def open_or_join_many(
     # queue instead of deadlocking on each other's carton rows, and the lookup below sees what
     # the batch before us committed.
     audit.lock_chain(session)
-    counted = active_violations(session, [c for f in findings for c in f.carton_ids])
+    counted = {
+        kind: active_violations(
+            session, [c for f in findings if f.kind is kind for c in f.carton_ids], kind
+        )
+        for kind in {f.kind for f in findings}
+    }
     result: list[int | None] = [None] * len(findings)
-    # Within the batch, a carton seen again joins the violation its first sighting opens.
-    first_group: dict[int, int] = {}
+    # Within the batch, a carton seen again joins the case its first sighting opens.
+    first_group: dict[tuple[ViolationKind, int], int] = {}
     to_open: list[int] = []
     joins: dict[int, int] = {}
     for i, f in enumerate(findings):
-        known = next((counted[c] for c in f.carton_ids if c in counted), None)
+        known = next((counted[f.kind][c] for c in f.carton_ids if c in counted[f.kind]), None)
         if known is not None:
             result[i] = known
             continue
-        earlier = next((first_group[c] for c in f.carton_ids if c in first_group), None)
+        earlier = next(
+            (first_group[f.kind, c] for c in f.carton_ids if (f.kind, c) in first_group), None
+        )
         if earlier is not None:
             joins[i] = earlier
             continue
         for c in f.carton_ids:
-            first_group[c] = i
+            first_group[f.kind, c] = i
         to_open.append(i)
     try:
         with session.begin_nested():
@@ -139,12 +157,15 @@ def _parties(
         return {
             "diverting_distributor_id": None,
             "diverting_salesperson_id": None,
+            "diverting_sub_customer_id": None,
             "invaded_distributor_id": None,
             "invaded_salesperson_id": None,
         }
     if f.region_id not in cache:
         cache[f.region_id] = invaded_parties(session, tree, f.region_id)
     invaded_d, invaded_sp = cache[f.region_id]
+    if f.invaded_distributor_id is not None:
+        invaded_d = f.invaded_distributor_id
     diverting_sp = None
     if f.diverting_distributor_id is not None:
         key = -f.diverting_distributor_id  # negative keys: distributors, beside region ids
@@ -161,6 +182,7 @@ def _parties(
     return {
         "diverting_distributor_id": f.diverting_distributor_id,
         "diverting_salesperson_id": diverting_sp,
+        "diverting_sub_customer_id": f.diverting_sub_customer_id,
         "invaded_distributor_id": invaded_d,
         "invaded_salesperson_id": invaded_sp,
     }
@@ -181,6 +203,7 @@ def _insert(session: Session, findings: Sequence[Finding], *, tree: RegionTree) 
             "detected_at": f.detected_at,
             "policy_version": f.policy_version,
             "advisory": f.advisory,
+            "blame_rule": f.blame_rule,
             "created_at": now,
             "updated_at": now,
             **_parties(session, f, tree, cache),
@@ -196,7 +219,7 @@ def _insert(session: Session, findings: Sequence[Finding], *, tree: RegionTree) 
     session.execute(
         insert(table_of(ViolationCarton)),
         [
-            {"violation_id": vid, "carton_id": c, "active": True}
+            {"violation_id": vid, "carton_id": c, "active": True, "kind": f.kind.value}
             for vid, f in sorted(
                 zip(ids, findings, strict=True), key=lambda pair: min(pair[1].carton_ids)
             )
@@ -241,14 +264,14 @@ def _insert(session: Session, findings: Sequence[Finding], *, tree: RegionTree) 
 
 
 def _open_one(session: Session, f: Finding, *, tree: RegionTree) -> int:
-    known = active_violations(session, f.carton_ids)
+    known = active_violations(session, f.carton_ids, f.kind)
     if known:
         return next(iter(known.values()))
     try:
         with session.begin_nested():
             return _insert(session, [f], tree=tree)[0]
     except IntegrityError:
-        known = active_violations(session, f.carton_ids)
+        known = active_violations(session, f.carton_ids, f.kind)
         if not known:
             raise
         return next(iter(known.values()))

@@ -15,11 +15,13 @@ from app.models import (
     Distributor,
     PartyType,
     Salesperson,
+    SubCustomer,
     Violation,
     ViolationKind,
     ViolationStatus,
 )
 from app.regions.tree import region_tree
+from rules.blame import sub_customer_fine
 from rules.penalties import advisory_market, fine_for, transfer_plan
 from rules.policy import Policy, load_policy
 
@@ -131,6 +133,7 @@ def post_confirmation(session: Session, v: Violation, *, actor: str) -> None:
     )
     v.fine_fen = fine.amount_fen
     v.fine_reason = f"{fine.reason} (policy {fine.policy_version})"[:300]
+    _sub_customer_fine(session, v, policy=policy)
     if fine.amount_fen > 0:
         ledger.post_entry(
             session,
@@ -158,6 +161,26 @@ def post_confirmation(session: Session, v: Violation, *, actor: str) -> None:
             actor=actor,
         )
     session.flush()
+
+
+def _sub_customer_fine(session: Session, v: Violation, *, policy: Policy) -> None:
+    """Record what the diverting sub-customer owes under its own agreement. The ledger's parties
+    are the company's contract partners (distributors, salespeople): the sub-customer's fine is
+    recorded on the violation, with the rule and policy version that decided it."""
+    if v.diverting_sub_customer_id is None:
+        return
+    sc = session.get_one(SubCustomer, v.diverting_sub_customer_id)
+    decision = sub_customer_fine(
+        cartons=max(v.cartons, 1),
+        agreement_signed_at=sc.agreement_signed_at,
+        violated_at=v.detected_at,
+        advisory=v.advisory,
+        policy=policy,
+    )
+    v.sub_customer_fine_fen = decision.amount_fen
+    v.sub_customer_fine_reason = (
+        f"{decision.reason} ({decision.rule}, policy {decision.policy_version})"[:300]
+    )
 
 
 def post_reversal(session: Session, v: Violation, *, actor: str, note: str) -> None:

@@ -20,6 +20,11 @@ class ViolationOut(BaseModel):
     cartons: int
     diverting_distributor_code: str | None
     diverting_salesperson_code: str | None
+    diverting_sub_customer_code: str | None
+    """The sub-customer that held the goods last (null when a distributor did); its
+    distributor (`diverting_distributor_code`) answers jointly and may appeal for it."""
+    blame_rule: str | None
+    """The rule that named the diverting parties (policy `policy_version`)."""
     invaded_distributor_code: str | None
     invaded_salesperson_code: str | None
     region_code: str
@@ -33,6 +38,9 @@ class ViolationOut(BaseModel):
     fine: Money | None
     """Set on confirmation (0.00 where no fine applies); hidden from parties it does not concern."""
     fine_reason: str | None
+    sub_customer_fine: Money | None
+    """The diverting sub-customer's own fine, set on confirmation (0.00 where none applies)."""
+    sub_customer_fine_reason: str | None
 
 
 class ViolationEventOut(BaseModel):

@@ -25,6 +25,7 @@ from app.models import (
     Region,
     Salesperson,
     Scan,
+    SubCustomer,
     Violation,
     ViolationCarton,
     ViolationEvent,
@@ -79,6 +80,7 @@ def _to_out(session: Session, rows: list[Violation], vis: Visibility) -> list[Vi
         [v.diverting_salesperson_id for v in rows] + [v.invaded_salesperson_id for v in rows],
     )
     regions = _codes(session, Region, [v.region_id for v in rows])
+    subs = _codes(session, SubCustomer, [v.diverting_sub_customer_id for v in rows])
     serials = _serials(session, [v.id for v in rows])
     window = timedelta(days=load_policy().violations.appeal_window_days)
     out = []
@@ -87,6 +89,9 @@ def _to_out(session: Session, rows: list[Violation], vis: Visibility) -> list[Vi
         fine_visible = vis.distributor(v.diverting_distributor_id) or vis.salesperson(
             v.diverting_salesperson_id
         )
+        sub_fine_visible = fine_visible or vis.sub_customer(v.diverting_sub_customer_id, None)
+        if not vis.everything and vis.sub_customer_ids:
+            fine_visible = False  # a sub-customer sees its own fine, not its distributor's
         out.append(
             ViolationOut(
                 id=v.id,
@@ -96,6 +101,8 @@ def _to_out(session: Session, rows: list[Violation], vis: Visibility) -> list[Vi
                 cartons=v.cartons,
                 diverting_distributor_code=dist.get(v.diverting_distributor_id or 0),
                 diverting_salesperson_code=sales.get(v.diverting_salesperson_id or 0),
+                diverting_sub_customer_code=subs.get(v.diverting_sub_customer_id or 0),
+                blame_rule=v.blame_rule,
                 invaded_distributor_code=dist.get(v.invaded_distributor_id or 0),
                 invaded_salesperson_code=sales.get(v.invaded_salesperson_id or 0),
                 region_code=regions[v.region_id],
@@ -107,6 +114,10 @@ def _to_out(session: Session, rows: list[Violation], vis: Visibility) -> list[Vi
                 advisory=v.advisory,
                 fine=from_fen(v.fine_fen) if fine_visible and v.fine_fen is not None else None,
                 fine_reason=v.fine_reason if fine_visible else None,
+                sub_customer_fine=from_fen(v.sub_customer_fine_fen)
+                if sub_fine_visible and v.sub_customer_fine_fen is not None
+                else None,
+                sub_customer_fine_reason=v.sub_customer_fine_reason if sub_fine_visible else None,
             )
         )
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,11 +15,14 @@ from app.codes.service import resolve_cartons
 from app.common.lookup import count_rows, invalid, ref
 from app.common.types import from_fen
 from app.config import Settings
-from app.db import utcnow
+from app.db import table_of, utcnow
 from app.errors import Conflict, NotFound
 from app.ledger import service as ledger
 from app.models import (
     Carton,
+    CustodyEvent,
+    CustodyKind,
+    CustodyParty,
     Distributor,
     Notification,
     Pallet,
@@ -214,10 +217,37 @@ def deliver_waybill(session: Session, *, number: str, actor: str) -> WaybillOut:
     now = utcnow()
     for start in range(0, len(carton_ids), 5000):
         chunk = carton_ids[start : start + 5000]
+        # The destination distributor becomes the first custodian of record.
         session.execute(
             update(Carton)
             .where(Carton.id.in_(chunk))
-            .values(distributor_id=waybill.destination_distributor_id, delivered_at=now)
+            .values(
+                distributor_id=waybill.destination_distributor_id,
+                delivered_at=now,
+                custodian_type=CustodyParty.DISTRIBUTOR.value,
+                custodian_id=waybill.destination_distributor_id,
+                pending_to_type=None,
+                pending_to_id=None,
+            )
+        )
+        session.execute(
+            insert(table_of(CustodyEvent)),
+            [
+                {
+                    "carton_id": cid,
+                    "kind": CustodyKind.DELIVER,
+                    "from_type": None,
+                    "from_id": None,
+                    "to_type": CustodyParty.DISTRIBUTOR,
+                    "to_id": waybill.destination_distributor_id,
+                    "at": now,
+                    "user_id": None,
+                    "ref": number,
+                    "outcome": "accepted",
+                    "created_at": now,
+                }
+                for cid in chunk
+            ],
         )
     session.execute(
         update(WaybillCarton).where(WaybillCarton.waybill_id == waybill.id).values(active=False)

@@ -75,6 +75,13 @@ def test_demo_prints_a_token_per_role_and_can_run_twice(tmp_path: Path) -> None:
     first = run(["demo"], url)
     assert first.returncode == 0, first.stderr
     roles = {line.split("\t")[0] for line in first.stdout.splitlines() if line.count("\t") == 2}
-    assert roles == {"admin", "hq_auditor", "inspector", "distributor", "salesperson"}
+    assert roles == {
+        "admin",
+        "hq_auditor",
+        "inspector",
+        "distributor",
+        "salesperson",
+        "sub_customer",
+    }
     second = run(["demo"], url)
     assert second.returncode == 0, second.stderr

@@ -13,6 +13,7 @@ from app.audit import service as audit
 from app.ledger import service as ledger
 from app.ledger.service import LegIn, UnbalancedEntry
 from app.models import AccountKind, AuditEntry, JournalEntry, JournalLine, PartyType
+from rules.policy import load_policy
 
 D, S, SYS = PartyType.DISTRIBUTOR, PartyType.SALESPERSON, PartyType.SYSTEM
 SALES = AccountKind.credited_sales
@@ -40,7 +41,7 @@ def test_delivery_credits_distributor_and_salesperson_once(session: Session) -> 
     entry = deliver(session)
     assert entry is not None
     assert entry.cause_type == "delivery" and entry.cause_key == "WB-1"
-    assert entry.policy_version == "2026-11-01"
+    assert entry.policy_version == load_policy().version
     assert deliver(session) is None  # a retried delivery posts nothing
     assert sales_balances(session, entry.period) == {(D, "D-1"): 96_000, (S, "SP-1"): 96_000}
     system = ledger.balances(session, period=entry.period, kinds=[AccountKind.system])

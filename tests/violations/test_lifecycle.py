@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from app import db
 from app.models import JournalEntry, ViolationEvent
+from rules.policy import load_policy
 from tests.violations.market import Market
 
 # Jinan (370100, home base) cartons delivered to its leading distributor D-370100-1 (agreement
@@ -66,7 +67,7 @@ def test_confirmation_moves_the_value_and_fines_the_diverting_distributor(market
     assert v["events"][1]["evidence"] == "invoice 2026-118"
     transfer = {p["cause_type"]: p for p in v["postings"]}
     assert set(transfer) == {"violation_transfer", "violation_fine"}
-    assert transfer["violation_transfer"]["policy_version"] == "2026-11-01"
+    assert transfer["violation_transfer"]["policy_version"] == load_policy().version
     assert {(ln["party_code"], ln["amount"]) for ln in transfer["violation_transfer"]["lines"]} == {
         (JINAN, "-48.00"),
         ("SP-370100", "-48.00"),
