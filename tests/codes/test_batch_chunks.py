@@ -293,3 +293,25 @@ def test_killed_cli_issue_leaves_an_exact_count_and_resume_completes_it(
         [EXE, "codes", "issue", "--resume"], env=env, capture_output=True, text=True
     )
     assert again.returncode == 0 and "no unfinished batches" in again.stdout
+
+
+def test_batches_issued_before_the_upgrade_are_complete_with_their_count(demo_url: str) -> None:
+    from alembic import command
+
+    from app.migrate import alembic_config
+
+    cfg = alembic_config(demo_url)
+    command.downgrade(cfg, "0003")
+    command.upgrade(cfg, "head")
+    db.get_engine().dispose()
+    with db.get_sessionmaker()() as s:
+        ids = list(s.scalars(select(CodeBatch.id)))
+    assert ids  # the demo data set holds batches
+    for batch_id in ids:
+        row, stored, _ = _batch(batch_id)
+        assert (row.status, row.issued, stored) == (
+            BatchStatus.complete,
+            row.quantity,
+            row.quantity,
+        )
+        assert row.completed_at is not None
