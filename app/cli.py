@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from pydantic import ValidationError
@@ -18,6 +19,9 @@ from app.errors import AppError
 from app.migrate import upgrade_to_head
 from app.models import Role
 from app.violations.cli import violations_cli
+
+if TYPE_CHECKING:
+    from app.codes.schemas import CodeBatchOut
 
 cli = typer.Typer(help="ChannelGuard: channel anti-diversion monitoring.", no_args_is_help=True)
 users_cli = typer.Typer(help="Create, list and revoke API users.", no_args_is_help=True)
@@ -206,32 +210,42 @@ def audit_verify() -> None:
 
 @codes_cli.command("issue")
 def codes_issue(
-    gtin: str = typer.Option(..., help="The product's GTIN."),
-    region: str = typer.Option(..., help="Region code the cartons are sold into."),
-    quantity: int = typer.Option(..., min=1, max=10_000_000, help="How many codes."),
+    gtin: str | None = typer.Option(None, help="The product's GTIN."),
+    region: str | None = typer.Option(None, help="Region code the cartons are sold into."),
+    quantity: int | None = typer.Option(None, min=1, max=10_000_000, help="How many codes."),
     csv_out: Path | None = typer.Option(None, "--csv", help="Also write the codes to this CSV."),
+    resume: bool = typer.Option(
+        False, "--resume", help="First finish every batch a killed or failed run left unfinished."
+    ),
 ) -> None:
-    """Issue a batch of signed carton codes (bounded memory, with a progress bar)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    """Issue a batch of signed carton codes (bounded memory, with a progress bar).
 
+    A batch over 10,000 codes is stored 10,000 codes a transaction, so the service keeps
+    answering meanwhile; if the run is killed, `--resume` (or `codes resume ID`) finishes it."""
     from app.codes import service as codes
     from app.codes.schemas import CodeBatchIn
 
-    settings = get_settings()
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    ) as bar:
-        task = bar.add_task("signing and storing codes", total=quantity)
+    if resume:
         with transaction() as session:
-            try:
-                data = CodeBatchIn(gtin=gtin, region_code=region, quantity=quantity)
-            except ValidationError as exc:
-                console.print(f"[red]error:[/red] {exc.errors()[0]['msg']}")
-                raise typer.Exit(2) from exc
+            pending = codes.unfinished_batches(session)
+        for batch_id in pending:
+            _resume_with_progress(batch_id)
+        if not pending:
+            console.print("no unfinished batches")
+        if gtin is None and region is None and quantity is None:
+            return
+    if gtin is None or region is None or quantity is None:
+        console.print("[red]error:[/red] --gtin, --region and --quantity are needed")
+        raise typer.Exit(2)
+    try:
+        data = CodeBatchIn(gtin=gtin, region_code=region, quantity=quantity)
+    except ValidationError as exc:
+        console.print(f"[red]error:[/red] {exc.errors()[0]['msg']}")
+        raise typer.Exit(2) from exc
+    settings = get_settings()
+    if quantity <= codes.ISSUE_CHUNK:
+        with _progress() as (bar, task), transaction() as session:
+            bar.update(task, total=quantity)
             out = codes.issue_batch(
                 session,
                 data=data,
@@ -239,12 +253,58 @@ def codes_issue(
                 actor=ACTOR,
                 progress=lambda n: bar.advance(task, n),
             )
+    else:
+        with transaction() as session:
+            batch_id = codes.start_batch(session, data=data, settings=settings, actor=ACTOR)
+        out = _resume_with_progress(batch_id)
     console.print(
         f"batch {out.id}: {out.quantity} codes for {out.gtin} in region {out.region_code}"
     )
     if csv_out is not None:
         written = _write_codes_csv(out.id, csv_out)
         console.print(f"wrote {written} codes to {csv_out}")
+
+
+@codes_cli.command("resume")
+def codes_resume(batch_id: int = typer.Argument(..., help="The unfinished code batch.")) -> None:
+    """Finish a batch whose issuing was killed or failed: exactly its quantity, no more."""
+    out = _resume_with_progress(batch_id)
+    console.print(f"batch {out.id}: {out.issued} of {out.quantity} codes, {out.status}")
+
+
+@contextmanager
+def _progress() -> Iterator[tuple[Any, Any]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bar:
+        yield bar, bar.add_task("signing and storing codes", total=None)
+
+
+def _resume_with_progress(batch_id: int) -> CodeBatchOut:
+    """Store a batch's missing codes chunk by chunk, the bar moving as each chunk commits."""
+    from app.codes import service as codes
+
+    upgrade_to_head()
+    with transaction() as session:
+        before = codes.get_batch(session, batch_id=batch_id)
+    with _progress() as (bar, task):
+        bar.update(task, total=before.quantity, completed=before.issued)
+        try:
+            return codes.resume_batch(
+                get_sessionmaker(),
+                batch_id=batch_id,
+                settings=get_settings(),
+                progress=lambda n: bar.advance(task, n),
+            )
+        except AppError as exc:
+            console.print(f"[red]error:[/red] {exc.detail}")
+            raise typer.Exit(2) from exc
 
 
 def _write_codes_csv(batch_id: int, path: Path) -> int:

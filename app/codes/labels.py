@@ -14,6 +14,8 @@ import io
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
 from typing import BinaryIO, Literal
 
 import numpy as np
@@ -22,14 +24,17 @@ from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 Layout = Literal["a4", "thermal"]
 
-CJK_FONT = "STSong-Light"  # one of reportlab's built-in CID fonts: nothing to download or embed
-pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+# WenQuanYi Micro Hei (TrueType outlines) from the paperang-p2-fonts-cjk wheel. Embedded, and
+# subset by reportlab to the characters used: a referenced-only CID font (STSong-Light) printed
+# the region mark as empty boxes wherever the reader or print server had no such font.
+CJK_FONT = "WenQuanYiMicroHei"
+CJK_FONT_FILE = ("paperang_p2_fonts_cjk", "fonts/wqy-microhei.ttc")
 LATIN_FONT = "Helvetica"
 
 THERMAL_SIZE = (100 * mm, 70 * mm)
@@ -59,6 +64,15 @@ class LabelData:
     product_name: str
     gtin: str
     serial: str
+
+
+@cache
+def cjk_font() -> str:
+    """Register the CJK font with reportlab once (about 0.1 s), on the first label drawn."""
+    package, name = CJK_FONT_FILE
+    path = files(package).joinpath(name)
+    pdfmetrics.registerFont(TTFont(CJK_FONT, str(path), subfontIndex=0))
+    return CJK_FONT
 
 
 def region_mark(region_name: str) -> str:
@@ -122,8 +136,8 @@ def _compress_last_page(canvas: Canvas) -> None:
 def _draw_label(canvas: Canvas, label: LabelData, width: float, height: float) -> None:
     inner = width - 2 * MARGIN
     top = height - MARGIN
-    _draw_fitted(canvas, region_mark(label.region_name), CJK_FONT, 16, MARGIN, top - 15, inner)
-    _draw_fitted(canvas, label.product_name, CJK_FONT, 9, MARGIN, top - 26, inner)
+    _draw_fitted(canvas, region_mark(label.region_name), cjk_font(), 16, MARGIN, top - 15, inner)
+    _draw_fitted(canvas, label.product_name, cjk_font(), 9, MARGIN, top - 26, inner)
     _draw_fitted(canvas, label.element_string, LATIN_FONT, 7, MARGIN, MARGIN, inner)
 
     band_top = top - 30

@@ -34,7 +34,17 @@ MAX_LABELS = 10_000
 
 @router.post("/code-batches", status_code=status.HTTP_201_CREATED)
 def issue_code_batch(body: CodeBatchIn, session: DbSession, who: Admin) -> CodeBatchOut:
-    return service.issue_batch(session, data=body, settings=get_settings(), actor=who.username)
+    """Answers 201 once every code is stored. Up to 10,000 codes in one transaction; a larger
+    batch commits a chunk of 10,000 at a time, so other requests are served meanwhile and
+    `GET /code-batches/{id}` shows it `issuing` with its progress until it is `complete`."""
+    settings = get_settings()
+    if body.quantity <= service.ISSUE_CHUNK:
+        return service.issue_batch(session, data=body, settings=settings, actor=who.username)
+    batch_id = service.start_batch(session, data=body, settings=settings, actor=who.username)
+    # End the request's transaction now: on SQLite it holds the one write lock, which every
+    # chunk below takes in turn with the rest of the service's requests.
+    session.commit()
+    return service.resume_batch(get_sessionmaker(), batch_id=batch_id, settings=settings)
 
 
 @router.get("/code-batches")
@@ -66,7 +76,8 @@ def list_batch_codes(
 @router.get("/code-batches/{batch_id}/codes.csv", response_class=StreamingResponse)
 def batch_codes_csv(batch_id: int, session: DbSession, _who: Admin) -> StreamingResponse:
     """Every code of the batch for a print shop, streamed: a million rows never sit in memory."""
-    service.batch_context(session, batch_id)  # 404 before the stream starts
+    # 404, or 409 for a batch still issuing, before the stream starts
+    service.require_complete(service.batch_context(session, batch_id))
     settings = get_settings()
 
     def rows() -> Iterator[bytes]:
@@ -110,6 +121,7 @@ def batch_labels_pdf(
     """Printable labels: A4 sheets or 100x70 mm thermal labels, up to 10,000 per file."""
     settings = get_settings()
     ctx = service.batch_context(session, batch_id)
+    service.require_complete(ctx)
     labels = (
         service.label_data(ctx, c, settings)
         for c in service.iter_codes(session, ctx, after=after, limit=limit)

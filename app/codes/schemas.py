@@ -29,6 +29,12 @@ class CodeBatchOut(BaseModel):
     key_id: str
     created_at: datetime
     created_by: str
+    status: str = "complete"
+    """`issuing` while a large batch is stored chunk by chunk, then `complete`; `failed` if
+    issuing stopped (resume it with `channelguard codes resume ID`)."""
+    issued: int = 0
+    """Codes stored so far, of `quantity`."""
+    completed_at: datetime | None = None
     codes: list[IssuedCode] | None = None
     """Inline for batches of up to 1,000; every batch lists them at …/codes and …/codes.csv."""
 

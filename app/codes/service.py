@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -44,9 +45,16 @@ from app.models import (
     WaybillCarton,
     distributor_region,
 )
+from app.models.code import BatchStatus
 
 CHUNK = 5_000
 INLINE_LIMIT = 1_000
+ISSUE_CHUNK = 10_000
+"""Codes a transaction when a large batch is issued: SQLite's one write lock is held for about
+0.2 s of inserts a chunk, so /healthz and scans wait at most that long (a 1,000,000-code batch
+in one transaction held it for 30-50 s)."""
+
+SessionFactory = Callable[[], Session]
 
 
 @dataclass(frozen=True)
@@ -66,11 +74,10 @@ def issue_batch(
     actor: str,
     progress: Callable[[int], None] | None = None,
 ) -> CodeBatchOut:
-    """Sign `quantity` fresh codes for a product and region, inserting them in chunks."""
-    product = session.scalar(select(Product).where(Product.gtin == data.gtin))
-    if product is None:
-        raise invalid("gtin", f"unknown product {data.gtin!r}")
-    region = ref(session, Region, data.region_code, field="region_code", what="region")
+    """Sign `quantity` fresh codes for a product and region in the caller's one transaction,
+    inserting them in chunks. For batches of up to ISSUE_CHUNK; larger ones go through
+    `issue_batch_chunked` so that they do not hold the database for their whole run."""
+    product, region = _product_and_region(session, data)
     keys = settings.signing
     batch = CodeBatch(
         product_id=product.id,
@@ -78,6 +85,9 @@ def issue_batch(
         quantity=data.quantity,
         key_id=keys.current,
         created_by=actor,
+        status=BatchStatus.complete,
+        issued=data.quantity,
+        completed_at=utcnow(),
     )
     session.add(batch)
     session.flush()
@@ -126,6 +136,178 @@ def issue_batch(
     return out
 
 
+def _product_and_region(session: Session, data: CodeBatchIn) -> tuple[Product, Region]:
+    product = session.scalar(select(Product).where(Product.gtin == data.gtin))
+    if product is None:
+        raise invalid("gtin", f"unknown product {data.gtin!r}")
+    region = ref(session, Region, data.region_code, field="region_code", what="region")
+    return product, region
+
+
+def start_batch(session: Session, *, data: CodeBatchIn, settings: Settings, actor: str) -> int:
+    """The row of a batch to be issued chunk by chunk: `issuing`, no codes yet. Flushes only;
+    a bad gtin or region is a 422 before anything is stored."""
+    product, region = _product_and_region(session, data)
+    batch = CodeBatch(
+        product_id=product.id,
+        region_id=region.id,
+        quantity=data.quantity,
+        key_id=settings.signing.current,
+        created_by=actor,
+        status=BatchStatus.issuing,
+        issued=0,
+    )
+    session.add(batch)
+    session.flush()
+    return batch.id
+
+
+def issue_batch_chunked(
+    sessions: SessionFactory,
+    *,
+    data: CodeBatchIn,
+    settings: Settings,
+    actor: str,
+    chunk: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> CodeBatchOut:
+    """Issue a large batch in transactions of `chunk` codes that each commit: other requests
+    get the database between chunks, and the batch shows `issuing` with its progress until
+    the last chunk makes it `complete`."""
+    with sessions() as session, session.begin():
+        batch_id = start_batch(session, data=data, settings=settings, actor=actor)
+    return resume_batch(
+        sessions, batch_id=batch_id, settings=settings, chunk=chunk, progress=progress
+    )
+
+
+def unfinished_batches(session: Session) -> list[int]:
+    """Batches left `issuing` (their process was killed) or `failed`, oldest first."""
+    return list(
+        session.scalars(
+            select(CodeBatch.id)
+            .where(CodeBatch.status != BatchStatus.complete)
+            .order_by(CodeBatch.id)
+        )
+    )
+
+
+def resume_batch(
+    sessions: SessionFactory,
+    *,
+    batch_id: int,
+    settings: Settings,
+    chunk: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> CodeBatchOut:
+    """Store the codes a batch still lacks, one committed transaction a chunk, and mark it
+    complete with the last one. This commits, unlike other services: it owns its transactions.
+
+    Each chunk is signed before its transaction opens (signing is CPU work that needs no lock)
+    and stored with the batch row locked, topping up to exactly `quantity` even if two
+    resumes of one batch run at once. If anything raises, the batch is marked `failed` (its
+    stored codes and count stay exact) and the error goes on; resuming completes it."""
+    with sessions() as session, session.begin():
+        ctx = batch_context(session, batch_id)
+        if ctx.batch.key_id not in settings.signing.keys:
+            raise Conflict(f"batch {batch_id} was signed with key {ctx.batch.key_id}, not held")
+        if ctx.batch.status is not BatchStatus.complete:
+            ctx.batch.status = BatchStatus.issuing
+    batch = ctx.batch
+    # The batch keeps the key it started with, even if the current key rotated since.
+    keys = gs1.SigningKeys(settings.signing.keys, current=batch.key_id)
+    remaining = batch.quantity - batch.issued
+    chunk = chunk or ISSUE_CHUNK
+    try:
+        while remaining > 0:
+            codes = list(
+                gs1.issue_codes(
+                    gtin=ctx.gtin,
+                    region_code=ctx.region_code,
+                    keys=keys,
+                    quantity=min(chunk, remaining),
+                )
+            )
+            with sessions() as session, session.begin():
+                batch, stored = _store_chunk(session, ctx, codes)
+            remaining = batch.quantity - batch.issued
+            if progress and stored:
+                progress(stored)
+    except BaseException:
+        # Best effort: if the database itself is what failed, the original error matters more,
+        # and a batch left `issuing` resumes just the same.
+        with contextlib.suppress(Exception), sessions() as session, session.begin():
+            row = session.scalar(
+                select(CodeBatch).where(CodeBatch.id == batch_id).with_for_update()
+            )
+            if row is not None and row.status is not BatchStatus.complete:
+                row.status = BatchStatus.failed
+        raise
+    return _batch_out(batch, ctx.gtin, ctx.region_code)
+
+
+def _store_chunk(
+    session: Session, ctx: BatchContext, codes: list[gs1.CartonCode]
+) -> tuple[CodeBatch, int]:
+    """Insert up to the codes the batch still lacks, counting them in the same transaction."""
+    batch = session.scalar(select(CodeBatch).where(CodeBatch.id == ctx.batch.id).with_for_update())
+    if batch is None:
+        raise NotFound(f"code batch {ctx.batch.id} not found")
+    codes = codes[: max(batch.quantity - batch.issued, 0)]
+    if codes:
+        session.execute(
+            insert(table_of(Carton)),
+            [
+                {
+                    "serial": code.serial,
+                    "batch_id": batch.id,
+                    "product_id": batch.product_id,
+                    "region_id": batch.region_id,
+                    "signature": code.signature,
+                    "status": CartonStatus.active,
+                }
+                for code in codes
+            ],
+        )
+    batch.issued += len(codes)
+    if batch.issued < batch.quantity:
+        batch.status = BatchStatus.issuing
+    elif batch.status is not BatchStatus.complete:
+        batch.status = BatchStatus.complete
+        batch.completed_at = utcnow()
+        audit.record(
+            session,
+            actor=batch.created_by,
+            action="code_batch.issued",
+            entity_type="code_batch",
+            entity_key=str(batch.id),
+            data={
+                "gtin": ctx.gtin,
+                "region": ctx.region_code,
+                "quantity": batch.quantity,
+                "key_id": batch.key_id,
+            },
+        )
+    session.flush()
+    return batch, len(codes)
+
+
+def require_complete(ctx: BatchContext) -> None:
+    """Codes of an unfinished batch are not exported or printed: the run would be short."""
+    batch = ctx.batch
+    if batch.status is not BatchStatus.complete:
+        raise Conflict(
+            f"code batch {batch.id} is {batch.status.value} ({batch.issued} of "
+            f"{batch.quantity} codes stored); resume it with `channelguard codes resume "
+            f"{batch.id}`"
+        )
+
+
+def stored_codes(session: Session, batch_id: int) -> int:
+    """How many codes of the batch are actually stored (what `issued` must equal)."""
+    return session.scalar(select(func.count()).where(Carton.batch_id == batch_id)) or 0
+
+
 def _issued(code: gs1.CartonCode, settings: Settings) -> IssuedCode:
     return IssuedCode(
         serial=code.serial,
@@ -143,6 +325,9 @@ def _batch_out(batch: CodeBatch, gtin: str, region_code: str) -> CodeBatchOut:
         key_id=batch.key_id,
         created_at=batch.created_at,
         created_by=batch.created_by,
+        status=batch.status.value,
+        issued=batch.issued,
+        completed_at=batch.completed_at,
     )
 
 

@@ -9,6 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db import Base, utcnow
 
 
+class BatchStatus(enum.StrEnum):
+    issuing = "issuing"
+    """Codes are being committed chunk by chunk; `issued` of `quantity` are stored so far."""
+    complete = "complete"
+    failed = "failed"
+    """Issuing stopped on an error; `channelguard codes resume` completes it."""
+
+
 class CodeBatch(Base):
     """A run of carton codes issued for one product and one sales region."""
 
@@ -22,6 +30,13 @@ class CodeBatch(Base):
     """The signing key that signed every code of the batch."""
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[BatchStatus] = mapped_column(
+        Enum(BatchStatus, native_enum=False, length=10), default=BatchStatus.complete
+    )
+    issued: Mapped[int] = mapped_column(Integer, default=0)
+    """Codes stored so far; equals `quantity` once complete. Moves in the same transaction as
+    the codes it counts, so it is exact after any crash."""
+    completed_at: Mapped[datetime | None]
 
 
 class CartonStatus(enum.StrEnum):

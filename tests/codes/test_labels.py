@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageChops
 
 from app.codes.decode import DecodedSymbol, decode_image
 from app.codes.gs1 import CartonCode, ParsedCarton, SigningKeys, issue_code, parse_payload, verify
@@ -116,14 +117,67 @@ def test_region_mark_and_text_are_on_the_label(tmp_path: Path) -> None:
     assert "青岛啤酒" in text
     assert code.serial in text
     assert code.element_string in text.replace("\n", "")
-    fonts = _pdffonts(tmp_path / "one.pdf")
-    assert "STSong-Light" in fonts  # reportlab's built-in CID font, referenced, not embedded
 
 
-def _pdffonts(path: Path) -> str:
-    return subprocess.run(
-        ["pdffonts", str(path)], check=True, capture_output=True, text=True
-    ).stdout
+def _pdffonts(path: Path) -> dict[str, str]:
+    """pdffonts' table: each font's name and its `emb` column."""
+    out = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True)
+    rows = [line.split() for line in out.stdout.splitlines()[2:] if line.strip()]
+    # Columns from the right: emb sub uni, then the object id (two numbers).
+    return {row[0]: row[-5] for row in rows}
+
+
+@pytest.mark.parametrize("layout", ["a4", "thermal"])
+def test_cjk_font_is_embedded_so_any_reader_or_printer_shows_it(
+    tmp_path: Path, layout: Layout
+) -> None:
+    (code,) = _codes(1)
+    path = tmp_path / "one.pdf"
+    path.write_bytes(render_labels_pdf([_label(code, "济南市")], layout=layout))
+    fonts = _pdffonts(path)
+    cjk = {name: emb for name, emb in fonts.items() if "Helvetica" not in name}
+    assert cjk, fonts  # the region mark and product name are set in a font of their own
+    assert set(cjk.values()) == {"yes"}, fonts  # embedded: nothing left to the reader's fonts
+    # Subset (reportlab's AAAAAA+ prefix): the font's few used glyphs, not its 5 MB.
+    assert all("+" in name for name in cjk), fonts
+    assert len(path.read_bytes()) < 60_000
+
+
+def _mark_band(pdf: bytes, tmp_path: Path, stem: str) -> Image.Image:
+    """The thermal label's top band (the region mark) rasterised at 150 dpi, greyscale."""
+    (tmp_path / f"{stem}.pdf").write_bytes(pdf)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "150",
+            "-gray",
+            "-png",
+            "-singlefile",
+            str(tmp_path / f"{stem}.pdf"),
+            str(tmp_path / stem),
+        ],
+        check=True,
+    )
+    page = Image.open(tmp_path / f"{stem}.png").convert("L")
+    return page.crop((0, 0, page.width, round(22 / 72 * 150)))  # the top 22 pt
+
+
+def _dark(image: Image.Image) -> int:
+    return sum(1 for v in image.getdata() if v < 128)
+
+
+def test_region_mark_prints_real_glyphs_not_boxes(tmp_path: Path) -> None:
+    # A font the rasteriser cannot find prints every character as the same empty box (or as
+    # nothing), so two marks of equal length but different characters look identical.
+    (code,) = _codes(1)
+    jinan = _mark_band(render_labels_pdf([_label(code, "济南")], layout="thermal"), tmp_path, "a")
+    xibei = _mark_band(render_labels_pdf([_label(code, "西北")], layout="thermal"), tmp_path, "b")
+    again = _mark_band(render_labels_pdf([_label(code, "济南")], layout="thermal"), tmp_path, "c")
+    assert ImageChops.difference(jinan, again).getbbox() is None  # same text, same pixels
+    assert _dark(jinan) > 500  # ink where the mark is
+    diff = ImageChops.difference(jinan, xibei).point(lambda v: 255 if v > 128 else 0)
+    assert _dark(ImageChops.invert(diff)) > 300, "the two region names rendered alike"
 
 
 def test_labels_are_consumed_lazily_and_counted(tmp_path: Path) -> None:
