@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.auth import service as auth
 from app.config import Settings, absolute_sqlite_url
 from app.db import get_engine, get_sessionmaker
+from app.demo import DEMO_SUB_CUSTOMER_USERS, DEMO_USERS
 from app.errors import Unauthorized
 from app.models import ApiToken
 from tests.conftest import _reset_caches
@@ -107,7 +108,8 @@ def test_demo_prints_whole_tokens_and_a_rerun_revokes_the_earlier_ones(
     assert first.returncode == 0, first.stderr
     assert "…" not in first.stdout
     old = tokens_of(first.stdout)
-    assert len(old) == 6 and all(len(t) == 46 for t in old.values())
+    expected = {u for u, *_ in DEMO_USERS} | {u for u, _ in DEMO_SUB_CUSTOMER_USERS}
+    assert old.keys() == expected and all(len(t) == 46 for t in old.values())
     second = run(["demo"], cwd=tmp_path, home=tmp_path, **env)
     assert second.returncode == 0, second.stderr
     new = tokens_of(second.stdout)

@@ -9,7 +9,7 @@ waybill. Downgrade drops all of it (hand-offs are lost; the audit log still reco
 carton counted by both a clone case and a diversion stays counted by the diversion only.
 
 Revision ID: sub_customers_custody
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01 21:25:40.494135
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from alembic import op
 import app.db
 
 revision: str = 'sub_customers_custody'
-down_revision: str | None = '0003'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
