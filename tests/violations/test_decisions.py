@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from app import db
 from app.auth import service as auth
 from app.auth.visibility import visibility
-from app.cli import cli
+from app.cli.main import cli
 from app.errors import Conflict
 from app.ledger import service as ledger
 from app.models import JournalEntry, Violation, ViolationEvent
@@ -170,7 +170,7 @@ def test_auto_confirm_takes_only_unappealed_diversions_past_the_window(market: M
 
 def test_cli_prints_ledger_balances(market: Market) -> None:
     market.stock("D-370100-3", "SP-370100", "370100", 2)
-    result = CliRunner().invoke(cli, ["violations", "balances"])
+    result = CliRunner().invoke(cli, ["ledger", "balances"])
     assert result.exit_code == 0, result.output
     assert "D-370100-3" in result.output and "96.00" in result.output
     period = ledger.period_of(now())

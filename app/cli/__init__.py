@@ -1,0 +1,1 @@
+"""The `channelguard` command line (`app.cli.main`); one module per domain."""

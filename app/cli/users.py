@@ -1,0 +1,72 @@
+"""`channelguard users …`: API users and their tokens."""
+
+from __future__ import annotations
+
+import typer
+
+from app.cli.common import ACTOR, console, transaction
+from app.models import Role
+
+app = typer.Typer(help="Create, list and revoke API users.", no_args_is_help=True)
+
+
+@app.command("create")
+def users_create(
+    username: str = typer.Option(..., help="Login name."),
+    role: Role = typer.Option(
+        ..., help="admin, hq_auditor, inspector, distributor, salesperson, sub_customer."
+    ),
+    distributor: str | None = typer.Option(None, help="Distributor code (role distributor)."),
+    salesperson: str | None = typer.Option(None, help="Salesperson code (role salesperson)."),
+    sub_customer: str | None = typer.Option(
+        None, "--sub-customer", help="Sub-customer code (role sub_customer)."
+    ),
+) -> None:
+    """Create a user; the last line printed is its API token."""
+    from app.auth import service as auth
+
+    with transaction() as session:
+        _user, token = auth.create_user(
+            session,
+            username=username,
+            role=role,
+            distributor_code=distributor,
+            salesperson_code=salesperson,
+            sub_customer_code=sub_customer,
+            actor=ACTOR,
+        )
+    console.print(f"created {username} ({role.value}); the token below is shown only once:")
+    typer.echo(token)
+
+
+@app.command("list")
+def users_list() -> None:
+    """List users and their roles."""
+    from app.auth import service as auth
+
+    with transaction(existing=True) as session:
+        rows = [
+            (
+                u.username,
+                u.role.value,
+                party,
+                str(sum(1 for t in u.tokens if t.revoked_at is None)),
+                "disabled" if u.disabled_at else "active",
+            )
+            for u, party in auth.list_users_with_parties(session)
+        ]
+    # Plain aligned columns: a terminal-width table would cut names and codes short.
+    header = ("user", "role", "party", "tokens", "status")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        typer.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+@app.command("revoke")
+def users_revoke(username: str = typer.Argument(..., help="The user to disable.")) -> None:
+    """Disable a user and revoke all of its tokens."""
+    from app.auth import service as auth
+
+    with transaction(existing=True) as session:
+        n = auth.revoke_user(session, username=username, actor=ACTOR)
+    console.print(f"{username} disabled; {n} token(s) revoked")
