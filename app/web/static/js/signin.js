@@ -1,5 +1,5 @@
 // Sign in with a pasted API token: ask the API who it belongs to, then open that role's page.
-import { api, ApiError, NetworkError, cachedMe, errorText, getToken, homeFor, setSession, signOut } from "./core.js";
+import { api, ApiError, NetworkError, cachedMe, errorText, getToken, homeFor, setSession, signOut, t } from "./core.js";
 
 const form = document.getElementById("sign-in-form");
 const input = document.getElementById("token");
@@ -23,7 +23,7 @@ async function signIn(token) {
       return;
     }
     error.textContent =
-      err instanceof ApiError && err.status === 401 ? "令牌无效或已过期 Invalid or expired token" : errorText(err);
+      err instanceof ApiError && err.status === 401 ? t("signin.invalid") : errorText(err);
     error.hidden = false;
   }
 }
