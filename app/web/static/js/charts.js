@@ -18,8 +18,8 @@ export function perWeek(violations, { weeks = 12, now = new Date() } = {}) {
     buckets.push({ start, count: 0 });
   }
   for (const v of violations) {
-    const t = weekStart(new Date(v.detected_at)).getTime();
-    const b = buckets.find((x) => x.start.getTime() === t);
+    const week = weekStart(new Date(v.detected_at)).getTime();
+    const b = buckets.find((x) => x.start.getTime() === week);
     if (b) b.count += 1;
   }
   return buckets;

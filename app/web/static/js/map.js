@@ -183,7 +183,7 @@ export function drawDiversionMap(container, { regions, distributors, violations 
         const dy = y2 - y1;
         const cx = (x1 + x2) / 2 - dy * 0.2;
         const cy = (y1 + y2) / 2 + dx * 0.2;
-        const t = tone(f.count, maxCount);
+        const level = tone(f.count, maxCount);
         const width = 1.5 + 4.5 * Math.sqrt(Number((f.fen * 1000n) / maxFen) / 1000);
         // Stop short of the centres so that arrowheads and names stay readable.
         const [sx, sy] = toward([x1, y1], [cx, cy], 10);
@@ -191,11 +191,11 @@ export function drawDiversionMap(container, { regions, distributors, violations 
         return h(
           "path",
           {
-            class: `flow flow-${t}`,
+            class: `flow flow-${level}`,
             d: `M${sx.toFixed(1)},${sy.toFixed(1)}Q${cx.toFixed(1)},${cy.toFixed(1)} ${ex.toFixed(1)},${ey.toFixed(1)}`,
-            stroke: COLOURS[t],
+            stroke: COLOURS[level],
             "stroke-width": width.toFixed(1),
-            "marker-end": `url(#arrow-${t})`,
+            "marker-end": `url(#arrow-${level})`,
             "data-from": f.from,
             "data-to": f.to,
             "data-count": f.count,
