@@ -654,8 +654,10 @@ async function decodeFrame() {
     for (const symbol of found) {
       if (!symbol.isValid || !symbol.text) continue;
       const payload = payloadOf(symbol);
-      const seen = lastSeen.get(payload);
-      lastSeen.set(payload, now);
+      // One carton, one scan: its QR and its DataMatrix name the same serial.
+      const key = parseCarton(payload)?.serial || payload;
+      const seen = lastSeen.get(key);
+      lastSeen.set(key, now);
       if (seen && now - seen < DEDUP_MS) continue;
       beep();
       els.cameraStatus.textContent = t("camera.read", { format: symbol.format });
