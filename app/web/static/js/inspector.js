@@ -421,7 +421,7 @@ function onResults(localIds, results) {
   for (const e of history) {
     if (byId.has(e.localId)) {
       const r = byId.get(e.localId);
-      if (e.result && e.result.provisional) pendingChanges.push({ entry: e, before: e.result, after: r });
+      if (e.result && e.result.provisional && e.result.shown) pendingChanges.push({ entry: e, before: e.result, after: r });
       e.result = r;
       e.state = r.dead ? "dead" : "done";
     }
@@ -490,7 +490,11 @@ async function sync() {
 /** The network failed while the phone believed it was online: show the provisional verdict. */
 function showWaitingVerdict() {
   const e = history[0];
-  if (e && e.state === "waiting" && e.result && e.result.provisional) showVerdict(e.result);
+  if (e && e.state === "waiting" && e.result && e.result.provisional) {
+    e.result.shown = true;
+    saveHistory();
+    showVerdict(e.result);
+  }
 }
 
 function priceText() {
@@ -518,6 +522,8 @@ async function submitScan(payload) {
   els.price.value = "";
   const localId = await outbox.enqueue(scan, "scans");
   const guess = provisional(payload, loc);
+  // Only a provisional verdict the inspector saw needs a "what changed" line later.
+  guess.shown = !navigator.onLine;
   addHistory({ localId, payload, at: scan.scanned_at, state: "waiting", kind: "scan", result: guess });
   if (navigator.onLine) showMessage(t("sync.sending"));
   else showVerdict(guess);

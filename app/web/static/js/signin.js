@@ -34,5 +34,10 @@ form.addEventListener("submit", (ev) => {
   if (token) signIn(token);
 });
 
+// The button stays disabled until this script listens: a form sent natively would put the token
+// into the address bar.
+form.querySelector("button[type=submit]").disabled = false;
+document.body.dataset.ready = "true";
+
 // Already signed in: go straight to the right page.
 if (getToken()) signIn(getToken());
