@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -197,19 +198,57 @@ def test_the_camera_reads_a_printed_label_and_the_verdict_appears_once(
 # ---- offline: provisional verdicts, then the real ones -----------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("user", "knows_waybills"),
+    # Inspectors may not read waybills (party data), so only the server knows `passing` is in
+    # transit; an admin's phone caches the waybills on its roads and knows it offline too.
+    [("inspector", False), ("admin", True)],
+)
 def test_offline_scans_get_a_provisional_verdict_then_the_real_one_and_are_stored_once(
-    phone: tuple[BrowserContext, LocalOnly], live_server: LiveServer, backend: Backend
+    phone: tuple[BrowserContext, LocalOnly],
+    live_server: LiveServer,
+    backend: Backend,
+    user: str,
+    knows_waybills: bool,
 ) -> None:
     ctx, _watch = phone
     home, moved, away = backend.issue("370100", 3)
     # `moved` is coded for Jinan but was delivered to a Liaocheng distributor: only the server
     # knows that its territory is Liaocheng now.
-    backend.deliver([moved], to="D-371500-1", region="371500", number="WB-PHONE-MOVED")
-    backend.deliver([away], to="D-370100-1", region="370100", number="WB-PHONE-AWAY")
+    backend.deliver([moved], to="D-371500-1", region="371500", number=f"WB-PHONE-MOVED-{user}")
+    backend.deliver([away], to="D-370100-1", region="370100", number=f"WB-PHONE-AWAY-{user}")
+    # `passing` is on its way to Qingdao on a waybill whose route crosses Liaocheng.
+    (passing,) = backend.issue("370200", 1)
+    now = datetime.now(UTC)
+    backend.post(
+        "admin",
+        "/waybills",
+        {
+            "number": f"WB-PHONE-PASSING-{user}",
+            "vehicle_plate": "鲁B12345",
+            "dispatched_at": (now - timedelta(hours=1)).isoformat(),
+            "expected_arrival": (now + timedelta(hours=5)).isoformat(),
+            "destination_distributor_code": "D-370200-1",
+            "route_region_codes": ["371500", "370200"],
+            "issuer": "logistics",
+            "salesperson_code": "SP-370200",
+            "carton_payloads": [passing["element_string"]],
+        },
+    )
     page = ctx.new_page()
-    sign_in(page, live_server, "inspector", lands_on="/inspector")
+    sign_in(page, live_server, user, lands_on="/hq" if user == "admin" else "/inspector")
+    if user == "admin":
+        page.goto(f"{live_server.base_url}/inspector")
+        expect(page.locator("body")).to_have_attribute("data-ready", "true")
+        page.click("[data-mode=inspect]")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.select_option("#checkpoint", "LC-G3")
+    if knows_waybills:
+        # Choosing the checkpoint keeps the waybills on its roads for offline use.
+        page.wait_for_function(
+            "() => JSON.parse(localStorage.getItem('cg.waybills') || '[]')"
+            f".some((w) => w.number === 'WB-PHONE-PASSING-{user}')"
+        )
 
     ctx.set_offline(True)
     expect(page.locator("#net")).to_have_attribute("data-online", "false")
@@ -222,23 +261,40 @@ def test_offline_scans_get_a_provisional_verdict_then_the_real_one_and_are_store
     expect(verdict.locator(".sentence")).to_contain_text("专供济南市，在聊城市被扫描")
     scan(page, moved["payload"])
     expect(verdict.locator(".verdict-main")).to_have_text("疑似窜货（待确认）")
+    scan(page, passing["element_string"])
+    if knows_waybills:
+        expect(verdict.locator(".verdict-main")).to_have_text("运输途中（待确认）")
+        expect(verdict.locator(".sentence")).to_contain_text(f"WB-PHONE-PASSING-{user}")
+    else:
+        expect(verdict.locator(".verdict-main")).to_have_text("疑似窜货（待确认）")
     page.select_option("#checkpoint", "JN-G2-N")
     scan(page, home["element_string"])
     expect(verdict).to_have_attribute("data-verdict", "in_region")
     expect(verdict.locator(".verdict-main")).to_have_text("区域内（待确认）")
-    expect(page.locator("#history .badge[data-provisional=true]")).to_have_count(3)
-    expect(page.locator("#sync")).to_have_attribute("data-waiting", "3")
+    expect(page.locator("#history .badge[data-provisional=true]")).to_have_count(4)
+    expect(page.locator("#sync")).to_have_attribute("data-waiting", "4")
 
     ctx.set_offline(False)
     expect(page.locator("#sync")).to_have_attribute("data-waiting", "0", timeout=20_000)
     changes = page.locator("#changes-list li")
-    expect(changes).to_have_count(3)
+    expect(changes).to_have_count(4)
     changed = page.locator("#changes-list li[data-changed=true]")
-    expect(changed).to_have_count(1)
-    expect(changed).to_contain_text(f"{moved['serial']}：疑似窜货（待确认） → 本区域")
-    expect(page.locator("#changes-list li[data-changed=false]")).to_have_count(2)
+    expect(changed).to_have_count(1 if knows_waybills else 2)
+    expect(
+        page.locator(f"#changes-list li[data-changed=true]:has-text('{moved['serial']}')")
+    ).to_contain_text(f"{moved['serial']}：疑似窜货（待确认） → 本区域")
+    if not knows_waybills:
+        expect(changed.filter(has_text=passing["serial"])).to_contain_text("→ 运输途中")
+    expect(page.locator("#changes-list li[data-changed=false]")).to_have_count(
+        3 if knows_waybills else 2
+    )
     expect(page.locator("#history .badge[data-provisional=true]")).to_have_count(0)
-    for c, want in ((away, "diversion"), (moved, "in_region"), (home, "in_region")):
+    for c, want in (
+        (away, "diversion"),
+        (moved, "in_region"),
+        (home, "in_region"),
+        (passing, "in_transit"),
+    ):
         assert [s["verdict"] for s in backend.scans_of(c["serial"])] == [want]
 
 

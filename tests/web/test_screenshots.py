@@ -34,10 +34,10 @@ def no_sideways_scroll(page: Page) -> None:
     # No single element pokes out of the screen either (clipped by overflow: hidden or not).
     wide = page.evaluate(
         """() => [...document.querySelectorAll('main *')]
-            .filter((el) => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden')
-            .filter((el) => { const r = el.getBoundingClientRect(); return r.right > innerWidth + 1 && r.width > 0; })
-            .filter((el) => !el.closest('svg'))
-            .map((el) => el.tagName + '#' + el.id + '.' + el.className + ' ' + (el.textContent || '').slice(0, 40))
+            .filter((el) => el.getClientRects().length)
+            .filter((el) => getComputedStyle(el).visibility !== 'hidden' && !el.closest('svg'))
+            .filter((el) => el.getBoundingClientRect().right > innerWidth + 1)
+            .map((el) => `${el.tagName}#${el.id}.${el.className} ${el.textContent.slice(0, 40)}`)
             .slice(0, 5)"""
     )
     assert wide == [], f"{page.url}: cut off on the right: {wide}"
