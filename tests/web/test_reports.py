@@ -54,7 +54,7 @@ def test_a_distributor_sees_its_own_reports_appeals_and_its_credited_sales(
     open_violation(page, against)
     detail = page.locator("#detail")
     expect(detail.locator("tr[data-scan-id]")).to_have_count(1)
-    expect(detail.locator("tr[data-scan-id]")).to_contain_text("QD-G20-W")
+    expect(detail.locator("tr[data-scan-id]")).to_contain_text("青岛收费站(流亭)")
     page.fill("#appeal-reason", "货物为经批准的展会样品 Samples for an approved trade fair")
     page.fill("#appeal-evidence", "DN-2026-1188")
     page.click("button[value=appeal]")

@@ -4,6 +4,7 @@ import { NetworkError, fetchAll } from "./core.js";
 
 const REGIONS_KEY = "cg.regions";
 const PARTIES_KEY = "cg.parties";
+const CHECKPOINT_NAMES_KEY = "cg.checkpoint-names";
 
 function cached(key) {
   try {
@@ -28,10 +29,14 @@ async function refresh(key, load) {
 
 let regions = cached(REGIONS_KEY) || [];
 let parties = cached(PARTIES_KEY) || [];
+let checkpointNames = cached(CHECKPOINT_NAMES_KEY) || [];
 
 /** Fetch regions (and distributors, sub-customers, salespeople where the role may) and cache them. */
 export async function loadNames({ parties: withParties = true } = {}) {
-  const jobs = [refresh(REGIONS_KEY, () => fetchAll("/regions"))];
+  const jobs = [
+    refresh(REGIONS_KEY, () => fetchAll("/regions")),
+    refresh(CHECKPOINT_NAMES_KEY, async () => (await fetchAll("/checkpoints")).map((c) => ({ code: c.code, name: c.name }))),
+  ];
   if (withParties)
     jobs.push(
       refresh(PARTIES_KEY, async () => {
@@ -41,8 +46,9 @@ export async function loadNames({ parties: withParties = true } = {}) {
         return lists.flat().map((x) => ({ code: x.code, name: x.name }));
       }),
     );
-  const [r, p] = await Promise.all(jobs);
+  const [r, c, p] = await Promise.all(jobs);
   regions = r;
+  checkpointNames = c;
   if (p) parties = p;
   return { regions };
 }
@@ -59,6 +65,11 @@ export function partyName(code) {
   if (!code) return "—";
   const p = parties.find((x) => x.code === code);
   return p ? p.name : code;
+}
+
+export function checkpointName(code) {
+  const c = checkpointNames.find((x) => x.code === code);
+  return c ? c.name : code;
 }
 
 /** The region and its ancestors, nearest first (codes). */

@@ -16,7 +16,7 @@ import {
   verdictBadge,
   when,
 } from "./core.js";
-import { partyName, regionName } from "./names.js";
+import { checkpointName, partyName, regionName } from "./names.js";
 
 const kindLabel = (kind) => t(`kind.${kind}`);
 const fmtCount = (n) => t("cartons.n", { n });
@@ -164,8 +164,9 @@ function party(distributor, salesperson) {
 function evidenceTable(scans) {
   if (!scans.length) return h("p", { class: "empty" }, t("evidence.none"));
   const photos = scans.some((s) => s.photo_sha256);
+  const prices = scans.some((s) => s.observed_price);
   return table(
-    [t("col.scanned"), t("col.where"), t("col.serial"), t("col.verdict"), t("col.price"), photos ? t("col.photo") : null].filter(Boolean),
+    [t("col.scanned"), t("col.where"), t("col.serial"), t("col.verdict"), prices ? t("col.price") : null, photos ? t("col.photo") : null].filter(Boolean),
     scans.map((s) =>
       h(
         "tr",
@@ -174,13 +175,13 @@ function evidenceTable(scans) {
         h(
           "td",
           {},
-          [s.checkpoint_code, s.region_code ? regionName(s.region_code) : null].filter(Boolean).join(" · ") || "—",
+          [s.checkpoint_code ? checkpointName(s.checkpoint_code) : null, s.region_code ? regionName(s.region_code) : null].filter(Boolean).join(" · ") || "—",
           s.lat != null ? h("div", { class: "hint" }, `${s.lat.toFixed(5)}, ${s.lon.toFixed(5)}`) : null,
           s.device_id ? h("div", { class: "hint" }, t("evidence.device", { id: s.device_id })) : null,
         ),
         h("td", { class: "mono" }, s.serial || s.payload),
         h("td", {}, verdictBadge(s.verdict), (s.findings || []).map((f) => h("div", { class: "error" }, findingLabel(f)))),
-        h("td", { class: "num" }, s.observed_price ? money(s.observed_price) : "—"),
+        prices ? h("td", { class: "num" }, s.observed_price ? money(s.observed_price) : "—") : null,
         photos ? h("td", { class: "mono hint", title: s.photo_sha256 || "" }, s.photo_sha256 ? photoButton(s.photo_sha256) : "—") : null,
       ),
     ),
