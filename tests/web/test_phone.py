@@ -16,6 +16,7 @@ import httpx
 import numpy as np
 import pytest
 import segno
+import zxingcpp
 from PIL import Image
 from playwright.sync_api import (
     Browser,
@@ -27,6 +28,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from app.codes.labels import _gs1_128_bars
 from tests.conftest import LiveServer
 from tests.web.conftest import (
     BEER_GTIN,
@@ -120,13 +122,18 @@ def label_png(server: LiveServer, region: str, out: Path) -> dict[str, str]:
 
 
 def write_y4m(
-    picture: Path, out: Path, *, size: tuple[int, int] = (1280, 720), frames: int = 12
+    picture: Path,
+    out: Path,
+    *,
+    size: tuple[int, int] = (1280, 720),
+    frames: int = 12,
+    fill: float = 0.7,
 ) -> None:
     """A short Y4M (4:2:0) video of the picture held in front of the camera on a grey desk,
     drifting a little from frame to frame as a hand would."""
     w, h = size
     label = Image.open(picture).convert("RGB")
-    label.thumbnail((int(w * 0.7), int(h * 0.85)))
+    label.thumbnail((int(w * fill), int(h * 0.85)))
     with out.open("wb") as f:
         f.write(f"YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\n".encode())
         for i in range(frames):
@@ -144,18 +151,45 @@ def write_y4m(
                 f.write(np.asarray(chroma).tobytes())
 
 
+def symbol_png(kind: str, code: dict[str, str], out: Path) -> None:
+    """Only one symbol in view: a GS1 DataMatrix or a GS1-128 of the carton's element string."""
+    raw = (
+        code["element_string"]
+        .replace("(01)", "01")
+        .replace("(21)", "21")
+        .replace("(91)", "\x1d91")
+        .replace("(92)", "\x1d92")
+    )
+    if kind == "datamatrix":
+        symbol = zxingcpp.create_barcode(
+            code["element_string"], zxingcpp.BarcodeFormat.DataMatrix, gs1=True
+        )
+        Image.fromarray(np.asarray(symbol.to_image(scale=12, add_quiet_zones=True))).save(out)
+        return
+    # GS1-128 as the A4 label prints it: the label's own bar pattern, 2 px a module.
+    bars = np.array([0] * 12 + _gs1_128_bars(raw) + [0] * 12, dtype=np.uint8)
+    row = np.where(np.repeat(bars, 2) == 1, 0, 255).astype(np.uint8)
+    Image.fromarray(np.tile(row, (160, 1))).save(out)
+
+
 @pytest.fixture
 def camera_browser(tmp_path: Path, live_server: LiveServer) -> Iterator[tuple[Playwright, Path]]:
     with sync_playwright() as p:
         yield p, tmp_path
 
 
+@pytest.mark.parametrize("kind", ["label", "datamatrix", "gs1-128"])
 def test_the_camera_reads_a_printed_label_and_the_verdict_appears_once(
-    camera_browser: tuple[Playwright, Path], live_server: LiveServer, backend: Backend
+    camera_browser: tuple[Playwright, Path], live_server: LiveServer, backend: Backend, kind: str
 ) -> None:
+    """`label`: the thermal label as printed (QR and GS1 DataMatrix of one carton, both in view);
+    the others hold a single GS1 symbol, which the page sends with its symbology identifier."""
     p, tmp = camera_browser
     code = label_png(live_server, "370100", tmp / "label.png")  # a Jinan carton
-    write_y4m(tmp / "label.png", tmp / "camera.y4m")
+    if kind != "label":
+        symbol_png(kind, code, tmp / "label.png")
+    # A GS1-128 of a whole carton code is about 700 modules long: held close, across the view.
+    write_y4m(tmp / "label.png", tmp / "camera.y4m", fill=0.98 if kind == "gs1-128" else 0.7)
     browser = p.chromium.launch(
         executable_path=CHROMIUM,
         args=[
@@ -187,6 +221,9 @@ def test_the_camera_reads_a_printed_label_and_the_verdict_appears_once(
         stored = backend.scans_of(code["serial"])
         assert [(s["checkpoint_code"], s["verdict"]) for s in stored] == [("LC-G3", "diversion")]
         expect(page.locator("#history li")).to_have_count(1)
+        prefix = {"label": "", "datamatrix": "]d2", "gs1-128": "]C1"}[kind]
+        sent = page.locator("#history li .payload").inner_text()
+        assert sent.startswith(prefix) and code["serial"] in sent
         # The decoder and its WebAssembly came from this server.
         assert any(u.endswith("/static/vendor/zxing_reader.wasm") for u in watch.requests)
         watch.check()
