@@ -24,7 +24,7 @@ import {
   when,
 } from "./core.js";
 import { parseCarton } from "./gs1.js";
-import { loadNames, partyName, regionName, regionPath } from "./names.js";
+import { loadNames, partyName, receivers, regionName, regionPath } from "./names.js";
 import * as outbox from "./queue.js";
 import { explain } from "./reasons.js";
 
@@ -650,12 +650,17 @@ async function decodeFrame() {
   if (decoding || !stream || video.readyState < 2 || !video.videoWidth) return;
   decoding = true;
   try {
-    const scale = Math.min(1, 1280 / video.videoWidth);
+    // Full HD at most: enough for a GS1-128 of a whole carton code (~700 modules) across the view.
+    const scale = Math.min(1, 1920 / video.videoWidth);
     canvas.width = Math.round(video.videoWidth * scale);
     canvas.height = Math.round(video.videoHeight * scale);
     ctx2d.drawImage(video, 0, 0, canvas.width, canvas.height);
     const { readBarcodes } = await reader();
+    const started = performance.now();
     const found = await readBarcodes(ctx2d.getImageData(0, 0, canvas.width, canvas.height), READ_OPTIONS);
+    // How long a frame takes to read, for anyone tuning the loop on a real phone.
+    document.body.dataset.decodeMs = String(Math.round(performance.now() - started));
+    document.body.dataset.frame = `${canvas.width}x${canvas.height}`;
     const now = Date.now();
     for (const symbol of found) {
       if (!symbol.isValid || !symbol.text) continue;
@@ -688,7 +693,7 @@ async function startCamera() {
     if (!audio && window.AudioContext) audio = new AudioContext(); // created in the tap: allowed to sound
     await reader();
     stream = await navigator.mediaDevices.getUserMedia({
-      video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
+      video: { facingMode: { ideal: "environment" }, width: { ideal: 1920 }, height: { ideal: 1080 } },
       audio: false,
     });
   } catch (err) {
@@ -744,6 +749,12 @@ function setMode(next) {
   els.handoff.hidden = mode === "inspect";
   els.toPartyRow.hidden = mode !== "ship";
   const party = me.distributor_code || me.sub_customer_code || "";
+  clear(
+    $("party-list"),
+    receivers()
+      .filter((p) => p.code !== party)
+      .map((p) => h("option", { value: p.code, label: p.name }, p.name)),
+  );
   els.handoffHint.textContent = t(`handoff.hint.${mode}`, { party: partyName(party) });
 }
 

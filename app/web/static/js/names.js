@@ -40,10 +40,11 @@ export async function loadNames({ parties: withParties = true } = {}) {
   if (withParties)
     jobs.push(
       refresh(PARTIES_KEY, async () => {
+        const kinds = ["distributor", "salesperson", "sub_customer"];
         const lists = await Promise.all(
           ["/distributors", "/salespeople", "/sub-customers"].map((p) => fetchAll(p).catch(() => [])),
         );
-        return lists.flat().map((x) => ({ code: x.code, name: x.name }));
+        return lists.flatMap((list, i) => list.map((x) => ({ code: x.code, name: x.name, kind: kinds[i] })));
       }),
     );
   const [r, c, p] = await Promise.all(jobs);
@@ -60,6 +61,9 @@ export function regionName(code) {
   const r = regions.find((x) => x.code === code);
   return r ? r.name : code;
 }
+
+/** Parties goods can be handed to: distributors and sub-customers the caller may see. */
+export const receivers = () => parties.filter((p) => p.kind === "distributor" || p.kind === "sub_customer");
 
 export function partyName(code) {
   if (!code) return "—";
