@@ -84,6 +84,15 @@ def scan(page: Page, payload: str) -> None:
     page.keyboard.press("Enter")
 
 
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def shoot(page: Page, name: str) -> None:
+    """A full-page screenshot for the README (docs/screenshots/NAME.png)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
 # ---- a printed label in front of a fake camera ---------------------------------------------------
 
 
@@ -221,6 +230,8 @@ def test_the_camera_reads_a_printed_label_and_the_verdict_appears_once(
         expect(verdict.locator(".sentence")).to_have_text(
             "该箱专供济南市，在聊城市被查到，无有效运单"
         )
+        if kind == "label":
+            shoot(page, "inspector-camera-phone")
         # The label stays in view (QR and DataMatrix both readable): still one scan.
         page.wait_for_timeout(2500)
         # Each frame is read well within a second, even on this shared test machine.
@@ -322,6 +333,8 @@ def test_offline_scans_get_a_provisional_verdict_then_the_real_one_and_are_store
     expect(verdict.locator(".verdict-main")).to_have_text("区域内（待确认）")
     expect(page.locator("#history .badge[data-provisional=true]")).to_have_count(4)
     expect(page.locator("#sync")).to_have_attribute("data-waiting", "4")
+    if user == "inspector":
+        shoot(page, "inspector-offline-phone")
 
     ctx.set_offline(False)
     expect(page.locator("#sync")).to_have_attribute("data-waiting", "0", timeout=20_000)
@@ -338,6 +351,8 @@ def test_offline_scans_get_a_provisional_verdict_then_the_real_one_and_are_store
         3 if knows_waybills else 2
     )
     expect(page.locator("#history .badge[data-provisional=true]")).to_have_count(0)
+    if user == "inspector":
+        shoot(page, "inspector-confirmed-phone")
     for c, want in (
         (away, "diversion"),
         (moved, "in_region"),

@@ -3,18 +3,15 @@ request to another host, and a screenshot of each in docs/screenshots/ for the R
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import LiveServer
 from tests.web.conftest import Backend, new_context, sign_in
-from tests.web.test_phone import LocalOnly
+from tests.web.test_phone import LocalOnly, shoot
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 
 
@@ -41,11 +38,6 @@ def no_sideways_scroll(page: Page) -> None:
             .slice(0, 5)"""
     )
     assert wide == [], f"{page.url}: cut off on the right: {wide}"
-
-
-def shoot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
