@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal, NamedTuple
@@ -13,6 +13,7 @@ from rules.policy import MissingTierFloor, Policy
 from rules.vocab import Tier, Verdict
 
 CodeStatus = Literal["unreadable", "forged", "unknown", "valid"]
+Fact = str | int | float | tuple[str, ...] | None
 
 
 class Finding(StrEnum):
@@ -97,6 +98,8 @@ class Decision:
     policy_version: str
     findings: tuple[Finding, ...]
     detail: str
+    facts: Mapping[str, Fact] = field(default_factory=dict)
+    """The numbers and region codes behind the verdict, for pages to say it in words."""
 
 
 class Outcome(NamedTuple):
@@ -104,6 +107,7 @@ class Outcome(NamedTuple):
 
     verdict: Verdict
     detail: str
+    facts: Mapping[str, Fact] | None = None
 
 
 Rule = Callable[[ScanFacts, Policy], Outcome | None]
@@ -173,6 +177,13 @@ def impossible_travel(facts: ScanFacts, policy: Policy) -> Outcome | None:
         Verdict.CLONED,
         f"{km:.1f} km from the sighting at {previous.at.isoformat()} in {elapsed} "
         f"({speed}, limit {limit} km/h)",
+        {
+            "distance_km": round(km, 1),
+            "minutes": round(elapsed / timedelta(minutes=1), 1),
+            "speed_kmh": round(km / hours) if hours else None,
+            "limit_kmh": limit,
+            "previous_at": previous.at.isoformat(),
+        },
     )
 
 
@@ -180,7 +191,11 @@ def inside_territory(facts: ScanFacts, policy: Policy) -> Outcome | None:
     """The scan's region lies inside the carton's authorized territory."""
     for code in facts.scan_region_path:
         if code in facts.territory_region_codes:
-            return Outcome(Verdict.IN_REGION, f"scan region lies inside territory {code}")
+            return Outcome(
+                Verdict.IN_REGION,
+                f"scan region lies inside territory {code}",
+                {"territory_code": code},
+            )
     return None
 
 
@@ -198,6 +213,12 @@ def covered_by_waybill(facts: ScanFacts, policy: Policy) -> Outcome | None:
                 f"on waybill {waybill.number}, route covers {covered[0]}, window "
                 f"{waybill.dispatched_at.isoformat()} to {waybill.expected_arrival.isoformat()}"
                 f" + {policy.verdicts.transit_grace_hours} h grace",
+                {
+                    "waybill_number": waybill.number,
+                    "route_region_code": covered[0],
+                    "expected_arrival": waybill.expected_arrival.isoformat(),
+                    "grace_hours": policy.verdicts.transit_grace_hours,
+                },
             )
     return None
 
@@ -209,6 +230,10 @@ def outside_territory(facts: ScanFacts, policy: Policy) -> Outcome | None:
         Verdict.DIVERSION,
         f"scan region {facts.scan_region_path[0]} is outside territory {territory}"
         " and no active waybill covers it",
+        {
+            "territory_codes": tuple(sorted(facts.territory_region_codes)),
+            "waybills_checked": len(facts.active_waybills),
+        },
     )
 
 
@@ -272,5 +297,6 @@ def evaluate(facts: ScanFacts, policy: Policy) -> Decision:
                 policy_version=policy.version,
                 findings=findings,
                 detail=outcome.detail,
+                facts=dict(outcome.facts or {}),
             )
     raise AssertionError("outside_territory always decides")  # pragma: no cover

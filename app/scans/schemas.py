@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field, model_validator
 
 from app.common.types import AwareDatetime, Code, Money, Schema
@@ -27,6 +29,19 @@ class ScanBatchIn(Schema):
     scans: list[ScanIn] = Field(min_length=1)
 
 
+class RegionName(BaseModel):
+    code: str
+    name: str
+
+
+class ScanReason(BaseModel):
+    """Why the verdict is what it is, as data a page can put into words in any language:
+    `code` is the deciding rule; `facts` hold its numbers and the regions with their names."""
+
+    code: str
+    facts: dict[str, Any] = Field(default_factory=dict)
+
+
 class ScanResult(BaseModel):
     payload: str
     serial: str | None = None
@@ -41,6 +56,9 @@ class ScanResult(BaseModel):
     detail: str | None = None
     cartons: int | None = None
     """For a pallet (SSCC): how many cartons the scan covered."""
+    region_name: str | None = None
+    """The name of the scan's region (`region_code`)."""
+    reason: ScanReason | None = None
 
 
 class ScanBatchOut(BaseModel):

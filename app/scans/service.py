@@ -34,7 +34,7 @@ from app.models import (
     distributor_region,
 )
 from app.regions.tree import RegionNode, RegionTree, region_tree
-from app.scans.schemas import ScanIn, ScanResult
+from app.scans.schemas import ScanIn, ScanReason, ScanResult
 from app.violations.opening import Finding, open_or_join_many
 from rules.blame import Blame, Custody, blame
 from rules.penalties import advisory_market
@@ -97,6 +97,28 @@ class CartonFacts:
     pallet_id: int | None
     custodian_type: str | None = None
     custodian_id: int | None = None
+
+
+def _named(tree: RegionTree, code: str) -> dict[str, str]:
+    node = tree.by_code.get(code)
+    return {"code": code, "name": node.name if node else code}
+
+
+def reason_of(
+    tree: RegionTree, region: RegionNode, d: Decision, carton: CartonFacts | None = None
+) -> ScanReason:
+    """The deciding rule with its facts, every region given with its name."""
+    facts: dict[str, Any] = {"rule": d.rule, "scan_region": _named(tree, region.code)}
+    if carton is not None and carton.region_id in tree.nodes:
+        facts["carton_region"] = _named(tree, tree.nodes[carton.region_id].code)
+    for key, value in d.facts.items():
+        if key == "territory_codes" and isinstance(value, tuple):
+            facts["territory"] = [_named(tree, c) for c in value]
+        elif key in ("territory_code", "route_region_code") and isinstance(value, str):
+            facts[key.removesuffix("_code")] = _named(tree, value)
+        else:
+            facts[key] = value
+    return ScanReason(code=d.rule, facts=facts)
 
 
 def items_from(scans: Sequence[ScanIn]) -> list[Item]:
@@ -452,6 +474,8 @@ def ingest(
                 rule=d.rule,
                 policy_version=d.policy_version,
                 detail=it.detail or d.detail,
+                region_name=it.region.name,
+                reason=reason_of(tree, it.region, d),
             )
             continue
         decisions: list[tuple[CartonFacts, Decision]] = []
@@ -522,6 +546,8 @@ def ingest(
             policy_version=worst.policy_version,
             detail=worst.detail,
             cartons=len(decisions) if it.sscc else None,
+            region_name=it.region.name,
+            reason=reason_of(tree, it.region, worst, worst_c),
         )
     for start in range(0, len(rows), CHUNK):
         # Core, not ORM bulk: the rows are complete, and this skips per-row ORM bookkeeping.

@@ -19,7 +19,10 @@ STATIC_DIR = WEB_DIR / "static"
 # Pages load nothing from elsewhere and run no inline script, so a leaked payload cannot either.
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
+        # 'wasm-unsafe-eval' lets the page compile our own barcode reader (WebAssembly); it
+        # allows no eval of JavaScript.
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data: blob:; "
+        "media-src 'self' blob: mediastream:; style-src 'self'; "
         "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; "
         "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     ),

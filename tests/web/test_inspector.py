@@ -80,7 +80,7 @@ def test_a_wrong_token_is_refused_and_pages_need_a_sign_in(
     page.wait_for_url(f"{live_server.base_url}/")
     page.fill("#token", "cg_not-a-real-token")
     page.click("button[type=submit]")
-    expect(page.locator("#sign-in-error")).to_contain_text("Invalid")
+    expect(page.locator("#sign-in-error")).to_contain_text("令牌无效")
     assert page.url == f"{live_server.base_url}/"
 
 
@@ -107,8 +107,8 @@ def test_a_wedge_scan_shows_its_verdict_at_once(
     expect(verdict).to_have_attribute("data-verdict", "diversion")
     expect(verdict).to_have_class("verdict tone-red")
     expect(verdict).to_have_attribute("data-findings", "price_violation")
-    expect(verdict.locator(".finding")).to_contain_text("Price below floor")
-    expect(verdict).to_contain_text("Violation #")
+    expect(verdict.locator(".finding")).to_contain_text("低于限价")
+    expect(verdict).to_contain_text("违规单 #")
 
     scan(page, "NOT-A-CARTON-CODE")
     expect(verdict).to_have_attribute("data-verdict", "unreadable")
@@ -138,7 +138,7 @@ def test_gps_places_the_scan_in_the_region_around_the_phone(
     expect(page.locator("#gps-status")).to_contain_text("36.65100, 117.12000")
     scan(page, code["element_string"])
     expect(page.locator("#verdict")).to_have_attribute("data-verdict", "in_region")
-    expect(page.locator("#verdict")).to_contain_text("370100")
+    expect(page.locator("#verdict")).to_contain_text("济南市")
     (stored,) = backend.scans_of(code["serial"])
     assert (stored["checkpoint_code"], stored["region_code"]) == (None, "370100")
     assert (stored["lat"], stored["lon"]) == pytest.approx((36.651, 117.12))
@@ -155,7 +155,7 @@ def test_a_photo_of_a_carton_label_is_decoded_and_judged(
     page.set_input_files("#photo", label)
     verdict = page.locator("#verdict")
     expect(verdict).to_contain_text(code["serial"])
-    expect(verdict).to_contain_text("1 codes in the photo")
+    expect(verdict).to_contain_text("照片中 1 个条码")
     assert verdict.get_attribute("data-verdict") in ("diversion", "in_transit")
     (stored,) = backend.scans_of(code["serial"])
     assert (stored["checkpoint_code"], stored["source"]) == ("JN-G20-E", "photo")
@@ -175,7 +175,7 @@ def test_scans_made_offline_wait_then_reach_the_server_exactly_once(
     for c in codes[:2]:
         scan(page, c["element_string"])
     waiting(page, 2)
-    expect(page.locator("#sync")).to_contain_text("2 waiting to sync")
+    expect(page.locator("#sync")).to_contain_text("2 条待同步")
     expect(page.locator("#history li[data-state=waiting]")).to_have_count(2)
 
     # Still offline, the page reloads from the service worker and still holds the queue.

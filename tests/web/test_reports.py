@@ -54,7 +54,7 @@ def test_a_distributor_sees_its_own_reports_appeals_and_its_credited_sales(
     open_violation(page, against)
     detail = page.locator("#detail")
     expect(detail.locator("tr[data-scan-id]")).to_have_count(1)
-    expect(detail.locator("tr[data-scan-id]")).to_contain_text("QD-G20-W")
+    expect(detail.locator("tr[data-scan-id]")).to_contain_text("青岛收费站(流亭)")
     page.fill("#appeal-reason", "货物为经批准的展会样品 Samples for an approved trade fair")
     page.fill("#appeal-evidence", "DN-2026-1188")
     page.click("button[value=appeal]")
@@ -81,8 +81,8 @@ def test_a_distributor_with_nothing_to_report_sees_helpful_empty_states(
     backend.add_user("weifang-distributor", Role.distributor, distributor="D-370700-1")
     page = context.new_page()
     sign_in(page, live_server, "weifang-distributor", lands_on="/distributor")
-    expect(page.locator("[data-empty=violations]")).to_contain_text("No reports concern you")
-    expect(page.locator("[data-empty=balances]")).to_contain_text("Nothing was posted this month")
+    expect(page.locator("[data-empty=violations]")).to_contain_text("目前没有涉及您的窜货记录")
+    expect(page.locator("[data-empty=balances]")).to_contain_text("本月没有到货")
 
 
 def test_a_salesperson_sees_the_reports_of_their_customers_without_appealing(
@@ -96,11 +96,11 @@ def test_a_salesperson_sees_the_reports_of_their_customers_without_appealing(
     )
     page = context.new_page()
     sign_in(page, live_server, "jinan-sales", lands_on="/distributor")
-    expect(page.locator("#party")).to_contain_text("SP-370100")
+    expect(page.locator("#party")).to_contain_text("济南市业务员")
     expect(row(page, theirs).locator("[data-side]")).to_have_attribute("data-side", "against")
     expect(row(page, not_theirs)).to_have_count(0)
     open_violation(page, theirs)
-    expect(page.locator("#detail")).to_contain_text("D-370100-2")
+    expect(page.locator("#detail")).to_contain_text("济南市二批商行")
     expect(page.locator("#detail form")).to_have_count(0)
 
 
@@ -128,7 +128,7 @@ def test_hq_rules_on_an_appeal_then_reverses_and_dismisses(
 
     open_violation(page, appealed)
     detail = page.locator("#detail")
-    expect(detail.locator("h3").first).to_contain_text("Rule on the appeal")
+    expect(detail.locator("h3").first).to_contain_text("裁定申诉")
     page.fill("#decide-note", "送货单与扫码地点不符 The delivery note does not match")
     page.click("button[value=confirm]")
     expect(detail).to_have_attribute("data-status", "confirmed")
@@ -183,7 +183,7 @@ def test_hq_map_draws_every_region_and_the_diversion_flows_and_lists_page_throug
     chain = backend.get("auditor", "/audit-log/verify")
     assert chain["ok"] is True
     expect(page.locator("#chain")).to_have_attribute("data-ok", "true")
-    expect(page.locator("#chain")).to_contain_text("intact")
+    expect(page.locator("#chain")).to_contain_text("审计链完整")
 
     # The queue pages through every violation, 20 at a time, none twice.
     total = backend.get("auditor", "/violations", status="open", limit=1)["total"]
@@ -211,7 +211,7 @@ def test_hq_sees_that_the_audit_chain_was_tampered_with(
     page = context.new_page()
     sign_in(page, live_server, "auditor", lands_on="/hq")
     expect(page.locator("#chain")).to_have_attribute("data-ok", "false")
-    expect(page.locator("#chain")).to_contain_text("broken at #2")
+    expect(page.locator("#chain")).to_contain_text("审计链异常：#2")
 
 
 def test_a_distributor_views_the_photo_that_proves_a_diversion(

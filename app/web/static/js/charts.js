@@ -1,6 +1,6 @@
 // Two small SVG charts for HQ: violations per week and diverted value by region. Sums of money
 // stay in integer fen; only bar lengths use floating point.
-import { clear, fenText, h, toFen } from "./core.js";
+import { clear, fenText, h, t, toFen } from "./core.js";
 
 /** Monday 00:00 (local time) of the week holding `d`. */
 export function weekStart(d) {
@@ -18,8 +18,8 @@ export function perWeek(violations, { weeks = 12, now = new Date() } = {}) {
     buckets.push({ start, count: 0 });
   }
   for (const v of violations) {
-    const t = weekStart(new Date(v.detected_at)).getTime();
-    const b = buckets.find((x) => x.start.getTime() === t);
+    const week = weekStart(new Date(v.detected_at)).getTime();
+    const b = buckets.find((x) => x.start.getTime() === week);
     if (b) b.count += 1;
   }
   return buckets;
@@ -44,7 +44,7 @@ function empty(text) {
 export function drawWeekly(container, violations) {
   const buckets = perWeek(violations);
   if (!buckets.some((b) => b.count)) {
-    clear(container, empty("最近12周没有违规。 No violations in the last 12 weeks."));
+    clear(container, empty(t("chart.weekly.empty")));
     return;
   }
   const W = 560;
@@ -58,7 +58,7 @@ export function drawWeekly(container, violations) {
     container,
     h(
       "svg",
-      { class: "chart chart-weekly", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": "每周违规数 Violations per week" },
+      { class: "chart chart-weekly", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": t("hq.weekly") },
       h("line", { class: "axis", x1: left, y1: H - bottom, x2: W - 5, y2: H - bottom }),
       buckets.map((b, i) => {
         const x = left + i * step + step * 0.15;
@@ -78,7 +78,7 @@ export function drawWeekly(container, violations) {
 export function drawValueByRegion(container, violations, names) {
   const rows = valueByRegion(violations, names);
   if (!rows.length) {
-    clear(container, empty("暂无窜货货值。 No diverted value yet."));
+    clear(container, empty(t("chart.value.empty")));
     return;
   }
   const W = 560;
@@ -91,7 +91,7 @@ export function drawValueByRegion(container, violations, names) {
     container,
     h(
       "svg",
-      { class: "chart chart-value", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": "各区域窜货货值 Diverted value by region" },
+      { class: "chart chart-value", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": t("hq.value") },
       rows.map((r, i) => {
         const len = (Number((r.fen * 1000n) / max) / 1000) * (W - left - right);
         const y = 5 + i * rowH;

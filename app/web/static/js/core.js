@@ -1,5 +1,11 @@
 // Shared by every page: the token, API calls, safe DOM building, labels and formatting.
 // API data is only ever put into the page as text (never innerHTML): a token sits in localStorage.
+import { fmt, t, translatePage } from "./i18n.js";
+
+export { fmt, t };
+
+// Every page imports this module: its fixed texts are in the catalog, filled in here.
+translatePage();
 
 const TOKEN_KEY = "cg.token";
 const ME_KEY = "cg.me";
@@ -78,7 +84,7 @@ export async function api(path, { method = "GET", json, form, headers = {}, toke
 
 /** A readable message for any error thrown by `api`. */
 export function errorText(err) {
-  if (err instanceof NetworkError) return "网络不可用 Network unavailable";
+  if (err instanceof NetworkError) return t("err.network");
   if (err instanceof ApiError) {
     const d = err.detail;
     if (Array.isArray(d)) return `${err.status}: ${d.map((e) => e.msg || JSON.stringify(e)).join("; ")}`;
@@ -117,12 +123,15 @@ export async function requireSession(roles, { offlineOk = false } = {}) {
     return null;
   }
   const who = document.getElementById("who");
-  if (who) who.textContent = `${me.username} · ${ROLE_LABELS[me.role] || me.role}`;
+  if (who) who.textContent = `${me.username} · ${roleLabel(me.role)}`;
   return me;
 }
 
 export function homeFor(role) {
-  return { inspector: "/inspector", distributor: "/distributor", salesperson: "/distributor" }[role] || "/hq";
+  return (
+    { inspector: "/inspector", distributor: "/distributor", salesperson: "/distributor", sub_customer: "/inspector" }[role] ||
+    "/hq"
+  );
 }
 
 /** Build an element: h("td", {class: "x", onclick: fn}, "text", child, [more]). */
@@ -148,44 +157,37 @@ export function clear(el, ...children) {
   return el;
 }
 
-export const ROLE_LABELS = {
-  admin: "管理员 Admin",
-  hq_auditor: "总部稽核 HQ auditor",
-  inspector: "稽查员 Inspector",
-  distributor: "经销商 Distributor",
-  salesperson: "业务员 Salesperson",
+export const roleLabel = (role) => t(`role.${role}`);
+
+const TONES = {
+  in_region: "green",
+  in_transit: "blue",
+  diversion: "red",
+  cloned: "purple",
+  forged: "purple",
+  unknown: "grey",
+  unreadable: "grey",
+  voided: "grey",
 };
 
-export const VERDICTS = {
-  in_region: { zh: "本区域", en: "In region", tone: "green" },
-  in_transit: { zh: "运输途中", en: "In transit", tone: "blue" },
-  diversion: { zh: "窜货", en: "Diversion", tone: "red" },
-  cloned: { zh: "克隆码", en: "Cloned code", tone: "purple" },
-  forged: { zh: "伪造码", en: "Forged code", tone: "purple" },
-  unknown: { zh: "未知码", en: "Unknown code", tone: "grey" },
-  unreadable: { zh: "无法识别", en: "Unreadable", tone: "grey" },
-  voided: { zh: "已作废", en: "Voided", tone: "grey" },
-};
+/** A verdict's label and colour; labels come from the catalog in the page's language. */
+export const VERDICTS = new Proxy(
+  {},
+  {
+    get: (_o, v) => (typeof v === "string" && v in TONES ? { label: t(`verdict.${v}`), tone: TONES[v] } : undefined),
+  },
+);
 
-export const FINDINGS = {
-  price_violation: "低于限价 Price below floor",
-};
-
-export const STATUSES = {
-  open: "待处理 Open",
-  appealed: "申诉中 Appealed",
-  confirmed: "已确认 Confirmed",
-  dismissed: "已驳回 Dismissed",
-  reversed: "已撤销 Reversed",
-};
+export const findingLabel = (f) => t(`finding.${f}`);
+export const statusLabel = (s) => t(`status.${s}`);
 
 export function verdictBadge(verdict) {
-  const v = VERDICTS[verdict] || { zh: verdict, en: "", tone: "grey" };
-  return h("span", { class: `badge tone-${v.tone}`, "data-verdict": verdict }, `${v.zh} ${v.en}`);
+  const v = VERDICTS[verdict] || { label: verdict, tone: "grey" };
+  return h("span", { class: `badge tone-${v.tone}`, "data-verdict": verdict }, v.label);
 }
 
 export function statusBadge(status) {
-  return h("span", { class: `badge status-${status}`, "data-status": status }, STATUSES[status] || status);
+  return h("span", { class: `badge status-${status}`, "data-status": status }, statusLabel(status));
 }
 
 /** A decimal money string ("1234.5") as integer fen (BigInt), or null if it is not one. */
@@ -204,16 +206,15 @@ export function fenText(fen) {
   return `${neg ? "-" : ""}¥${yuan}.${(abs % 100n).toString().padStart(2, "0")}`;
 }
 
+/** Money for people in the page's language ("¥1,234.50"), exact for any decimal string. */
 export function money(value) {
   const fen = toFen(value);
-  return fen === null ? String(value ?? "—") : fenText(fen);
+  if (fen === null) return String(value ?? "—");
+  const text = fmt.money(String(value).trim());
+  return text && !text.includes("NaN") ? text : fenText(fen);
 }
 
-export function when(iso) {
-  if (!iso) return "—";
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString("zh-CN", { hour12: false });
-}
+export const when = (iso) => fmt.when(iso);
 
 /** Now (or `d`) as ISO 8601 with the device's UTC offset, as the API wants. */
 export function isoWithOffset(d = new Date()) {
@@ -255,8 +256,8 @@ export function pager(container, { load, render, pageSize = 20, empty, view = ()
   let seq = 0;
   const body = h("div", { class: "pager-body" });
   const info = h("span", { class: "pager-info" });
-  const prev = h("button", { type: "button", class: "secondary", "data-action": "prev" }, "‹ 上一页 Prev");
-  const next = h("button", { type: "button", class: "secondary", "data-action": "next" }, "下一页 Next ›");
+  const prev = h("button", { type: "button", class: "secondary", "data-action": "prev" }, t("pager.prev"));
+  const next = h("button", { type: "button", class: "secondary", "data-action": "next" }, t("pager.next"));
   const nav = h("div", { class: "pager-nav" }, prev, info, next);
   clear(container, body, nav);
 
@@ -301,11 +302,15 @@ export function pager(container, { load, render, pageSize = 20, empty, view = ()
   };
 }
 
+/** A table; on a phone CSS turns each row into a card, every cell labelled by its header. */
 export function table(headers, rows) {
-  return h(
+  const el = h(
     "table",
-    {},
+    { class: "cards" },
     h("thead", {}, h("tr", {}, headers.map((x) => h("th", {}, x)))),
     h("tbody", {}, rows),
   );
+  const labels = [...el.tHead.rows[0].cells].map((c) => c.textContent.trim());
+  for (const row of el.tBodies[0].rows) [...row.cells].forEach((c, i) => labels[i] && c.setAttribute("data-label", labels[i]));
+  return el;
 }

@@ -1,6 +1,7 @@
 // HQ's page: the audit queue (appealed first, then open) with decide and reverse, the diversion
 // map, the charts and whether the audit chain is intact.
-import { api, clear, errorText, fetchAll, h, requireSession } from "./core.js";
+import { api, clear, errorText, fetchAll, h, requireSession, t } from "./core.js";
+import { loadNames } from "./names.js";
 import { drawValueByRegion, drawWeekly } from "./charts.js";
 import { drawDiversionMap } from "./map.js";
 import { showViolation, violationList } from "./violations.js";
@@ -8,12 +9,12 @@ import { showViolation, violationList } from "./violations.js";
 const $ = (id) => document.getElementById(id);
 
 const TABS = [
-  { id: "queue", label: "待审 Queue", statuses: ["appealed", "open"] },
-  { id: "appealed", label: "申诉中 Appealed", statuses: ["appealed"] },
-  { id: "confirmed", label: "已确认 Confirmed", statuses: ["confirmed"] },
-  { id: "dismissed", label: "已驳回 Dismissed", statuses: ["dismissed"] },
-  { id: "reversed", label: "已撤销 Reversed", statuses: ["reversed"] },
-  { id: "all", label: "全部 All", statuses: [] },
+  { id: "queue", label: t("tab.queue"), statuses: ["appealed", "open"] },
+  { id: "appealed", label: t("status.appealed"), statuses: ["appealed"] },
+  { id: "confirmed", label: t("status.confirmed"), statuses: ["confirmed"] },
+  { id: "dismissed", label: t("status.dismissed"), statuses: ["dismissed"] },
+  { id: "reversed", label: t("status.reversed"), statuses: ["reversed"] },
+  { id: "all", label: t("tab.all"), statuses: [] },
 ];
 
 async function showChain() {
@@ -22,11 +23,11 @@ async function showChain() {
     const r = await api("/audit-log/verify");
     el.dataset.ok = String(r.ok);
     el.textContent = r.ok
-      ? `审计链完整 Audit chain intact · ${r.entries}`
-      : `审计链异常 Audit chain broken at #${r.first_bad_entry}${r.reason ? `: ${r.reason}` : ""}`;
+      ? t("hq.chain.ok", { n: r.entries })
+      : t("hq.chain.bad", { id: r.first_bad_entry }) + (r.reason ? `: ${r.reason}` : "");
   } catch (err) {
     el.dataset.ok = "unknown";
-    el.textContent = `审计链 Audit chain: ${errorText(err)}`;
+    el.textContent = `${t("hq.chain")}: ${errorText(err)}`;
   }
 }
 
@@ -44,7 +45,7 @@ async function showOverview() {
   try {
     violations = await fetchAll("/violations", { pageSize: 500, cap: 20000 });
   } catch (err) {
-    problem = h("p", { class: "error" }, `违规数据 Violations: ${errorText(err)}`);
+    problem = h("p", { class: "error" }, `${t("hq.violations")}: ${errorText(err)}`);
   }
   const names = new Map(regions.map((r) => [r.code, r.name]));
   drawDiversionMap($("map"), { regions, distributors, violations });
@@ -59,6 +60,7 @@ async function main() {
   const me = await requireSession(["hq_auditor", "admin"]);
   if (!me) return;
   $("nav-inspector").hidden = me.role !== "admin";
+  await loadNames();
   const detail = $("detail");
   let queue = null;
   const refresh = () => {
@@ -74,8 +76,8 @@ async function main() {
       h(
         "div",
         { class: "empty", "data-empty": "violations" },
-        h("strong", {}, "队列已清空"),
-        "没有待审核的违规。 Nothing waiting for a decision.",
+        h("strong", {}, t("hq.empty.h")),
+        t("hq.empty"),
       ),
   });
   await Promise.all([showChain(), showOverview()]);

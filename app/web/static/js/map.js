@@ -1,6 +1,6 @@
 // The diversion map, drawn as SVG from the regions' GeoJSON boundaries (no tiles: the office
 // may have no internet). Arrows run from the diverting distributor's region to the invaded one.
-import { clear, fenText, h, table, toFen } from "./core.js";
+import { clear, fenText, h, t, table, toFen } from "./core.js";
 
 const WIDTH = 900;
 const PAD = 30;
@@ -132,7 +132,7 @@ export function drawDiversionMap(container, { regions, distributors, violations 
   if (!box) {
     clear(
       container,
-      h("p", { class: "empty" }, h("strong", {}, "没有区域边界"), "在区域中录入 GeoJSON 边界后显示地图。 Regions have no boundaries yet: add GeoJSON boundaries to see the map."),
+      h("p", { class: "empty" }, h("strong", {}, t("map.noboundary.h")), t("map.noboundary")),
     );
     return;
   }
@@ -146,7 +146,7 @@ export function drawDiversionMap(container, { regions, distributors, violations 
 
   const svg = h(
     "svg",
-    { class: "map", viewBox: `0 0 ${WIDTH} ${height.toFixed(0)}`, role: "img", "aria-label": "窜货流向图 Diversion map" },
+    { class: "map", viewBox: `0 0 ${WIDTH} ${height.toFixed(0)}`, role: "img", "aria-label": t("hq.map") },
     h(
       "defs",
       {},
@@ -183,7 +183,7 @@ export function drawDiversionMap(container, { regions, distributors, violations 
         const dy = y2 - y1;
         const cx = (x1 + x2) / 2 - dy * 0.2;
         const cy = (y1 + y2) / 2 + dx * 0.2;
-        const t = tone(f.count, maxCount);
+        const level = tone(f.count, maxCount);
         const width = 1.5 + 4.5 * Math.sqrt(Number((f.fen * 1000n) / maxFen) / 1000);
         // Stop short of the centres so that arrowheads and names stay readable.
         const [sx, sy] = toward([x1, y1], [cx, cy], 10);
@@ -191,16 +191,16 @@ export function drawDiversionMap(container, { regions, distributors, violations 
         return h(
           "path",
           {
-            class: `flow flow-${t}`,
+            class: `flow flow-${level}`,
             d: `M${sx.toFixed(1)},${sy.toFixed(1)}Q${cx.toFixed(1)},${cy.toFixed(1)} ${ex.toFixed(1)},${ey.toFixed(1)}`,
-            stroke: COLOURS[t],
+            stroke: COLOURS[level],
             "stroke-width": width.toFixed(1),
-            "marker-end": `url(#arrow-${t})`,
+            "marker-end": `url(#arrow-${level})`,
             "data-from": f.from,
             "data-to": f.to,
             "data-count": f.count,
           },
-          h("title", {}, `${names.get(f.from) || f.from} → ${names.get(f.to) || f.to}: ${f.count} 起, ${fenText(f.fen)}`),
+          h("title", {}, `${names.get(f.from) || f.from} → ${names.get(f.to) || f.to}: ${t("map.count", { n: f.count })}, ${fenText(f.fen)}`),
         );
       }),
     ),
@@ -218,13 +218,13 @@ export function drawDiversionMap(container, { regions, distributors, violations 
   const legend = h(
     "div",
     { class: "legend" },
-    h("span", {}, h("span", { class: "swatch low" }), "少 few"),
-    h("span", {}, h("span", { class: "swatch mid" }), "中 some"),
-    h("span", {}, h("span", { class: "swatch high" }), `多 many (最多 max ${maxCount} 起)`),
+    h("span", {}, h("span", { class: "swatch low" }), t("map.few")),
+    h("span", {}, h("span", { class: "swatch mid" }), t("map.some")),
+    h("span", {}, h("span", { class: "swatch high" }), t("map.many", { n: maxCount })),
   );
   const summary = list.length
     ? table(
-        ["窜出区域 From", "被侵区域 Into", h("span", { class: "num" }, "起数 Count"), h("span", { class: "num" }, "货值 Value")],
+        [t("map.from"), t("map.into"), h("span", { class: "num" }, t("map.count.h")), h("span", { class: "num" }, t("col.value"))],
         list.slice(0, 10).map((f) =>
           h(
             "tr",
@@ -236,6 +236,6 @@ export function drawDiversionMap(container, { regions, distributors, violations 
           ),
         ),
       )
-    : h("p", { class: "empty", "data-empty": "flows" }, "暂无窜货流向。 No diversion flows yet.");
+    : h("p", { class: "empty", "data-empty": "flows" }, t("map.noflows"));
   clear(container, svg, legend, summary);
 }

@@ -1,11 +1,13 @@
 // The inspector's outbox in IndexedDB. Every scan goes through it, online or not: a scan is
 // stored first, then sent in a batch whose Idempotency-Key and body are fixed and stored before
-// the first attempt, so a retry after a lost response can never store a scan twice.
+// the first attempt, so a retry after a lost response can never store a scan twice. Hand-off
+// scans (custody ship/receive) travel the same way to their own endpoint, and photos taken
+// offline wait here too, each with its key fixed when it was taken.
 
 import { uid } from "./core.js";
 
 const DB_NAME = "channelguard";
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 export const MAX_BATCH = 500;
 
 let dbPromise = null;
@@ -14,13 +16,18 @@ function openDb() {
   if (!dbPromise) {
     dbPromise = new Promise((resolve, reject) => {
       const req = indexedDB.open(DB_NAME, DB_VERSION);
-      req.onupgradeneeded = () => {
+      req.onupgradeneeded = (ev) => {
         const db = req.result;
-        // scans: {id, localId, scan, batchKey ("" until batched: IndexedDB cannot index null), createdAt}
-        const scans = db.createObjectStore("scans", { keyPath: "id", autoIncrement: true });
-        scans.createIndex("batchKey", "batchKey");
-        // batches: {key, scanIds, localIds, body, createdAt, attempts, dead, error}
-        db.createObjectStore("batches", { keyPath: "key" });
+        if (ev.oldVersion < 1) {
+          // scans: {id, localId, scan, endpoint, batchKey ("" until batched: IndexedDB cannot
+          // index null), createdAt}
+          const scans = db.createObjectStore("scans", { keyPath: "id", autoIncrement: true });
+          scans.createIndex("batchKey", "batchKey");
+          // batches: {key, endpoint, scanIds, localIds, body, createdAt, attempts, dead, error}
+          db.createObjectStore("batches", { keyPath: "key" });
+        }
+        // photos: {key (the Idempotency-Key), localId, blob, name, fields, createdAt, attempts, dead, error}
+        if (ev.oldVersion < 2) db.createObjectStore("photos", { keyPath: "key" });
       };
       req.onsuccess = () => resolve(req.result);
       req.onerror = () => reject(req.error);
@@ -33,12 +40,12 @@ function openDb() {
 async function tx(mode, fn) {
   const db = await openDb();
   return new Promise((resolve, reject) => {
-    const t = db.transaction(["scans", "batches"], mode);
+    const t = db.transaction(["scans", "batches", "photos"], mode);
     let result;
     t.oncomplete = () => resolve(result);
     t.onerror = () => reject(t.error);
     t.onabort = () => reject(t.error);
-    Promise.resolve(fn({ scans: t.objectStore("scans"), batches: t.objectStore("batches") })).then(
+    Promise.resolve(fn({ scans: t.objectStore("scans"), batches: t.objectStore("batches"), photos: t.objectStore("photos") })).then(
       (r) => {
         result = r;
       },
@@ -57,22 +64,38 @@ const req2p = (req) =>
   });
 
 
-/** Store one scan (the API item) for sending; returns its local id. */
-export async function enqueue(scan) {
+// The API path of each kind of queued item and the name of its list in the request body.
+export const ENDPOINTS = {
+  scans: { path: "/api/v1/scans", list: "scans" },
+  "custody/ship": { path: "/api/v1/custody/ship", list: "items" },
+  "custody/receive": { path: "/api/v1/custody/receive", list: "items" },
+};
+
+/** Store one scan (the API item) for sending to `endpoint`; returns its local id. */
+export async function enqueue(scan, endpoint = "scans") {
   const localId = uid();
   await tx("readwrite", ({ scans }) =>
-    req2p(scans.add({ localId, scan, batchKey: "", createdAt: new Date().toISOString() })),
+    req2p(scans.add({ localId, scan, endpoint, batchKey: "", createdAt: new Date().toISOString() })),
   );
+  return localId;
+}
+
+/** Keep a photo (a Blob) and its form fields until it can be sent; returns its local id. */
+export async function enqueuePhoto(blob, name, fields) {
+  const localId = uid();
+  const item = { key: uid(), localId, blob, name, fields, createdAt: new Date().toISOString(), attempts: 0, dead: false, error: null };
+  await tx("readwrite", ({ photos }) => req2p(photos.add(item)));
   return localId;
 }
 
 /** Scans not yet acknowledged by the server, and batches the server refused for good. */
 export async function counts() {
-  return tx("readonly", async ({ scans, batches }) => {
+  return tx("readonly", async ({ scans, batches, photos }) => {
     const all = await req2p(batches.getAll());
-    const dead = all.filter((b) => b.dead).reduce((n, b) => n + b.scanIds.length, 0);
-    const waiting = (await req2p(scans.count())) - dead;
-    return { waiting, dead };
+    const pics = await req2p(photos.getAll());
+    const dead = all.filter((b) => b.dead).reduce((n, b) => n + b.scanIds.length, 0) + pics.filter((p) => p.dead).length;
+    const waiting = (await req2p(scans.count())) + pics.length - dead;
+    return { waiting, dead, photos: pics.filter((p) => !p.dead).length };
   });
 }
 
@@ -89,15 +112,19 @@ async function nextBatch() {
       existing.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
       return existing[0];
     }
-    const free = (await req2p(scans.index("batchKey").getAll(IDBKeyRange.only("")))).slice(0, MAX_BATCH);
-    if (!free.length) return null;
+    const unbatched = await req2p(scans.index("batchKey").getAll(IDBKeyRange.only("")));
+    if (!unbatched.length) return null;
+    // One endpoint per batch: the oldest waiting scan's.
+    const endpoint = unbatched[0].endpoint || "scans";
+    const free = unbatched.filter((s) => (s.endpoint || "scans") === endpoint).slice(0, MAX_BATCH);
     const key = uid();
     for (const s of free) await req2p(scans.put({ ...s, batchKey: key }));
     const batch = {
       key,
+      endpoint,
       scanIds: free.map((s) => s.id),
       localIds: free.map((s) => s.localId),
-      body: JSON.stringify({ scans: free.map((s) => s.scan) }),
+      body: JSON.stringify({ [ENDPOINTS[endpoint].list]: free.map((s) => s.scan) }),
       createdAt: new Date().toISOString(),
       attempts: 0,
       dead: false,
@@ -132,7 +159,7 @@ export async function flush(send, onResults) {
     batch.attempts += 1;
     await update(batch);
     try {
-      const response = await send(batch.key, batch.body);
+      const response = await send(batch.key, batch.body, ENDPOINTS[batch.endpoint || "scans"].path);
       await finish(batch);
       onResults(batch.localIds, response.results || []);
     } catch (err) {
@@ -146,4 +173,32 @@ export async function flush(send, onResults) {
       return { done: false, error: err };
     }
   }
+}
+
+/**
+ * Send every waiting photo with `send(item)` (same contract as `flush`'s send);
+ * `onResults(localId, results)` gets each one the server acknowledged.
+ */
+export async function flushPhotos(send, onResults) {
+  const waiting = (await tx("readonly", ({ photos }) => req2p(photos.getAll()))).filter((p) => !p.dead);
+  waiting.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  for (const item of waiting) {
+    item.attempts += 1;
+    try {
+      const response = await send(item);
+      await tx("readwrite", ({ photos }) => req2p(photos.delete(item.key)));
+      onResults(item.localId, response.results || []);
+    } catch (err) {
+      if (err && err.retry === false) {
+        item.dead = true;
+        item.error = String(err.message || err);
+        await tx("readwrite", ({ photos }) => req2p(photos.put(item)));
+        onResults(item.localId, [{ error: item.error, dead: true }]);
+        continue;
+      }
+      await tx("readwrite", ({ photos }) => req2p(photos.put(item)));
+      return { done: false, error: err };
+    }
+  }
+  return { done: true };
 }

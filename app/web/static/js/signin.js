@@ -1,5 +1,5 @@
 // Sign in with a pasted API token: ask the API who it belongs to, then open that role's page.
-import { api, ApiError, NetworkError, cachedMe, errorText, getToken, homeFor, setSession, signOut } from "./core.js";
+import { api, ApiError, NetworkError, cachedMe, errorText, getToken, homeFor, setSession, signOut, t } from "./core.js";
 
 const form = document.getElementById("sign-in-form");
 const input = document.getElementById("token");
@@ -23,7 +23,7 @@ async function signIn(token) {
       return;
     }
     error.textContent =
-      err instanceof ApiError && err.status === 401 ? "令牌无效或已过期 Invalid or expired token" : errorText(err);
+      err instanceof ApiError && err.status === 401 ? t("signin.invalid") : errorText(err);
     error.hidden = false;
   }
 }
@@ -33,6 +33,11 @@ form.addEventListener("submit", (ev) => {
   const token = input.value.trim();
   if (token) signIn(token);
 });
+
+// The button stays disabled until this script listens: a form sent natively would put the token
+// into the address bar.
+form.querySelector("button[type=submit]").disabled = false;
+document.body.dataset.ready = "true";
 
 // Already signed in: go straight to the right page.
 if (getToken()) signIn(getToken());

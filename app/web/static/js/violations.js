@@ -1,22 +1,25 @@
 // Violation lists and the detail view with evidence, history, postings and the actions the
 // caller's role allows: the distributor appeals its own, HQ decides and reverses.
 import {
-  FINDINGS,
-  STATUSES,
   api,
   clear,
   errorText,
+  findingLabel,
   getToken,
   h,
   money,
   pager,
   statusBadge,
+  statusLabel,
+  t,
   table,
   verdictBadge,
   when,
 } from "./core.js";
+import { checkpointName, partyName, regionName } from "./names.js";
 
-const KINDS = { diversion: "窜货 Diversion", cloned: "克隆码 Cloned code" };
+const kindLabel = (kind) => t(`kind.${kind}`);
+const fmtCount = (n) => t("cartons.n", { n });
 
 /** Which side of a violation the signed-in distributor or salesperson is on. */
 export function sideOf(v, me) {
@@ -32,8 +35,8 @@ export function sideOf(v, me) {
 }
 
 export function sideBadge(side) {
-  if (side === "against") return h("span", { class: "badge side-against", "data-side": side }, "我方窜出 Against you");
-  if (side === "for") return h("span", { class: "badge side-for", "data-side": side }, "我方受侵 In your favour");
+  if (side === "against") return h("span", { class: "badge side-against", "data-side": side }, t("side.against"));
+  if (side === "for") return h("span", { class: "badge side-for", "data-side": side }, t("side.for"));
   return null;
 }
 
@@ -51,23 +54,28 @@ export function violationTable(items, { me, onPick, selectedId }) {
         onkeydown: (ev) => ev.key === "Enter" && onPick(v),
       },
       h("td", {}, `#${v.id}`),
-      h("td", {}, statusBadge(v.status), v.kind === "cloned" ? h("div", { class: "hint" }, KINDS.cloned) : null),
+      h("td", {}, statusBadge(v.status), v.kind === "cloned" ? h("div", { class: "hint" }, kindLabel("cloned")) : null),
       showSide ? h("td", {}, sideBadge(sideOf(v, me))) : null,
-      h("td", {}, v.region_code),
-      h("td", { class: "nowrap" }, v.diverting_distributor_code || "—", h("div", { class: "hint" }, `→ ${v.invaded_distributor_code || "—"}`)),
-      h("td", { class: "num" }, money(v.value), h("div", { class: "hint" }, `${v.cartons ?? (v.carton_serials || []).length} 箱`)),
+      h("td", {}, regionName(v.region_code)),
+      h(
+        "td",
+        {},
+        v.diverting_distributor_code ? partyName(v.diverting_distributor_code) : "—",
+        h("div", { class: "hint" }, `→ ${v.invaded_distributor_code ? partyName(v.invaded_distributor_code) : "—"}`),
+      ),
+      h("td", { class: "num" }, money(v.value), h("div", { class: "hint" }, t("cartons.n", { n: v.cartons ?? (v.carton_serials || []).length }))),
       h("td", { class: "nowrap" }, when(v.detected_at)),
     ),
   );
   return table(
     [
-      "编号 ID",
-      "状态 Status",
-      showSide ? "我方 Side" : null,
-      "发现区域 Found in",
-      "窜出 → 受侵 Diverting → invaded",
-      h("span", { class: "num" }, "货值 Value"),
-      "发现时间 Detected",
+      t("col.id"),
+      t("col.status"),
+      showSide ? t("col.side") : null,
+      t("col.found_in"),
+      t("col.parties"),
+      h("span", { class: "num" }, t("col.value")),
+      t("col.detected"),
     ].filter(Boolean),
     rows,
   );
@@ -149,15 +157,16 @@ function facts(pairs) {
 }
 
 function party(distributor, salesperson) {
-  if (!distributor && !salesperson) return "— (无 none)";
-  return [distributor || "—", salesperson ? ` · 业务员 ${salesperson}` : ""].join("");
+  if (!distributor && !salesperson) return t("party.none");
+  return [distributor ? partyName(distributor) : "—", salesperson ? ` · ${t("party.salesperson", { name: partyName(salesperson) })}` : ""].join("");
 }
 
 function evidenceTable(scans) {
-  if (!scans.length) return h("p", { class: "empty" }, "没有扫码证据 No scan evidence");
+  if (!scans.length) return h("p", { class: "empty" }, t("evidence.none"));
   const photos = scans.some((s) => s.photo_sha256);
+  const prices = scans.some((s) => s.observed_price);
   return table(
-    ["时间 Scanned", "监督站/区域 Where", "序列号 Serial", "结论 Verdict", "观察价 Price", photos ? "照片 Photo" : null].filter(Boolean),
+    [t("col.scanned"), t("col.where"), t("col.serial"), t("col.verdict"), prices ? t("col.price") : null, photos ? t("col.photo") : null].filter(Boolean),
     scans.map((s) =>
       h(
         "tr",
@@ -166,13 +175,13 @@ function evidenceTable(scans) {
         h(
           "td",
           {},
-          [s.checkpoint_code, s.region_code].filter(Boolean).join(" · ") || "—",
+          [s.checkpoint_code ? checkpointName(s.checkpoint_code) : null, s.region_code ? regionName(s.region_code) : null].filter(Boolean).join(" · ") || "—",
           s.lat != null ? h("div", { class: "hint" }, `${s.lat.toFixed(5)}, ${s.lon.toFixed(5)}`) : null,
-          s.device_id ? h("div", { class: "hint" }, `设备 ${s.device_id}`) : null,
+          s.device_id ? h("div", { class: "hint" }, t("evidence.device", { id: s.device_id })) : null,
         ),
         h("td", { class: "mono" }, s.serial || s.payload),
-        h("td", {}, verdictBadge(s.verdict), (s.findings || []).map((f) => h("div", { class: "error" }, FINDINGS[f] || f))),
-        h("td", { class: "num" }, s.observed_price ? money(s.observed_price) : "—"),
+        h("td", {}, verdictBadge(s.verdict), (s.findings || []).map((f) => h("div", { class: "error" }, findingLabel(f)))),
+        prices ? h("td", { class: "num" }, s.observed_price ? money(s.observed_price) : "—") : null,
         photos ? h("td", { class: "mono hint", title: s.photo_sha256 || "" }, s.photo_sha256 ? photoButton(s.photo_sha256) : "—") : null,
       ),
     ),
@@ -182,7 +191,7 @@ function evidenceTable(scans) {
 /** A button that fetches the evidence photo with the caller's token and shows it in place. */
 function photoButton(sha) {
   const box = h("div", { class: "photo-box" });
-  const button = h("button", { type: "button", class: "secondary", "data-photo": sha }, `查看 View ${sha.slice(0, 8)}`);
+  const button = h("button", { type: "button", class: "secondary", "data-photo": sha }, t("photo.view", { id: sha.slice(0, 8) }));
   button.addEventListener("click", async () => {
     button.disabled = true;
     try {
@@ -192,10 +201,10 @@ function photoButton(sha) {
       });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const url = URL.createObjectURL(await res.blob());
-      clear(box).append(h("img", { src: url, alt: `证据照片 evidence photo ${sha.slice(0, 8)}`, class: "evidence-photo" }));
+      clear(box).append(h("img", { src: url, alt: t("photo.alt", { id: sha.slice(0, 8) }), class: "evidence-photo" }));
       button.remove();
     } catch (err) {
-      clear(box).append(h("span", { class: "error" }, `照片无法加载 Photo unavailable (${err.message})`));
+      clear(box).append(h("span", { class: "error" }, t("photo.unavailable", { message: err.message })));
       button.disabled = false;
     }
   });
@@ -203,7 +212,7 @@ function photoButton(sha) {
 }
 
 function timeline(events) {
-  if (!events.length) return h("p", { class: "hint" }, "暂无记录 No history yet");
+  if (!events.length) return h("p", { class: "hint" }, t("history.none"));
   return h(
     "ol",
     { class: "timeline" },
@@ -213,28 +222,28 @@ function timeline(events) {
         { "data-to-status": e.to_status },
         h("strong", {}, when(e.at)),
         " ",
-        e.from_status ? `${STATUSES[e.from_status] || e.from_status} → ` : "",
-        STATUSES[e.to_status] || e.to_status,
+        e.from_status ? `${statusLabel(e.from_status)} → ` : "",
+        statusLabel(e.to_status),
         ` · ${e.actor}`,
-        e.note ? h("div", {}, `说明 Note: ${e.note}`) : null,
-        e.evidence ? h("div", { class: "hint" }, `证据 Evidence: ${e.evidence}`) : null,
+        e.note ? h("div", {}, t("history.note", { note: e.note })) : null,
+        e.evidence ? h("div", { class: "hint" }, t("history.evidence", { evidence: e.evidence })) : null,
       ),
     ),
   );
 }
 
 function postingsTable(postings) {
-  if (!postings.length) return h("p", { class: "hint" }, "尚无记账 Nothing posted to the ledger yet");
+  if (!postings.length) return h("p", { class: "hint" }, t("postings.none"));
   return table(
-    ["时间 Posted", "说明 Memo", "对象 Party", "账户 Account", h("span", { class: "num" }, "金额 Amount")],
+    [t("col.posted"), t("col.memo"), t("col.party"), t("col.account"), h("span", { class: "num" }, t("col.amount"))],
     postings.flatMap((p) =>
       p.lines.map((l, i) =>
         h(
           "tr",
           { "data-entry-id": p.entry_id },
           h("td", {}, i === 0 ? when(p.posted_at) : ""),
-          h("td", {}, i === 0 ? `${p.memo}${p.reverses_entry_id ? " (冲正 reversal)" : ""}` : ""),
-          h("td", {}, `${l.party_type === "distributor" ? "经销商" : "业务员"} ${l.party_code}`),
+          h("td", {}, i === 0 ? `${p.memo}${p.reverses_entry_id ? ` (${t("postings.reversal")})` : ""}` : ""),
+          h("td", {}, `${t(`party.${l.party_type}`)} ${partyName(l.party_code)}`),
           h("td", {}, l.kind),
           h("td", { class: "num" }, money(l.amount)),
         ),
@@ -272,14 +281,14 @@ function actionsFor(v, me, reload) {
     forms.push(
       open
         ? actionForm({
-            title: `申诉 Appeal (截止 until ${when(v.appeal_deadline)})`,
+            title: t("appeal.h", { until: when(v.appeal_deadline) }),
             fields: [
-              h("label", { for: "appeal-reason" }, "申诉理由 Reason"),
+              h("label", { for: "appeal-reason" }, t("appeal.reason")),
               h("textarea", { id: "appeal-reason", name: "reason", required: true, maxlength: 2000 }),
-              h("label", { for: "appeal-evidence" }, "证据（可选，如送货单号） Evidence (optional, e.g. a delivery note number)"),
+              h("label", { for: "appeal-evidence" }, t("appeal.evidence")),
               h("input", { id: "appeal-evidence", name: "evidence", maxlength: 4000 }),
             ],
-            buttons: [h("button", { type: "submit", value: "appeal" }, "提交申诉 Submit appeal")],
+            buttons: [h("button", { type: "submit", value: "appeal" }, t("appeal.submit"))],
             onSubmit: async (_a, data) => {
               const body = { reason: String(data.get("reason")).trim() };
               const evidence = String(data.get("evidence") || "").trim();
@@ -288,20 +297,20 @@ function actionsFor(v, me, reload) {
               await reload();
             },
           })
-        : h("p", { class: "hint" }, "申诉期已过 The appeal window has closed"),
+        : h("p", { class: "hint" }, t("appeal.closed")),
     );
   }
   if (me.role === "hq_auditor" && (v.status === "open" || v.status === "appealed")) {
     forms.push(
       actionForm({
-        title: v.status === "appealed" ? "裁定申诉 Rule on the appeal" : "审核 Decide",
+        title: v.status === "appealed" ? t("decide.appeal") : t("decide.h"),
         fields: [
-          h("label", { for: "decide-note" }, "审核意见 Note"),
+          h("label", { for: "decide-note" }, t("decide.note")),
           h("textarea", { id: "decide-note", name: "note", maxlength: 2000 }),
         ],
         buttons: [
-          h("button", { type: "submit", class: "danger", value: "confirm" }, "确认违规 Confirm"),
-          h("button", { type: "submit", class: "secondary", value: "dismiss" }, "驳回 Dismiss"),
+          h("button", { type: "submit", class: "danger", value: "confirm" }, t("decide.confirm")),
+          h("button", { type: "submit", class: "secondary", value: "dismiss" }, t("decide.dismiss")),
         ],
         onSubmit: async (decision, data) => {
           await api(`${path}/decide`, { method: "POST", json: { decision, note: String(data.get("note") || "").trim() } });
@@ -313,12 +322,12 @@ function actionsFor(v, me, reload) {
   if (me.role === "hq_auditor" && v.status === "confirmed") {
     forms.push(
       actionForm({
-        title: "撤销（冲正） Reverse",
+        title: t("reverse.h"),
         fields: [
-          h("label", { for: "reverse-note" }, "撤销原因 Why"),
+          h("label", { for: "reverse-note" }, t("reverse.why")),
           h("textarea", { id: "reverse-note", name: "note", required: true, maxlength: 2000 }),
         ],
-        buttons: [h("button", { type: "submit", class: "secondary", value: "reverse" }, "撤销并冲正 Reverse")],
+        buttons: [h("button", { type: "submit", class: "secondary", value: "reverse" }, t("reverse.submit"))],
         onSubmit: async (_a, data) => {
           await api(`${path}/reverse`, { method: "POST", json: { note: String(data.get("note") || "").trim() } });
           await reload();
@@ -331,7 +340,7 @@ function actionsFor(v, me, reload) {
 
 /** Load violation `id` into `container` with what the caller may do; `onChanged` after an action. */
 export async function showViolation(container, id, { me, onChanged }) {
-  clear(container, h("p", { class: "hint" }, "加载中… Loading…"));
+  clear(container, h("p", { class: "hint" }, t("loading")));
   let v;
   try {
     v = await api(`/violations/${id}`);
@@ -347,27 +356,27 @@ export async function showViolation(container, id, { me, onChanged }) {
   container.dataset.status = v.status;
   clear(
     container,
-    h("h2", {}, `违规单 Violation #${v.id} `, statusBadge(v.status), " ", sideBadge(sideOf(v, me))),
+    h("h2", {}, t("violation.h", { id: v.id }), " ", statusBadge(v.status), " ", sideBadge(sideOf(v, me))),
     facts([
-      ["类型 Kind", KINDS[v.kind] || v.kind],
-      ["发现区域 Found in", v.region_code],
-      ["窜出方 Diverting party", party(v.diverting_distributor_code, v.diverting_salesperson_code)],
-      ["受侵方 Invaded party", party(v.invaded_distributor_code, v.invaded_salesperson_code)],
-      ["箱数 Cartons", String(v.cartons ?? v.carton_serials.length)],
-      ["货值 Value", money(v.value)],
-      ["罚款 Fine", v.fine != null ? `${money(v.fine)}${v.fine_reason ? ` (${v.fine_reason})` : ""}` : null],
-      ["仅作提示 Advisory", v.advisory ? "是：该市场不处罚、不转移 Yes: recorded only, no fine or transfer" : null],
-      ["发现时间 Detected", when(v.detected_at)],
-      ["申诉截止 Appeal until", v.appeal_deadline ? when(v.appeal_deadline) : null],
-      ["规则版本 Policy", v.policy_version],
-      ["箱码 Carton serials", h("span", { class: "mono" }, (v.carton_serials || []).join(", "))],
+      [t("f.kind"), kindLabel(v.kind)],
+      [t("col.found_in"), regionName(v.region_code)],
+      [t("f.diverting"), party(v.diverting_distributor_code, v.diverting_salesperson_code)],
+      [t("f.invaded"), party(v.invaded_distributor_code, v.invaded_salesperson_code)],
+      [t("f.cartons"), fmtCount(v.cartons ?? v.carton_serials.length)],
+      [t("col.value"), money(v.value)],
+      [t("f.fine"), v.fine != null ? `${money(v.fine)}${v.fine_reason ? ` (${v.fine_reason})` : ""}` : null],
+      [t("f.advisory"), v.advisory ? t("f.advisory.yes") : null],
+      [t("col.detected"), when(v.detected_at)],
+      [t("f.appeal_until"), v.appeal_deadline ? when(v.appeal_deadline) : null],
+      [t("f.policy"), v.policy_version],
+      [t("f.serials"), h("span", { class: "mono" }, (v.carton_serials || []).join(", "))],
     ]),
     actionsFor(v, me, reload),
-    h("h3", {}, "扫码证据 Evidence"),
+    h("h3", {}, t("evidence.h")),
     evidenceTable(v.evidence || []),
-    h("h3", {}, "处理记录 History"),
+    h("h3", {}, t("history.h")),
     timeline(v.events || []),
-    h("h3", {}, "记账 Ledger postings"),
+    h("h3", {}, t("postings.h")),
     postingsTable(v.postings || []),
   );
   // On a phone the details sit below the list: bring them into view.
