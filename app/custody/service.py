@@ -34,7 +34,7 @@ from app.models import (
 )
 from app.regions.tree import RegionTree, region_tree
 from app.scans.service import CartonFacts, Item, recognise
-from app.violations.opening import Finding, open_or_join_many
+from app.violations.opening import CaseDraft, open_or_join_many
 from rules.blame import Custody, blame
 from rules.custody import (
     CartonState,
@@ -223,7 +223,7 @@ def hand_off(
     territory = _territory(session, tree, states)
     results: dict[int, CustodyResult] = {}
     events: list[dict[str, Any]] = []
-    findings: list[Finding] = []
+    findings: list[CaseDraft] = []
     finding_events: list[list[int]] = []
     finding_results: list[int] = []
     now = utcnow()
@@ -374,7 +374,7 @@ def _finding(
     tree: RegionTree,
     at: datetime,
     policy: Policy,
-) -> Finding:
+) -> CaseDraft:
     """A diversion caught at the hand-off: the chain the goods come from diverted them into the
     receiver's place; the receiver's distributor is the invaded party."""
     b = blame(
@@ -388,7 +388,7 @@ def _finding(
     )
     region_id = parties.region_of.get(target.key, st.coded_region_id)
     invaded = target.distributor_id if target.distributor_id != b.diverting_distributor_id else None
-    return Finding(
+    return CaseDraft(
         kind=ViolationKind.DIVERSION,
         carton_ids=(c.id,),
         diverting_distributor_id=b.diverting_distributor_id,

@@ -35,7 +35,7 @@ from app.models import (
 )
 from app.regions.tree import RegionNode, RegionTree, region_tree
 from app.scans.schemas import ScanIn, ScanReason, ScanResult
-from app.violations.opening import Finding, open_or_join_many
+from app.violations.opening import CaseDraft, open_or_join_many
 from rules.blame import Blame, Custody, blame
 from rules.penalties import advisory_market
 from rules.policy import Policy
@@ -563,11 +563,11 @@ def _findings(
     decisions: list[tuple[CartonFacts, Decision]],
     policy: Policy,
     blamed: dict[int, Blame],
-) -> list[Finding]:
+) -> list[CaseDraft]:
     """One finding per scan for its diverted cartons (per diverting custodian), and one case of
     its own for cloned ones: a copied code blames nobody until HQ decides."""
     assert it.region is not None
-    out: list[Finding] = []
+    out: list[CaseDraft] = []
     advisory = advisory_market(tree.path_codes(it.region.id), policy)
     by_diverter: dict[tuple[int | None, int | None, str], list[CartonFacts]] = defaultdict(list)
     cloned: list[CartonFacts] = []
@@ -578,7 +578,7 @@ def _findings(
         elif d.verdict is Verdict.CLONED:
             cloned.append(c)
     out.extend(
-        Finding(
+        CaseDraft(
             kind=ViolationKind.DIVERSION,
             carton_ids=tuple(c.id for c in cartons),
             diverting_distributor_id=distributor,
@@ -594,7 +594,7 @@ def _findings(
     )
     if cloned:
         out.append(
-            Finding(
+            CaseDraft(
                 kind=ViolationKind.CLONED,
                 carton_ids=tuple(c.id for c in cloned),
                 diverting_distributor_id=None,

@@ -21,7 +21,6 @@ from app.db import table_of, utcnow
 from app.models import (
     Distributor,
     Salesperson,
-    Tier,
     Violation,
     ViolationCarton,
     ViolationEvent,
@@ -30,12 +29,11 @@ from app.models import (
     distributor_region,
 )
 from app.regions.tree import RegionTree
-
-TIER_RANK = {t: i for i, t in enumerate(Tier)}
+from rules.violations import Holder, Invaded, case_parties, invaded_party
 
 
 @dataclass(frozen=True)
-class Finding:
+class CaseDraft:
     """Cartons one scan found diverted (or cloned), to be counted on one violation."""
 
     kind: ViolationKind
@@ -75,34 +73,34 @@ def active_violations(
     return out
 
 
-def invaded_parties(
-    session: Session, tree: RegionTree, region_id: int
-) -> tuple[int | None, int | None]:
-    """The distributor holding the scanned region (nearest region on its path, leading tier
-    first) and the salesperson responsible there."""
-    for node in tree.path(region_id):
-        holders = session.execute(
-            select(Distributor.id, Distributor.tier, Distributor.code, Distributor.salesperson_id)
-            .join(distributor_region, distributor_region.c.distributor_id == Distributor.id)
-            .where(distributor_region.c.region_id == node.id)
-        ).all()
-        if holders:
-            best = min(holders, key=lambda h: (TIER_RANK[h.tier], h.code))
-            return best.id, best.salesperson_id
-    for node in tree.path(region_id):
-        sp = session.scalar(
-            select(Salesperson.id)
-            .where(Salesperson.region_id == node.id)
-            .order_by(Salesperson.code)
-            .limit(1)
+def invaded_parties(session: Session, tree: RegionTree, region_id: int) -> Invaded:
+    """Gather the holders and salespeople along the scanned region's path; the rule decides."""
+    path = [node.id for node in tree.path(region_id)]
+    holders: dict[int, list[Holder]] = {rid: [] for rid in path}
+    for row in session.execute(
+        select(
+            distributor_region.c.region_id,
+            Distributor.id,
+            Distributor.tier,
+            Distributor.code,
+            Distributor.salesperson_id,
         )
-        if sp is not None:
-            return None, sp
-    return None, None
+        .join(distributor_region, distributor_region.c.distributor_id == Distributor.id)
+        .where(distributor_region.c.region_id.in_(path))
+    ):
+        holders[row.region_id].append(Holder(row.id, row.tier, row.code, row.salesperson_id))
+    salespeople: dict[int, int] = {}
+    for rid, sid in session.execute(
+        select(Salesperson.region_id, Salesperson.id)
+        .where(Salesperson.region_id.in_(path))
+        .order_by(Salesperson.code.desc())
+    ):
+        salespeople[rid] = sid  # ordered by code descending: the lowest code is kept
+    return invaded_party([holders[rid] for rid in path], [salespeople.get(rid) for rid in path])
 
 
 def open_or_join_many(
-    session: Session, findings: Sequence[Finding], *, tree: RegionTree
+    session: Session, findings: Sequence[CaseDraft], *, tree: RegionTree
 ) -> list[int]:
     """The violation each finding's cartons count on, opening the ones that do not exist."""
     if not findings:
@@ -150,48 +148,49 @@ def open_or_join_many(
 
 
 def _parties(
-    session: Session, f: Finding, tree: RegionTree, cache: dict[int, tuple[int | None, int | None]]
+    session: Session, f: CaseDraft, tree: RegionTree, cache: dict[int, Invaded | int | None]
 ) -> dict[str, int | None]:
+    """Facts for `case_parties`: the scanned region's invaded party and the diverting
+    distributor's salesperson, each looked up once per batch."""
     if f.kind is ViolationKind.CLONED:
-        # A copied code proves nothing about who diverted: HQ reviews it, nobody is blamed.
-        return {
-            "diverting_distributor_id": None,
-            "diverting_salesperson_id": None,
-            "diverting_sub_customer_id": None,
-            "invaded_distributor_id": None,
-            "invaded_salesperson_id": None,
-        }
-    if f.region_id not in cache:
-        cache[f.region_id] = invaded_parties(session, tree, f.region_id)
-    invaded_d, invaded_sp = cache[f.region_id]
-    if f.invaded_distributor_id is not None:
-        invaded_d = f.invaded_distributor_id
-    diverting_sp = None
+        invaded = Invaded(None, None, "invaded.not_looked_up")
+    else:
+        found = cache.get(f.region_id)
+        if not isinstance(found, Invaded):
+            found = cache[f.region_id] = invaded_parties(session, tree, f.region_id)
+        invaded = found
+    diverting_sp: int | None = None
     if f.diverting_distributor_id is not None:
         key = -f.diverting_distributor_id  # negative keys: distributors, beside region ids
         if key not in cache:
-            sp = session.scalar(
+            cache[key] = session.scalar(
                 select(Distributor.salesperson_id).where(
                     Distributor.id == f.diverting_distributor_id
                 )
             )
-            cache[key] = (None, sp)
-        diverting_sp = cache[key][1]
-    if invaded_d is not None and invaded_d == f.diverting_distributor_id:
-        invaded_d = None
+        sp = cache[key]
+        diverting_sp = sp if isinstance(sp, int) else None
+    parties = case_parties(
+        f.kind,
+        diverting_distributor_id=f.diverting_distributor_id,
+        diverting_salesperson_id=diverting_sp,
+        diverting_sub_customer_id=f.diverting_sub_customer_id,
+        invaded=invaded,
+        known_invaded_distributor_id=f.invaded_distributor_id,
+    )
     return {
-        "diverting_distributor_id": f.diverting_distributor_id,
-        "diverting_salesperson_id": diverting_sp,
-        "diverting_sub_customer_id": f.diverting_sub_customer_id,
-        "invaded_distributor_id": invaded_d,
-        "invaded_salesperson_id": invaded_sp,
+        "diverting_distributor_id": parties.diverting_distributor_id,
+        "diverting_salesperson_id": parties.diverting_salesperson_id,
+        "diverting_sub_customer_id": parties.diverting_sub_customer_id,
+        "invaded_distributor_id": parties.invaded_distributor_id,
+        "invaded_salesperson_id": parties.invaded_salesperson_id,
     }
 
 
-def _insert(session: Session, findings: Sequence[Finding], *, tree: RegionTree) -> list[int]:
+def _insert(session: Session, findings: Sequence[CaseDraft], *, tree: RegionTree) -> list[int]:
     if not findings:
         return []
-    cache: dict[int, tuple[int | None, int | None]] = {}
+    cache: dict[int, Invaded | int | None] = {}
     now = utcnow()
     rows = [
         {
@@ -263,7 +262,7 @@ def _insert(session: Session, findings: Sequence[Finding], *, tree: RegionTree) 
     return ids
 
 
-def _open_one(session: Session, f: Finding, *, tree: RegionTree) -> int:
+def _open_one(session: Session, f: CaseDraft, *, tree: RegionTree) -> int:
     known = active_violations(session, f.carton_ids, f.kind)
     if known:
         return next(iter(known.values()))

@@ -90,13 +90,15 @@ class AppealIn(Schema):
     """Free text: a delivery note number, a link, a photo hash."""
 
 
-class Decision(StrEnum):
+class Ruling(StrEnum):
+    """What HQ rules on an open or appealed violation."""
+
     confirm = "confirm"
     dismiss = "dismiss"
 
 
 class DecideIn(Schema):
-    decision: Decision
+    decision: Ruling
     note: str = Field(default="", max_length=2000)
 
 

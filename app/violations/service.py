@@ -34,14 +34,15 @@ from app.models import (
 )
 from app.violations import penalties
 from app.violations.schemas import (
-    Decision,
     EvidenceScanOut,
+    Ruling,
     ViolationDetail,
     ViolationEventOut,
     ViolationOut,
 )
 from rules.penalties import appeal_allowed, auto_confirm_due
 from rules.policy import load_policy
+from rules.violations import may_appeal
 
 Status = ViolationStatus
 AUTO_CONFIRM_ACTOR = "system:auto-confirm"
@@ -296,8 +297,12 @@ def appeal(
 ) -> ViolationDetail:
     """The diverting distributor contests its violation, within the policy's appeal window."""
     v = _visible(session, violation_id, vis)
-    if principal.distributor_id is None or principal.distributor_id != v.diverting_distributor_id:
-        raise Forbidden("only the diverting distributor may appeal a violation")
+    who = may_appeal(
+        caller_distributor_id=principal.distributor_id,
+        diverting_distributor_id=v.diverting_distributor_id,
+    )
+    if not who.allowed:
+        raise Forbidden(f"only the diverting distributor may appeal a violation ({who.rule})")
     v = _locked(session, violation_id)
     policy = load_policy()
     if v.status is Status.OPEN and not appeal_allowed(
@@ -335,14 +340,14 @@ def decide(
     session: Session,
     *,
     violation_id: int,
-    decision: Decision,
+    decision: Ruling,
     note: str,
     principal: Principal,
     vis: Visibility,
 ) -> ViolationDetail:
     """HQ confirms (posting the transfer and any fine) or dismisses an open/appealed violation."""
     v = _locked(session, violation_id)
-    if decision is Decision.confirm:
+    if decision is Ruling.confirm:
         confirm(session, v, actor=principal.username, note=note)
     else:
         _transition(

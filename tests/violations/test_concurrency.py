@@ -20,7 +20,7 @@ from app.auth.visibility import Visibility, visibility
 from app.errors import Conflict
 from app.models import JournalEntry, ViolationEvent
 from app.violations import service
-from app.violations.schemas import Decision
+from app.violations.schemas import Ruling
 from tests.violations.market import Market
 
 # Real concurrency needs PostgreSQL: collected only in the PostgreSQL pass (tests/conftest.py).
@@ -78,7 +78,7 @@ def test_32_concurrent_confirms_then_reverses_post_exactly_once(market: Market) 
     confirms = race(
         market,
         lambda s, who, vis: service.decide(
-            s, violation_id=vid, decision=Decision.confirm, note="race", principal=who, vis=vis
+            s, violation_id=vid, decision=Ruling.confirm, note="race", principal=who, vis=vis
         ),
     )
     assert confirms == Counter({"ok": 1, "conflict": N - 1})
@@ -121,7 +121,7 @@ def test_32_concurrent_confirms_then_reverses_post_exactly_once(market: Market) 
 def test_concurrent_confirms_and_dismissals_agree_on_one_outcome(market: Market) -> None:
     payload = market.stock("D-370100-2", "SP-370100", "370100", 1)[0]
     vid = market.divert(payload, "LC-G3")
-    decisions = iter([Decision.confirm, Decision.dismiss] * (N // 2))
+    decisions = iter([Ruling.confirm, Ruling.dismiss] * (N // 2))
     lock = threading.Lock()
 
     def act(s: Session, who: Principal, vis: Visibility) -> None:

@@ -50,7 +50,7 @@ from app.models import (
 from app.scans import service as scans
 from app.scans.schemas import ScanIn
 from app.violations import service
-from app.violations.schemas import Decision
+from app.violations.schemas import Ruling
 from app.waybills import service as waybills
 from app.waybills.schemas import WaybillIn
 from rules.policy import load_policy
@@ -327,7 +327,7 @@ class LedgerMachine(RuleBasedStateMachine):
             return data.draw(st.sampled_from(fits))
         return data.draw(st.sampled_from(everything))
 
-    def decide(self, data: st.DataObject, decision: Decision) -> None:
+    def decide(self, data: st.DataObject, decision: Ruling) -> None:
         v = self.pick(data, ("open", "appealed"))
 
         def call(s: Session, who: Principal, vis: Visibility) -> None:
@@ -335,7 +335,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
         if not self.act(v, ("open", "appealed"), call):
             return
-        if decision is Decision.dismiss:
+        if decision is Ruling.dismiss:
             v.status = "dismissed"
             self.seen["dismissed"] += 1
             return
@@ -350,12 +350,12 @@ class LedgerMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.violations)
     @rule(data=st.data())
     def confirm(self, data: st.DataObject) -> None:
-        self.decide(data, Decision.confirm)
+        self.decide(data, Ruling.confirm)
 
     @precondition(lambda self: self.violations)
     @rule(data=st.data())
     def dismiss(self, data: st.DataObject) -> None:
-        self.decide(data, Decision.dismiss)
+        self.decide(data, Ruling.dismiss)
 
     @precondition(lambda self: self.violations)
     @rule(data=st.data())
