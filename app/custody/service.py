@@ -32,7 +32,7 @@ from app.models import (
     ViolationKind,
     distributor_region,
 )
-from app.regions.tree import RegionTree, region_tree
+from app.regions.tree import RegionTree, region_tree, territories
 from app.scans.service import CartonFacts, Item, recognise
 from app.violations.opening import CaseDraft, open_or_join_many
 from rules.blame import Custody, blame
@@ -173,17 +173,10 @@ def _territory(
 ) -> dict[int, frozenset[str]]:
     """Each carton's authorized territory: its distributor's regions once delivered, else the
     region it was coded for (as the verdict rules see it)."""
-    dist_ids = {s.delivered_distributor_id for s in states.values()} - {None}
-    held: dict[int, set[str]] = defaultdict(set)
-    if dist_ids:
-        for did, rid in session.execute(
-            select(distributor_region.c.distributor_id, distributor_region.c.region_id).where(
-                distributor_region.c.distributor_id.in_(dist_ids)
-            )
-        ):
-            held[did].add(tree.nodes[rid].code)
+    delivered = {s.delivered_distributor_id for s in states.values()}
+    held = territories(session, tree, {d for d in delivered if d is not None})
     return {
-        cid: frozenset(held[s.delivered_distributor_id])
+        cid: held[s.delivered_distributor_id]
         if s.delivered_distributor_id is not None
         else frozenset({tree.nodes[s.coded_region_id].code})
         for cid, s in states.items()

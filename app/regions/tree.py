@@ -16,7 +16,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Region, RegionKind
+from app.models import Region, RegionKind, distributor_region
 
 
 @dataclass(frozen=True)
@@ -104,3 +104,18 @@ def region_tree(session: Session) -> RegionTree:
             del _cache[stale]
         _cache[key] = tree
         return tree
+
+
+def territories(
+    session: Session, tree: RegionTree, distributor_ids: set[int]
+) -> dict[int, frozenset[str]]:
+    """The region codes each distributor holds (its territory), in one query."""
+    held: dict[int, set[str]] = {did: set() for did in distributor_ids}
+    if distributor_ids:
+        for did, rid in session.execute(
+            select(distributor_region.c.distributor_id, distributor_region.c.region_id).where(
+                distributor_region.c.distributor_id.in_(distributor_ids)
+            )
+        ):
+            held[did].add(tree.nodes[rid].code)
+    return {did: frozenset(codes) for did, codes in held.items()}

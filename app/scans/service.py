@@ -31,9 +31,8 @@ from app.models import (
     WaybillCarton,
     WaybillStatus,
     WaybillStop,
-    distributor_region,
 )
-from app.regions.tree import RegionNode, RegionTree, region_tree
+from app.regions.tree import RegionNode, RegionTree, region_tree, territories
 from app.scans.schemas import ScanIn, ScanReason, ScanResult
 from app.violations.opening import CaseDraft, open_or_join_many
 from rules.blame import Blame, Custody, blame
@@ -302,17 +301,11 @@ def _blame(session: Session, cartons: list[CartonFacts], policy: Policy) -> dict
 def _territories(
     session: Session, tree: RegionTree, cartons: list[CartonFacts]
 ) -> dict[int, frozenset[str]]:
-    dist_ids = {c.distributor_id for c in cartons if c.distributor_id is not None}
-    held: dict[int, set[str]] = defaultdict(set)
-    if dist_ids:
-        for did, rid in session.execute(
-            select(distributor_region.c.distributor_id, distributor_region.c.region_id).where(
-                distributor_region.c.distributor_id.in_(dist_ids)
-            )
-        ):
-            held[did].add(tree.nodes[rid].code)
+    held = territories(
+        session, tree, {c.distributor_id for c in cartons if c.distributor_id is not None}
+    )
     return {
-        c.id: frozenset(held[c.distributor_id])
+        c.id: held[c.distributor_id]
         if c.distributor_id is not None
         else frozenset({tree.nodes[c.region_id].code})
         for c in cartons
