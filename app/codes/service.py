@@ -24,6 +24,8 @@ from app.codes.schemas import (
     PackOut,
     PalletIn,
     PalletOut,
+    PlaceOut,
+    PublicVerificationOut,
 )
 from app.common.lookup import invalid, ref
 from app.config import Settings
@@ -40,6 +42,7 @@ from app.models import (
     ItemCode,
     Pallet,
     Product,
+    PublicVerification,
     Region,
     Scan,
     SubCustomer,
@@ -603,7 +606,29 @@ def carton_history(session: Session, *, serial: str, settings: Settings) -> Cart
         ],
         custodian=custodian,
         custody=custody,
+        public_verifications=public_verifications(session, carton.id),
     )
+
+
+def public_verifications(session: Session, carton_id: int) -> list[PublicVerificationOut]:
+    """The public verifications of a carton's code and of the items packed in it."""
+    rows = session.execute(
+        select(PublicVerification, ItemCode.serial, Region.code)
+        .outerjoin(ItemCode, ItemCode.id == PublicVerification.item_id)
+        .outerjoin(Region, Region.id == PublicVerification.place_region_id)
+        .where(PublicVerification.carton_id == carton_id)
+        .order_by(PublicVerification.at, PublicVerification.id)
+    ).all()
+    return [
+        PublicVerificationOut(
+            at=v.at,
+            item_serial=item_serial,
+            place=PlaceOut(lat=v.lat, lon=v.lon, city_code=v.city_code, region_code=region)
+            if v.placed_at is not None
+            else None,
+        )
+        for v, item_serial, region in rows
+    ]
 
 
 def custody_of(

@@ -30,4 +30,7 @@ def pack(api: Api, carton: str, items: list[str], user: str = "admin") -> Any:
 
 def path_of(payload: str) -> str:
     """The Digital Link URI's path and query, as a phone's browser requests it."""
-    return payload.split("://", 1)[1].split("/", 1)[1].join(["/", ""])
+    return "/" + payload.split("://", 1)[1].split("/", 1)[1]
+
+
+JSON = {"Accept": "application/json"}
