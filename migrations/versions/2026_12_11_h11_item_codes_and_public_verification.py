@@ -112,13 +112,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('scan', schema=None) as batch_op:
-        batch_op.drop_column('item_serial')
-
-    with op.batch_alter_table('carton', schema=None) as batch_op:
-        batch_op.drop_column('first_verified_at')
-        batch_op.drop_column('verifications')
-
     with op.batch_alter_table('consumer_signal', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consumer_signal_place_region_id'))
         batch_op.drop_index(batch_op.f('ix_consumer_signal_kind'))
@@ -139,5 +132,9 @@ def downgrade() -> None:
     op.drop_table('item_code')
     # Their codes are gone: without the level column they would read as empty carton batches.
     op.execute("DELETE FROM code_batch WHERE level = 'item'")
-    with op.batch_alter_table('code_batch', schema=None) as batch_op:
-        batch_op.drop_column('level')
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): a batch copy of code_batch or carton would
+    # have to drop a table that other tables' foreign keys point at.
+    op.drop_column('code_batch', 'level')
+    op.drop_column('scan', 'item_serial')
+    op.drop_column('carton', 'first_verified_at')
+    op.drop_column('carton', 'verifications')
