@@ -16,6 +16,7 @@ from app.reports.router import router as reports_router
 from app.salespeople.router import router as salespeople_router
 from app.scans.router import router as scans_router
 from app.subcustomers.router import router as subcustomers_router
+from app.verify.router import signals_router
 from app.violations.router import router as violations_router
 from app.waybills.router import router as waybills_router
 
@@ -36,5 +37,6 @@ for r in (
     ledger_router,
     reports_router,
     audit_router,
+    signals_router,
 ):
     api_router.include_router(r)

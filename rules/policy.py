@@ -269,6 +269,20 @@ class CreditPolicy(_Section):
         return self
 
 
+class ConsumerPolicy(_Section):
+    """Public verifications as sightings (SPEC §2.13): weak signals, never verdicts."""
+
+    clone_speed_kmh: PositiveInt = 800
+    """Consumers fly: two verifications further apart than this speed allows suggest a copy."""
+    clone_min_distance_km: NonNegativeInt = 50
+    """Places are coarse (about 1 km, or a picked city): closer than this is never a clone."""
+    out_of_region_min_km: NonNegativeInt = 30
+    """A verification this far outside the code's territory is a suspected diversion."""
+    max_sightings_per_code: PositiveInt = 100
+    """Sightings stored per code; past it only the code's count goes on (a hammered code must
+    not grow the table without end)."""
+
+
 class Policy(_Section):
     """One version of the rules: every threshold and penalty, immutable. Sections added in
     later versions default to what older versions did (or did not do)."""
@@ -286,6 +300,7 @@ class Policy(_Section):
     custody: CustodyPolicy = CustodyPolicy()
     sub_customers: SubCustomerPolicy = SubCustomerPolicy()
     credit: CreditPolicy = CreditPolicy()
+    consumers: ConsumerPolicy = ConsumerPolicy()
 
     @field_validator("version")
     @classmethod

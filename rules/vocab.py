@@ -91,6 +91,22 @@ class CustodyKind(StrEnum):
     """入库: the receiver scanned it in and became its custodian."""
 
 
+class CodeLevel(StrEnum):
+    """What a code is printed on: a carton, or one item in it (bottle, cap, box; 瓶码/盖码)."""
+
+    CARTON = "carton"
+    ITEM = "item"
+
+
+class ConsumerSignalKind(StrEnum):
+    """Weak signals from public verifications (SPEC §2.13): shown to HQ, never a verdict."""
+
+    CLONE_SUSPECTED = "clone_suspected"
+    """One code verified in places no one could travel between in the time."""
+    OUT_OF_REGION = "out_of_region"
+    """A genuine code verified far outside its authorized territory: suspected diversion."""
+
+
 def values(enum: type[StrEnum]) -> list[str]:
     """What the database stores for an enum: its values, never its member names."""
     return [member.value for member in enum]

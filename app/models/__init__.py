@@ -2,7 +2,8 @@
 
 from app.models.audit import AuditEntry
 from app.models.checkpoint import Checkpoint
-from app.models.code import Carton, CartonStatus, CodeBatch, Pallet
+from app.models.code import Carton, CartonStatus, CodeBatch, ItemCode, Pallet
+from app.models.consumer import ConsumerSignal, PublicVerification
 from app.models.ledger import AccountKind, JournalEntry, JournalLine, LedgerAccount
 from app.models.party import Distributor, Salesperson, distributor_region
 from app.models.product import Product
@@ -42,11 +43,13 @@ __all__ = [
     "CartonStatus",
     "Checkpoint",
     "CodeBatch",
+    "ConsumerSignal",
     "CustodyEvent",
     "CustodyKind",
     "CustodyParty",
     "Distributor",
     "IdempotencyKey",
+    "ItemCode",
     "JournalEntry",
     "JournalLine",
     "LedgerAccount",
@@ -55,6 +58,7 @@ __all__ = [
     "PartyType",
     "Photo",
     "Product",
+    "PublicVerification",
     "Region",
     "RegionKind",
     "Role",
