@@ -3,11 +3,18 @@
 from app.models.audit import AuditEntry
 from app.models.checkpoint import Checkpoint
 from app.models.code import Carton, CartonStatus, CodeBatch, Pallet
-from app.models.ledger import AccountKind, JournalEntry, JournalLine, LedgerAccount
+from app.models.ledger import (
+    AccountKind,
+    JournalEntry,
+    JournalLine,
+    LedgerAccount,
+    PeriodClose,
+)
 from app.models.party import Distributor, Salesperson, distributor_region
 from app.models.product import Product
 from app.models.region import Region
 from app.models.report import SalesTarget, ScorecardGrade
+from app.models.sanction import Sanction
 from app.models.scan import IdempotencyKey, Photo, Scan
 from app.models.subcustomer import CustodyEvent, SubCustomer
 from app.models.user import ApiToken, Role, User
@@ -27,6 +34,7 @@ from rules.vocab import (
     CustodyParty,
     PartyType,
     RegionKind,
+    SanctionStep,
     SubCustomerStatus,
     SubCustomerTier,
     Tier,
@@ -53,12 +61,15 @@ __all__ = [
     "Notification",
     "Pallet",
     "PartyType",
+    "PeriodClose",
     "Photo",
     "Product",
     "Region",
     "RegionKind",
     "Role",
     "SalesTarget",
+    "Sanction",
+    "SanctionStep",
     "Salesperson",
     "Scan",
     "ScorecardGrade",
