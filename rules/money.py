@@ -50,9 +50,7 @@ class Effect:
     """pay(with the transfer) − pay(without it): negative is what the diversion cost."""
 
 
-def effects(
-    amount_fen: int, transfers: Mapping[int, int], tiers: RateSchedule
-) -> list[Effect]:
+def effects(amount_fen: int, transfers: Mapping[int, int], tiers: RateSchedule) -> list[Effect]:
     """For each violation whose transfer moved `transfers[id]` fen of this party's credited sales
     in the period (`amount_fen` includes them all): what it changed in the party's pay."""
     with_all = rebate_fen(amount_fen, tiers)

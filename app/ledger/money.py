@@ -161,7 +161,9 @@ def _pay_legs(p: Pay, amount_fen: int) -> list[LegIn]:
     role = "rebate_payable" if p.party_type is PartyType.DISTRIBUTOR else "commission_payable"
     return [
         LegIn(p.party_type, p.party_code, kind, amount_fen, role),
-        LegIn(PartyType.SYSTEM, REBATES_EXPENSE, AccountKind.system, -amount_fen, f"{role}_expense"),
+        LegIn(
+            PartyType.SYSTEM, REBATES_EXPENSE, AccountKind.system, -amount_fen, f"{role}_expense"
+        ),
     ]
 
 
@@ -175,7 +177,7 @@ def _describe(p: Pay, period: str) -> str:
 
 def close_period(session: Session, *, period: str, actor: str, now: datetime | None = None) -> int:
     """Post the rebates and commissions payable for an ended month, once; the entries posted."""
-    start, end = ledger.period_bounds(period)
+    _start, end = ledger.period_bounds(period)
     if (now or utcnow()) < end:
         raise Conflict(f"period {period} has not ended: it can be closed from {end.date()}")
     audit.lock_chain(session)  # one closer at a time, in the writers' lock order
@@ -346,8 +348,16 @@ def refund(session: Session, *, code: str, amount_fen: int | None, actor: str) -
 
 
 def take_from_deposit(
-    session: Session, *, cause_type: str, cause_key: str, code: str, amount_fen: int,
-    rule: str, policy_version: str, memo: str, actor: str,
+    session: Session,
+    *,
+    cause_type: str,
+    cause_key: str,
+    code: str,
+    amount_fen: int,
+    rule: str,
+    policy_version: str,
+    memo: str,
+    actor: str,
 ) -> None:
     """Pay `amount_fen` of what a distributor owes (its fines account) from its deposit."""
     if amount_fen <= 0:
@@ -357,8 +367,8 @@ def take_from_deposit(
         cause_type=cause_type,
         cause_key=cause_key,
         legs=[
-            LegIn(PartyType.DISTRIBUTOR, code, AccountKind.deposit, -amount_fen, "paid_from_deposit"),
-            LegIn(PartyType.DISTRIBUTOR, code, AccountKind.fines, amount_fen, "paid_from_deposit"),
+            LegIn(PartyType.DISTRIBUTOR, code, AccountKind.deposit, -amount_fen, "from_deposit"),
+            LegIn(PartyType.DISTRIBUTOR, code, AccountKind.fines, amount_fen, "from_deposit"),
         ],
         rule=rule,
         policy_version=policy_version,

@@ -102,7 +102,7 @@ def _deduct(session: Session, v: Violation, *, policy: Policy, actor: str) -> No
         cause_type=PENALTY,
         cause_key=str(v.id),
         legs=[
-            LegIn(PartyType.DISTRIBUTOR, code, AccountKind.fines, -amount, "sanctioned_distributor"),
+            LegIn(PartyType.DISTRIBUTOR, code, AccountKind.fines, -amount, "sanctioned"),
             LegIn(PartyType.SYSTEM, FINES_INCOME, AccountKind.system, amount, "fines_income"),
         ],
         rule="sanction_deposit_deduction",
