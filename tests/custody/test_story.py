@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from rules.policy import load_policy
-
 from tests.conftest import Api, LiveServer
 from tests.custody.channel import JINAN, ZIBO, Channel
 

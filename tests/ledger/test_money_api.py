@@ -85,9 +85,10 @@ def test_rebates_match_balances_and_the_schedule_for_each_role(api: Api) -> None
     assert api.get(None, "/api/v1/ledger/rebates").status_code == 401
     assert api.get("auditor", "/api/v1/ledger/rebates?period=2026-13").status_code == 422
     # Commissions: staff and the salesperson itself.
-    assert api.get("jinan-sales", "/api/v1/ledger/commissions").json()["items"][0][
-        "salesperson_code"
-    ] == "SP-370100"
+    assert (
+        api.get("jinan-sales", "/api/v1/ledger/commissions").json()["items"][0]["salesperson_code"]
+        == "SP-370100"
+    )
     assert api.get("jinan-distributor", "/api/v1/ledger/commissions").status_code == 403
 
 
@@ -129,18 +130,21 @@ def test_the_database_keeps_a_deposit_from_going_negative(demo_url: str) -> None
         LegIn(PartyType.DISTRIBUTOR, JINAN, AccountKind.deposit, -101, "overdraw"),
         LegIn(PartyType.SYSTEM, money.DEPOSITS_HELD, AccountKind.system, 101, "overdraw"),
     ]
-    with pytest.raises(DBAPIError, match="deposit may not go below zero"):  # noqa: PT012
-        with db.get_sessionmaker()() as s, s.begin():
-            ledger.post_entry(
-                s,
-                cause_type="test",
-                cause_key="overdraw",
-                legs=overdraw,
-                rule="test",
-                policy_version="test",
-                memo="",
-                actor="test",
-            )
+    with (
+        pytest.raises(DBAPIError, match="deposit may not go below zero"),
+        db.get_sessionmaker()() as s,
+        s.begin(),
+    ):
+        ledger.post_entry(
+            s,
+            cause_type="test",
+            cause_key="overdraw",
+            legs=overdraw,
+            rule="test",
+            policy_version="test",
+            memo="",
+            actor="test",
+        )
     with db.get_sessionmaker()() as s:
         assert money.deposit_fen(s, JINAN) == 100
 
@@ -190,8 +194,9 @@ def test_a_confirmed_diversion_costs_rebate_and_commission_and_leaves_the_deposi
 def test_what_the_deposit_cannot_cover_stays_owed(api: Api) -> None:
     api.post("admin", "/api/v1/deposits", json={"distributor_code": JINAN, "amount": "30.00"})
     v = decide(api, jinan_into_liaocheng(api)[0]["id"])
-    assert v["fine"] == "50.00" and "20.00 CNY the deposit cannot cover stays owed" in (
-        v["fine_reason"]
+    assert (
+        v["fine"] == "50.00"
+        and "20.00 CNY the deposit cannot cover stays owed" in (v["fine_reason"])
     )
     assert deposits(api)[JINAN] == "0.00"
     fines = api.get(
@@ -209,7 +214,9 @@ def test_what_the_deposit_cannot_cover_stays_owed(api: Api) -> None:
 
 def waybill(api: Api, number: str) -> httpx.Response:
     batch = api.post(
-        "admin", "/api/v1/code-batches", json={"gtin": LAGER, "region_code": "370100", "quantity": 1}
+        "admin",
+        "/api/v1/code-batches",
+        json={"gtin": LAGER, "region_code": "370100", "quantity": 1},
     )
     assert batch.status_code == 201, batch.text
     now = datetime.now(UTC)
@@ -250,7 +257,9 @@ def test_repeat_offences_climb_the_ladder_to_a_supply_stop_until_hq_lifts_it(api
     assert row["cut_pct"] == 50
     assert row["payable"] == f"{float(row['rebate']) / 2:.2f}"
     # Who may see and lift.
-    assert api.get("jinan-distributor", f"/api/v1/distributors/{JINAN}/sanctions").status_code == 200
+    assert (
+        api.get("jinan-distributor", f"/api/v1/distributors/{JINAN}/sanctions").status_code == 200
+    )
     assert (
         api.get("liaocheng-distributor", f"/api/v1/distributors/{JINAN}/sanctions").status_code
         == 404
