@@ -264,6 +264,11 @@ class LedgerMachine(RuleBasedStateMachine):
         self.credit(distributor, n * CARTON_FEN)
         self.credit(salesperson, n * CARTON_FEN)
 
+    @initialize(fen=st.integers(1, 40000))
+    def first_deposits(self, fen: int) -> None:
+        for distributor in sorted(DISTRIBUTORS):
+            self.lodge(distributor, fen)
+
     @rule(distributor=st.sampled_from(sorted(DISTRIBUTORS)), fen=st.integers(1, 40000))
     def lodge(self, distributor: str, fen: int) -> None:
         with self.session() as s, s.begin():
