@@ -178,6 +178,8 @@ def test_a_confirmed_diversion_costs_rebate_and_commission_and_leaves_the_deposi
     assert before_c["SP-370100"]["commission"] == "19.20"
     assert c["SP-370100"]["commission"] == "9.36"
     assert c["SP-371500"]["commission"] == "19.68"
+    assert c["SP-370100"]["effects"][0]["pay_change"] == "-9.84"
+    assert c["SP-371500"]["effects"][0]["pay_change"] == "0.48"
     # The invaded side sees no fine; the diverting distributor sees its own.
     assert api.get("liaocheng-distributor", f"/api/v1/violations/{v['id']}").json()["fine"] is None
     assert api.get("jinan-distributor", f"/api/v1/violations/{v['id']}").json()["fine"] == "50.00"
