@@ -9,6 +9,7 @@ from app.checkpoints.router import router as checkpoints_router
 from app.codes.router import router as codes_router
 from app.custody.router import router as custody_router
 from app.distributors.router import router as distributors_router
+from app.ledger.deposits import router as deposits_router
 from app.ledger.router import router as ledger_router
 from app.products.router import router as products_router
 from app.regions.router import router as regions_router
@@ -35,6 +36,7 @@ for r in (
     violations_router,
     subcustomers_router,
     ledger_router,
+    deposits_router,
     reports_router,
     audit_router,
     signals_router,

@@ -107,6 +107,20 @@ class ConsumerSignalKind(StrEnum):
     """A genuine code verified far outside its authorized territory: suspected diversion."""
 
 
+class SanctionStep(StrEnum):
+    """The sanctions ladder (SPEC §2.15), mildest first: repeat offences climb it."""
+
+    WARNING = "warning"
+    INTERVIEW = "interview"
+    """约谈: the distributor is called in to HQ."""
+    DEPOSIT_DEDUCTION = "deposit_deduction"
+    """An extra amount leaves the deposit (保证金)."""
+    REBATE_CUT = "rebate_cut"
+    """The period's rebate is cut by the policy's percentage."""
+    SUPPLY_STOP = "supply_stop"
+    """断货: no new waybills to the distributor until HQ lifts it."""
+
+
 def values(enum: type[StrEnum]) -> list[str]:
     """What the database stores for an enum: its values, never its member names."""
     return [member.value for member in enum]

@@ -4,11 +4,18 @@ from app.models.audit import AuditEntry
 from app.models.checkpoint import Checkpoint
 from app.models.code import Carton, CartonStatus, CodeBatch, ItemCode, Pallet
 from app.models.consumer import ConsumerSignal, PublicVerification
-from app.models.ledger import AccountKind, JournalEntry, JournalLine, LedgerAccount
+from app.models.ledger import (
+    AccountKind,
+    JournalEntry,
+    JournalLine,
+    LedgerAccount,
+    PeriodClose,
+)
 from app.models.party import Distributor, Salesperson, distributor_region
 from app.models.product import Product
 from app.models.region import Region
 from app.models.report import SalesTarget, ScorecardGrade
+from app.models.sanction import Sanction
 from app.models.scan import IdempotencyKey, Photo, Scan
 from app.models.subcustomer import CustodyEvent, SubCustomer
 from app.models.user import ApiToken, Role, User
@@ -28,6 +35,7 @@ from rules.vocab import (
     CustodyParty,
     PartyType,
     RegionKind,
+    SanctionStep,
     SubCustomerStatus,
     SubCustomerTier,
     Tier,
@@ -56,6 +64,7 @@ __all__ = [
     "Notification",
     "Pallet",
     "PartyType",
+    "PeriodClose",
     "Photo",
     "Product",
     "PublicVerification",
@@ -64,6 +73,8 @@ __all__ = [
     "Role",
     "SalesTarget",
     "Salesperson",
+    "Sanction",
+    "SanctionStep",
     "Scan",
     "ScorecardGrade",
     "SubCustomer",
