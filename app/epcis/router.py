@@ -18,7 +18,7 @@ from app.epcis import service
 from app.epcis.schemas import CaptureOut, DocumentError, validate_document
 from app.errors import AppError, BadRequest, PayloadTooLarge, Unprocessable
 from app.models import Role
-from app.scans.idempotency import run_once
+from app.scans.ingest import once
 from rules.policy import load_policy
 
 router = APIRouter(prefix="/epcis", tags=["epcis"])
@@ -122,8 +122,16 @@ def capture(
         )
         return out.model_dump(mode="json")
 
-    key = f"epcis:{idempotency_key}" if idempotency_key is not None else None
-    replay = run_once(session, user_id=who.user_id, key=key, body=data, compute=compute)
+    replay = once(
+        session,
+        principal=who,
+        # EPCIS keys live apart from /scans keys: one key may serve both doors.
+        key=f"epcis:{idempotency_key}" if idempotency_key is not None else None,
+        fingerprint=data,
+        size=0,  # counted above, before validation
+        what="events",
+        compute=compute,
+    )
     return CaptureOut.model_validate(replay)
 
 
