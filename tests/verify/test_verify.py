@@ -7,7 +7,7 @@ from __future__ import annotations
 from app.codes import gs1
 from app.config import get_settings
 from tests.conftest import Api
-from tests.consumers.helpers import JSON, issue, pack, path_of
+from tests.verify.helpers import JSON, issue, pack, path_of
 
 NOT_GENUINE = {"genuine": False, "verifications": 0}
 

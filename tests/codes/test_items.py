@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from app.codes import gs1
 from app.config import get_settings
 from tests.conftest import Api
-from tests.consumers.helpers import DRAFT, issue, pack
+from tests.verify.helpers import DRAFT, issue, pack
 
 NOW = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
 
