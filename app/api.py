@@ -7,6 +7,7 @@ from app.auth.router import router as auth_router
 from app.checkpoints.router import router as checkpoints_router
 from app.codes.router import router as codes_router
 from app.distributors.router import router as distributors_router
+from app.errors import ERROR_RESPONSES
 from app.ledger.router import router as ledger_router
 from app.products.router import router as products_router
 from app.regions.router import router as regions_router
@@ -16,7 +17,7 @@ from app.scans.router import router as scans_router
 from app.violations.router import router as violations_router
 from app.waybills.router import router as waybills_router
 
-api_router = APIRouter(prefix="/api/v1")
+api_router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 for r in (
     auth_router,
     regions_router,

@@ -245,7 +245,7 @@ class StarPolicy(_Section):
 class Policy(_Section):
     """One version of the rules: every threshold and penalty, immutable."""
 
-    version: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    version: Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     description: str
     verdicts: VerdictPolicy
     violations: ViolationPolicy

@@ -134,7 +134,7 @@ SensorAlert = Annotated[
 ]
 EpcList = Annotated[list[Uri], BeforeValidator(lambda v: _unique(v) if isinstance(v, list) else v)]
 TzOffset = Annotated[str, Field(pattern=r"^([+]|[-])((0[0-9]|1[0-3]):([0-5][0-9])|14:00)$")]
-Version = Annotated[str, Field(pattern=r"^\d+(\.\d+)*$")]
+Version = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)*$")]
 JsonObject = dict[str, Any]
 
 
@@ -493,6 +493,13 @@ class DocumentError(Exception):
         self.errors = errors
 
 
+def event_list(data: object) -> list[Any] | None:
+    """The document's `epcisBody.eventList` when it is a list, whatever else the body holds."""
+    body = data.get("epcisBody") if isinstance(data, dict) else None
+    events = body.get("eventList") if isinstance(body, dict) else None
+    return events if isinstance(events, list) else None
+
+
 def validate_document(data: object) -> EPCISDocument:
     """Check a parsed JSON document against EPCIS 2.0; DocumentError says where it breaks."""
     if not isinstance(data, dict):
@@ -514,7 +521,7 @@ def validate_document(data: object) -> EPCISDocument:
 
 def _explain(exc: ValidationError, data: dict[str, Any]) -> list[dict[str, Any]]:
     """Pydantic's errors as `{loc, msg, event?, eventID?}`, the union tag taken out of loc."""
-    events = data.get("epcisBody", {}).get("eventList") if isinstance(data, dict) else None
+    events = event_list(data)
     out: list[dict[str, Any]] = []
     for err in exc.errors(include_url=False, include_context=False, include_input=False):
         loc = list(err["loc"])
