@@ -33,6 +33,7 @@ Offset = Annotated[int, at.Ge(0), at.Le(INT4_MAX)]
 Cursor = Annotated[int, at.Ge(0), at.Le(INT8_MAX)]
 """The last seen sequence number or id of a bigint-keyed list (audit log, scans)."""
 
+MIN_YEAR, MAX_YEAR = 1900, 2999
 MONTH_PATTERN = r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$"
 """A calendar month, YYYY-MM, of years 1900-2999: any other year is a typo, and years near 1 or
 9999 overflow when the business time zone is converted to UTC."""
@@ -135,10 +136,14 @@ def aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("timestamp needs a UTC offset, e.g. 2026-11-22T08:00:00+08:00")
     try:
-        return value.astimezone(UTC)
+        utc = value.astimezone(UTC)
     except OverflowError:
         # 0001-01-01T00:00+08:00 is before year 1 in UTC: no datetime can hold it.
         raise ValueError("timestamp is out of range once converted to UTC") from None
+    if not MIN_YEAR <= utc.year <= MAX_YEAR:
+        # Far dates are typos, and arithmetic on them (deadlines, grace periods) overflows.
+        raise ValueError(f"timestamp must lie in the years {MIN_YEAR}-{MAX_YEAR}")
+    return utc
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(aware)]

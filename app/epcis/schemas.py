@@ -29,6 +29,7 @@ from pydantic import (
 from rfc3339_validator import validate_rfc3339  # type: ignore[import-untyped]
 from rfc3986_validator import validate_rfc3986  # type: ignore[import-untyped]
 
+from app.common.types import aware
 from app.epcis import vocab
 from app.scans.schemas import ScanResult
 
@@ -58,7 +59,7 @@ def _time(value: object) -> object:
             f"{value!r} is not an RFC 3339 date-time with an offset (2026-11-20T08:00:00+08:00)"
         )
     try:
-        return datetime.fromisoformat(value)
+        return aware(datetime.fromisoformat(value))
     except ValueError as exc:  # e.g. year 0000, which RFC 3339 allows and Python does not
         raise ValueError(f"{value!r} is not a date-time this service can store") from exc
 

@@ -92,3 +92,10 @@ def test_control_characters_in_identifiers_are_4xx_or_an_item_error(api: Api) ->
         },
     )
     assert r.status_code in (200, 201, 400, 422), r.text
+
+
+def test_event_times_out_of_range_are_422(api: Api) -> None:
+    for at in ["0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-14:00", "0000-01-01T00:00:00Z"]:
+        event = sighting(["x"], at=datetime(2026, 11, 20, tzinfo=UTC), where=None)
+        event["eventTime"] = at
+        assert post(api, json.dumps(document(event))) == 422

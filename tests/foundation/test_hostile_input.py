@@ -58,6 +58,24 @@ def test_cursors_as_large_as_a_bigint_are_an_empty_page(api: Api) -> None:
 def test_timestamps_that_overflow_in_utc_are_422(api: Api) -> None:
     for at in ["0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-14:00"]:
         _overflowing_timestamp(api, at)
+    # Dates a business never meets are typos; arithmetic on them (deadlines) would overflow.
+    r = api.post(
+        "admin",
+        "/api/v1/waybills",
+        json={
+            "number": "WB-FAR",
+            "vehicle_plate": "鲁A12345",
+            "dispatched_at": "2026-11-20T08:00:00+08:00",
+            "expected_arrival": "9999-12-31T23:59:59Z",
+            "destination_distributor_code": "D-370100-1",
+            "route_region_codes": ["370100"],
+            "issuer": "x",
+            "salesperson_code": "SP-370100",
+            "carton_payloads": ["x"],
+        },
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"] == ["body", "expected_arrival"]
 
 
 def _overflowing_timestamp(api: Api, at: str) -> None:
