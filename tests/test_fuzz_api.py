@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.conftest import Api
 
-EXAMPLES = int(os.environ.get("CG_FUZZ_EXAMPLES", "4"))
+EXAMPLES = int(os.environ.get("CG_FUZZ_EXAMPLES", "3"))
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 ROLES = [None, "admin", "auditor", "inspector", "jinan-distributor", "jinan-sales"]
 
