@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, text
 from sqlalchemy.orm import Session
 
 from app import db
@@ -30,11 +30,35 @@ def _race(
         insert_rival(conn)
         worker = threading.Thread(target=lambda: out.append(request()))
         worker.start()
-        time.sleep(1.0)  # the request has checked for a duplicate and is inserting
+        _until_the_request_waits_on_the_rival()
         trans.commit()
     worker.join(30)
     assert out, "the request never finished"
     return out[0]
+
+
+def _until_the_request_waits_on_the_rival() -> None:
+    """PostgreSQL: until the request's INSERT blocks on the rival's uncommitted row, i.e. it
+    has checked for a duplicate, found none and is inserting. SQLite: the request waits for
+    the write lock; give it a moment to get there."""
+    engine = db.get_engine()
+    if engine.dialect.name != "postgresql":
+        time.sleep(0.5)
+        return
+    deadline = time.monotonic() + 30
+    with engine.connect() as probe:
+        while time.monotonic() < deadline:
+            waiting = probe.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                )
+            )
+            probe.rollback()
+            if waiting:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the request never reached its INSERT")
 
 
 def test_a_region_created_twice_at_once_is_409(api: Api) -> None:
