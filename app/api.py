@@ -9,6 +9,7 @@ from app.checkpoints.router import router as checkpoints_router
 from app.codes.router import router as codes_router
 from app.custody.router import router as custody_router
 from app.distributors.router import router as distributors_router
+from app.errors import ERROR_RESPONSES
 from app.ledger.deposits import router as deposits_router
 from app.ledger.router import router as ledger_router
 from app.products.router import router as products_router
@@ -21,7 +22,14 @@ from app.verify.router import signals_router
 from app.violations.router import router as violations_router
 from app.waybills.router import router as waybills_router
 
-api_router = APIRouter(prefix="/api/v1", responses=AUTH_RESPONSES)
+# Every route may answer 401/429 (sign-in) and the errors any input can cause.
+api_router = APIRouter(
+    prefix="/api/v1",
+    responses={
+        status: {**ERROR_RESPONSES.get(status, {}), **AUTH_RESPONSES.get(status, {})}
+        for status in {*ERROR_RESPONSES, *AUTH_RESPONSES}
+    },
+)
 for r in (
     auth_router,
     regions_router,

@@ -364,7 +364,7 @@ class Policy(_Section):
     """One version of the rules: every threshold and penalty, immutable. Sections added in
     later versions default to what older versions did (or did not do)."""
 
-    version: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    version: Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     description: str
     verdicts: VerdictPolicy
     violations: ViolationPolicy

@@ -23,7 +23,7 @@ from app.codes.schemas import (
     PalletOut,
     VoidIn,
 )
-from app.common.types import PageParams
+from app.common.types import Id, PageParams
 from app.config import get_settings
 from app.db import DbSession, get_sessionmaker
 from app.models import Role
@@ -57,13 +57,13 @@ def list_code_batches(
 
 
 @router.get("/code-batches/{batch_id}")
-def get_code_batch(batch_id: int, session: DbSession, _who: Admin) -> CodeBatchOut:
+def get_code_batch(batch_id: Id, session: DbSession, _who: Admin) -> CodeBatchOut:
     return service.get_batch(session, batch_id=batch_id)
 
 
 @router.get("/code-batches/{batch_id}/codes")
 def list_batch_codes(
-    batch_id: int,
+    batch_id: Id,
     session: DbSession,
     _who: Admin,
     after: str | None = None,
@@ -76,7 +76,7 @@ def list_batch_codes(
 
 
 @router.get("/code-batches/{batch_id}/codes.csv", response_class=StreamingResponse)
-def batch_codes_csv(batch_id: int, session: DbSession, _who: Admin) -> StreamingResponse:
+def batch_codes_csv(batch_id: Id, session: DbSession, _who: Admin) -> StreamingResponse:
     """Every code of the batch for a print shop, streamed: a million rows never sit in memory."""
     # 404, or 409 for a batch still issuing, before the stream starts
     service.require_complete(service.batch_context(session, batch_id))
@@ -113,7 +113,7 @@ def batch_codes_csv(batch_id: int, session: DbSession, _who: Admin) -> Streaming
 
 @router.get("/code-batches/{batch_id}/labels.pdf", response_class=Response)
 def batch_labels_pdf(
-    batch_id: int,
+    batch_id: Id,
     session: DbSession,
     _who: Admin,
     layout: Literal["a4", "thermal", "item_qr", "item_datamatrix"] = "a4",

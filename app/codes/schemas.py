@@ -56,7 +56,7 @@ class VoidIn(Schema):
 
 
 class PalletIn(Schema):
-    sscc: str | None = Field(default=None, pattern=r"^\d{18}$")
+    sscc: str | None = Field(default=None, pattern=r"^[0-9]{18}$")
     """Leave out to have one generated under the company prefix."""
     carton_payloads: list[str] = Field(min_length=1, max_length=10_000)
     """What a reader produced from each carton (any accepted form), or bare serials."""

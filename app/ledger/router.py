@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from app.auth.deps import require
 from app.auth.principal import Principal
 from app.auth.visibility import ledger_parties
-from app.common.types import from_fen
+from app.common.types import MONTH_PATTERN, from_fen
 from app.db import DbSession, utcnow
 from app.errors import Forbidden, NotFound
 from app.ledger import money, service
@@ -37,7 +37,7 @@ LedgerReader = Annotated[
 Period = Annotated[
     str | None,
     # Blank means this month, as clients build the query string blindly.
-    Query(pattern=r"^(\d{4}-(0[1-9]|1[0-2]))?$", description="YYYY-MM, business time zone"),
+    Query(pattern=rf"^({MONTH_PATTERN.strip('^$')})?$", description="YYYY-MM, business time zone"),
 ]
 
 

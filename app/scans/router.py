@@ -13,6 +13,7 @@ from app.auth.deps import Anyone, require
 from app.auth.principal import Principal
 from app.auth.visibility import violation_filter, visibility
 from app.codes.decode import ImageRejected, decode_image, sniff_format
+from app.common.types import IDEMPOTENCY_KEY_PATTERN
 from app.config import get_settings
 from app.db import DbSession
 from app.errors import NotFound, PayloadTooLarge, Unprocessable, error_with_status
@@ -32,7 +33,9 @@ def upload_scans(
     body: ScanBatchIn,
     session: DbSession,
     who: Inspector,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[
+        str | None, Header(max_length=200, pattern=IDEMPOTENCY_KEY_PATTERN)
+    ] = None,
 ) -> ScanBatchOut:
     """Judge a batch of scans. Retries with the same Idempotency-Key replay the first answer."""
     return ingest_batch(
@@ -56,7 +59,9 @@ def upload_photo(
     lat: Annotated[float | None, Form()] = None,
     lon: Annotated[float | None, Form()] = None,
     observed_price: Annotated[str | None, Form()] = None,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[
+        str | None, Header(max_length=200, pattern=IDEMPOTENCY_KEY_PATTERN)
+    ] = None,
 ) -> ScanBatchOut:
     """Every barcode in the photo becomes a scan with its own verdict; the photo is kept."""
     settings = get_settings()

@@ -3,6 +3,7 @@ the verdict rules, and written with one bulk insert, in the caller's transaction
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -50,6 +51,9 @@ from rules.verdicts import (
 from rules.vocab import Verdict
 
 CHUNK = 5_000
+# Readers send GS (0x1D) between fields and may end with CR/LF or a tab; any other control
+# character means a misread (and PostgreSQL text cannot even store NUL).
+_FOREIGN_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1c\x1e\x1f\x7f]")
 FUTURE_TOLERANCE = timedelta(hours=24)
 # For a pallet, the verdict reported is the gravest of its cartons'.
 SEVERITY = [
@@ -78,6 +82,8 @@ class Item:
     checkpoint_id: int | None = None
     pos: tuple[float, float] | None = None
     error: str | None = None
+    error_verdict: str | None = None
+    """The verdict an item with an error still gets, when its payload told that much."""
     status: str = "unreadable"
     serial: str | None = None
     item_serial: str | None = None
@@ -175,6 +181,14 @@ def _parse(items: list[Item], settings: Settings) -> None:
     keys = settings.signing
     hosts = settings.allowed_link_hosts
     for it in items:
+        bad = _FOREIGN_CONTROL.search(it.parse_text)
+        if bad:
+            it.error = (
+                f"unreadable payload: control character U+{ord(bad.group()):04X} "
+                f"at position {bad.start()}"
+            )
+            it.status = it.error_verdict = "unreadable"
+            continue
         if it.error:
             continue
         parsed = gs1.parse_payload(it.parse_text, allowed_hosts=hosts)
@@ -459,7 +473,10 @@ def ingest(
         it = items[i]
         if it.error or it.region is None:
             by_index[i] = ScanResult(
-                payload=it.payload, item_serial=it.item_serial, error=it.error or "no region"
+                payload=it.payload,
+                item_serial=it.item_serial,
+                verdict=it.error_verdict,
+                error=it.error or "no region",
             )
             continue
         path = tree.path_codes(it.region.id)
