@@ -190,3 +190,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 """Declared on every router (`APIRouter(responses=ERROR_RESPONSES)`): authentication,
 visibility, body limits and validation apply to all routes alike, and the OpenAPI document
 should list what the server really answers."""
+PUBLIC_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: ERROR_RESPONSES[status] for status in (404, 409, 413, 422, 429)
+}
+"""What the public pages (no sign-in: verification, dealer certificates) can answer."""

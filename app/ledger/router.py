@@ -60,10 +60,7 @@ def get_balances(session: DbSession, who: LedgerReader, period: Period = None) -
     )
 
 
-@router.get(
-    "/statements/{party_type}/{party_code}",
-    responses={404: {"description": "no such party, or not one the caller may read"}},
-)
+@router.get("/statements/{party_type}/{party_code}")
 def get_statement(
     party_type: PartyType,
     party_code: str,
@@ -90,7 +87,7 @@ StaffOrSalesperson = Annotated[
     Principal, Depends(require(Role.admin, Role.hq_auditor, Role.salesperson))
 ]
 Closer = Annotated[Principal, Depends(require(Role.admin, Role.hq_auditor))]
-ClosedPeriod = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+ClosedPeriod = Annotated[str, Path(pattern=MONTH_PATTERN, description="YYYY-MM")]
 
 
 def _own_codes(session: DbSession, who: Principal, party_type: PartyType) -> set[str] | None:
@@ -120,7 +117,7 @@ def _effects(p: Pay, what: str) -> list[EffectOut]:
     return out
 
 
-@router.get("/rebates", responses={403: {"description": "not staff nor a distributor"}})
+@router.get("/rebates")
 def get_rebates(session: DbSession, who: StaffOrDistributor, period: Period = None) -> RebatesOut:
     """Each distributor's volume rebate for the period, and what each violation changed in it."""
     period = period or service.period_of(utcnow())
@@ -145,7 +142,7 @@ def get_rebates(session: DbSession, who: StaffOrDistributor, period: Period = No
     )
 
 
-@router.get("/commissions", responses={403: {"description": "not staff nor a salesperson"}})
+@router.get("/commissions")
 def get_commissions(
     session: DbSession, who: StaffOrSalesperson, period: Period = None
 ) -> CommissionsOut:
@@ -170,10 +167,7 @@ def get_commissions(
     )
 
 
-@router.post(
-    "/periods/{period}/close",
-    responses={409: {"description": "the period has not ended, or is already closed"}},
-)
+@router.post("/periods/{period}/close")
 def close_period(period: ClosedPeriod, session: DbSession, who: Closer) -> PeriodCloseOut:
     """Post the period's rebates and commissions payable, once."""
     posted = money.close_period(session, period=period, actor=who.username)
@@ -188,7 +182,7 @@ def close_period(period: ClosedPeriod, session: DbSession, who: Closer) -> Perio
     )
 
 
-@router.get("/deposits", responses={403: {"description": "not staff nor a distributor"}})
+@router.get("/deposits")
 def get_deposits(session: DbSession, who: StaffOrDistributor) -> DepositsOut:
     """What each distributor's deposit (保证金) holds now."""
     codes = _own_codes(session, who, PartyType.DISTRIBUTOR)

@@ -14,14 +14,14 @@ from app.auth.visibility import visibility
 from app.common.types import Page, PageParams, Schema
 from app.config import get_settings
 from app.db import DbSession, utcnow
-from app.errors import Conflict, NotFound
+from app.errors import PUBLIC_ERROR_RESPONSES, Conflict, NotFound
 from app.models import Distributor, Region, Role, SubCustomerStatus
 from app.subcustomers import service
 from app.subcustomers.certificate import CertificateData, render_certificate_pdf
 from app.subcustomers.schemas import DealerOut, SubCustomerIn, SubCustomerOut
 
 router = APIRouter(prefix="/sub-customers", tags=["sub-customers"])
-public_router = APIRouter(tags=["public"])
+public_router = APIRouter(tags=["public"], responses=PUBLIC_ERROR_RESPONSES)
 Registrar = Annotated[Principal, Depends(require(Role.admin, Role.distributor))]
 CERTIFICATE_DAYS = 365
 TIER_LABEL = {"wholesale_2": "二级批发", "terminal_wholesale": "终端批发", "retail": "零售店"}

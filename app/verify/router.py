@@ -17,13 +17,13 @@ from app.auth.ratelimit import FailedAuthLimiter
 from app.common.types import PageParams
 from app.config import Settings, get_settings
 from app.db import DbSession
-from app.errors import TooManyRequests
+from app.errors import PUBLIC_ERROR_RESPONSES, TooManyRequests
 from app.models import Role
 from app.verify import service
 from app.verify.schemas import PlaceIn, PlaceResult, SignalOut
 from rules.policy import load_policy
 
-public_router = APIRouter(tags=["public verification"])
+public_router = APIRouter(tags=["public verification"], responses=PUBLIC_ERROR_RESPONSES)
 signals_router = APIRouter(tags=["public verification"])
 Hq = Annotated[Principal, Depends(require(Role.admin, Role.hq_auditor))]
 

@@ -40,7 +40,7 @@ from rules.policy import Policy
 from rules.sightings import far_outside_territory, impossible_consumer_travel
 from rules.verdicts import Sighting, distance_km
 
-_GTIN_RE = re.compile(r"\d{14}")
+_GTIN_RE = re.compile(r"[0-9]{14}")
 NOT_GENUINE: dict[str, object] = {"genuine": False, "verifications": 0}
 
 
@@ -211,7 +211,8 @@ def add_place(
     about 1 km, or a picked city. Judged against the code's earlier places (a clone?) and
     its territory (diverted?): signals for HQ, never shown to the visitor."""
     expected = place_token(settings, data.sighting)
-    if not hmac.compare_digest(expected, data.token):
+    # Bytes: compare_digest refuses non-ASCII text, and a visitor may send anything.
+    if not hmac.compare_digest(expected.encode(), data.token.encode("utf-8", "replace")):
         raise NotFound("no such verification")
     sighting = session.get(PublicVerification, data.sighting, with_for_update=True)
     if sighting is None:

@@ -67,7 +67,7 @@ def verify_signature(
         key, sep, value = part.strip().partition("=")
         if not sep:
             continue
-        if key == "t" and value.isdigit():
+        if key == "t" and value.isascii() and value.isdigit():
             timestamp = int(value)
         elif key == "v1":
             candidates.append(value)
@@ -78,7 +78,9 @@ def verify_signature(
         return False
     expected = _mac(secret, timestamp, body)
     # Several v1 values are allowed (a sender rolling secrets); compare each in constant time.
-    return any(hmac.compare_digest(expected, c) for c in candidates)
+    return any(
+        hmac.compare_digest(expected.encode(), c.encode("utf-8", "replace")) for c in candidates
+    )
 
 
 @dataclass

@@ -63,7 +63,7 @@ def _until_the_request_waits_on_the_rival() -> None:
 
 def test_a_region_created_twice_at_once_is_409(api: Api) -> None:
     def rival(conn: Any) -> None:
-        conn.execute(insert(Region).values(code="R-RACE", name="x", kind=RegionKind.contested))
+        conn.execute(insert(Region).values(code="R-RACE", name="x", kind=RegionKind.CONTESTED))
 
     r = _race(
         api,
@@ -80,7 +80,7 @@ def test_a_target_set_twice_at_once_is_409(api: Api) -> None:
     def rival(conn: Any) -> None:
         conn.execute(
             insert(SalesTarget).values(
-                party_type=PartyType.distributor,
+                party_type=PartyType.DISTRIBUTOR,
                 party_code="D-370100-1",
                 period="2026-11",
                 target_fen=100,
@@ -111,7 +111,7 @@ def test_a_duplicate_insert_inside_the_request_is_409(api: Api) -> None:
         for obj in session.new:
             if isinstance(obj, Region) and obj.code == "R-DUP":
                 session.connection().execute(
-                    insert(Region).values(code="R-DUP", name="first", kind=RegionKind.contested)
+                    insert(Region).values(code="R-DUP", name="first", kind=RegionKind.CONTESTED)
                 )
 
     event.listen(Session, "before_flush", duplicate)

@@ -591,7 +591,7 @@ def test_ledger_matches_an_independent_model(databases: conftest.Databases) -> N
             max_examples=int(os.environ.get("CG_MODEL_EXAMPLES", "30")),
             # CI replays the same sequences (stable); a bigger run explores new ones.
             derandomize="CG_MODEL_EXAMPLES" not in os.environ,
-            stateful_step_count=int(os.environ.get("CG_MODEL_STEPS", "20")),
+            stateful_step_count=int(os.environ.get("CG_MODEL_STEPS", "30")),
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
