@@ -10,6 +10,7 @@ from app.codes.router import router as codes_router
 from app.custody.router import router as custody_router
 from app.distributors.router import router as distributors_router
 from app.ledger.router import router as ledger_router
+from app.maps.router import router as maps_router
 from app.products.router import router as products_router
 from app.regions.router import router as regions_router
 from app.reports.router import router as reports_router
@@ -35,6 +36,7 @@ for r in (
     subcustomers_router,
     ledger_router,
     reports_router,
+    maps_router,
     audit_router,
 ):
     api_router.include_router(r)
