@@ -83,7 +83,7 @@ def test_every_page_fits_and_is_photographed(
         sign_in(page, live_server, "auditor", lands_on="/hq")
         page.locator(f"tr[data-violation-id='{violation}']").click()
         expect(page.locator("#detail")).to_have_attribute("data-violation-id", str(violation))
-        expect(page.locator("#map svg")).to_be_visible()
+        expect(page.locator("#map .map-canvas canvas").first).to_be_visible()
         no_sideways_scroll(page)
         shoot(page, f"hq-{size}")
     finally:

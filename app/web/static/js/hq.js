@@ -33,9 +33,9 @@ async function showChain() {
 
 async function showOverview() {
   let regions;
-  let distributors;
+  let flowMap;
   try {
-    [regions, distributors] = await Promise.all([fetchAll("/regions"), fetchAll("/distributors")]);
+    [regions, flowMap] = await Promise.all([fetchAll("/regions"), api("/reports/diversion-flows")]);
   } catch (err) {
     clear($("map"), h("p", { class: "error" }, errorText(err)));
     return;
@@ -48,7 +48,7 @@ async function showOverview() {
     problem = h("p", { class: "error" }, `${t("hq.violations")}: ${errorText(err)}`);
   }
   const names = new Map(regions.map((r) => [r.code, r.name]));
-  drawDiversionMap($("map"), { regions, distributors, violations });
+  await drawDiversionMap($("map"), { regions, flowMap });
   if (problem) $("map").prepend(problem.cloneNode(true));
   for (const id of ["chart-weekly", "chart-value"]) clear($(id), problem ? problem.cloneNode(true) : null);
   if (problem) return;
