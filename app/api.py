@@ -9,6 +9,7 @@ from app.checkpoints.router import router as checkpoints_router
 from app.codes.router import router as codes_router
 from app.custody.router import router as custody_router
 from app.distributors.router import router as distributors_router
+from app.ledger.deposits import router as deposits_router
 from app.ledger.router import router as ledger_router
 from app.maps.router import router as maps_router
 from app.products.router import router as products_router
@@ -17,6 +18,7 @@ from app.reports.router import router as reports_router
 from app.salespeople.router import router as salespeople_router
 from app.scans.router import router as scans_router
 from app.subcustomers.router import router as subcustomers_router
+from app.verify.router import signals_router
 from app.violations.router import router as violations_router
 from app.waybills.router import router as waybills_router
 
@@ -35,8 +37,10 @@ for r in (
     violations_router,
     subcustomers_router,
     ledger_router,
+    deposits_router,
     reports_router,
     maps_router,
     audit_router,
+    signals_router,
 ):
     api_router.include_router(r)

@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     auth_failure_window: float = Field(default=60.0, gt=0)
     """Seconds; an address past the limit gets 429 until its oldest failure leaves the window."""
 
+    public_verify_per_minute: int = Field(default=300, ge=30)
+    """Public verifications (the page and its place reports) allowed per client address a
+    minute, of any codes; past it 429 with Retry-After. Never below 30: a shop checking a
+    delivery bottle by bottle must get through."""
+
     @field_validator("data_dir")
     @classmethod
     def _absolute_dir(cls, value: str) -> str:

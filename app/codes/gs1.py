@@ -237,6 +237,22 @@ def verify(code: SignedFields, *, keys: SigningKeys) -> Verification:
     return "valid" if ok else "forged"
 
 
+_ABSENT_KEY = bytes(32)
+
+
+def signature_matches(
+    gtin: str, serial: str, region_code: str, signature: str, *, keys: SigningKeys
+) -> bool:
+    """Whether AI 92 signs the other fields, doing the same work whatever the input: one HMAC
+    and one constant-time compare, even for an unknown key id or a malformed signature. For
+    public answers, whose timing must not tell a guesser what was wrong."""
+    key_id, _, mac = signature.partition("-")
+    key = keys.keys.get(key_id)
+    expected = _mac(key if key is not None else _ABSENT_KEY, gtin, serial, region_code)
+    same = hmac.compare_digest(expected.encode(), mac.encode("utf-8", "replace"))
+    return same and key is not None
+
+
 # --- pallets ---------------------------------------------------------------------------
 
 

@@ -17,6 +17,8 @@ from app.codes.schemas import (
     CodeBatchIn,
     CodeBatchOut,
     CodePage,
+    PackIn,
+    PackOut,
     PalletIn,
     PalletOut,
     VoidIn,
@@ -114,11 +116,13 @@ def batch_labels_pdf(
     batch_id: int,
     session: DbSession,
     _who: Admin,
-    layout: Literal["a4", "thermal"] = "a4",
+    layout: Literal["a4", "thermal", "item_qr", "item_datamatrix"] = "a4",
     after: str | None = None,
     limit: int = Query(1000, ge=1, le=MAX_LABELS),
 ) -> Response:
-    """Printable labels: A4 sheets or 100x70 mm thermal labels, up to 10,000 per file."""
+    """Printable labels: A4 sheets or 100x70 mm thermal labels, up to 10,000 per file; for item
+    codes, 22x26 mm cap and bottle labels with the Digital Link as a QR code (`item_qr`) or a
+    DataMatrix (`item_datamatrix`)."""
     settings = get_settings()
     ctx = service.batch_context(session, batch_id)
     service.require_complete(ctx)
@@ -138,6 +142,15 @@ def batch_labels_pdf(
 def void_carton(serial: str, body: VoidIn, session: DbSession, who: Admin) -> dict[str, str]:
     carton = service.void_carton(session, serial=serial, reason=body.reason, actor=who.username)
     return {"serial": carton.serial, "status": carton.status.value}
+
+
+@router.post("/cartons/{serial}/items")
+def pack_items(serial: str, body: PackIn, session: DbSession, who: Admin) -> PackOut:
+    """Pack item codes into the carton (关联), idempotently; 409 for an item already packed in
+    another carton, 422 naming `payloads.N` for a forged, unknown, voided or foreign item."""
+    return service.pack_items(
+        session, serial=serial, payloads=body.payloads, settings=get_settings(), actor=who.username
+    )
 
 
 @router.get("/cartons/{serial}")

@@ -45,6 +45,9 @@ class ScanReason(BaseModel):
 class ScanResult(BaseModel):
     payload: str
     serial: str | None = None
+    """The carton's serial (for an item code, the carton it is packed in)."""
+    item_serial: str | None = None
+    """The item's serial, when the payload was an item code judged as its carton."""
     verdict: str | None = None
     region_code: str | None = None
     violation_id: int | None = None

@@ -38,6 +38,7 @@ from app.models import (
     WebhookDelivery,
     distributor_region,
 )
+from app.violations import sanctions
 from app.waybills.schemas import NotificationOut, WaybillIn, WaybillOut
 
 
@@ -64,6 +65,7 @@ def create_waybill(
         field="destination_distributor_code",
         what="distributor",
     )
+    sanctions.check_supply(session, dest)  # 断货: a stopped distributor gets nothing new
     sp = ref(
         session, Salesperson, data.salesperson_code, field="salesperson_code", what="salesperson"
     )
