@@ -16,6 +16,15 @@ class Flow(BaseModel):
     value: Money
 
 
+class Sightings(BaseModel):
+    """Public verifications placed in a region (the visitor shared a position or picked a city),
+    and how many of them raised a consumer signal (suspected clone or diversion)."""
+
+    region_code: str
+    verifications: int
+    signals: int
+
+
 class FlowMap(BaseModel):
     period: str | None
     diversions: list[Flow]
@@ -23,3 +32,4 @@ class FlowMap(BaseModel):
     (dismissed and reversed violations left out)."""
     hand_offs: list[Flow]
     """Custody hand-offs whose shipper and receiver sit in different regions."""
+    sightings: list[Sightings]

@@ -9,11 +9,13 @@ from sqlalchemy.orm import Session, aliased
 
 from app.common.types import from_fen
 from app.ledger.service import period_bounds
-from app.maps.schemas import Flow, FlowMap
+from app.maps.schemas import Flow, FlowMap, Sightings
 from app.models import (
+    ConsumerSignal,
     CustodyEvent,
     CustodyKind,
     CustodyParty,
+    PublicVerification,
     Region,
     SubCustomer,
     Violation,
@@ -112,11 +114,34 @@ def hand_off_flows(session: Session, *, period: str | None) -> list[Flow]:
     ]
 
 
+def sightings(session: Session, *, period: str | None) -> list[Sightings]:
+    seen = dict(
+        session.execute(
+            select(Region.code, func.count())
+            .join(PublicVerification, PublicVerification.place_region_id == Region.id)
+            .where(_in_period(PublicVerification.at, period))
+            .group_by(Region.code)
+        ).tuples().all()
+    )
+    flagged = dict(
+        session.execute(
+            select(Region.code, func.count())
+            .join(ConsumerSignal, ConsumerSignal.place_region_id == Region.id)
+            .where(_in_period(ConsumerSignal.at, period))
+            .group_by(Region.code)
+        ).tuples().all()
+    )
+    return [
+        Sightings(region_code=code, verifications=seen.get(code, 0), signals=flagged.get(code, 0))
+        for code in sorted(seen.keys() | flagged.keys())
+    ]
+
+
 def flow_map(session: Session, *, period: str | None) -> FlowMap:
     """Everything the map draws for a month (or all time when `period` is None)."""
     return FlowMap(
         period=period,
         diversions=diversion_flows(session, period=period),
         hand_offs=hand_off_flows(session, period=period),
+        sightings=sightings(session, period=period),
     )
-

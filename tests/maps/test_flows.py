@@ -58,9 +58,33 @@ def test_the_demo_shows_jinan_goods_flowing_to_liaocheng_and_into_zibo(
 
 def test_only_hq_staff_see_the_map_and_a_bad_period_is_refused(market: Market) -> None:
     for user in ("jinan-distributor", "jinan-sales", "inspector"):
-        assert (
-            market.api.get(user, "/api/v1/reports/diversion-flows").status_code == 403
-        ), user
+        assert market.api.get(user, "/api/v1/reports/diversion-flows").status_code == 403, user
     assert market.api.get("admin", "/api/v1/reports/diversion-flows").status_code == 200
     bad = market.api.get("auditor", "/api/v1/reports/diversion-flows", params={"period": "2026-13"})
     assert bad.status_code == 422
+
+
+def test_consumer_sightings_are_counted_in_the_region_they_were_placed(market: Market) -> None:
+    import json as _json
+
+    from tests.consumers.helpers import issue, pack, path_of
+
+    api = market.api
+
+    def counts() -> dict[str, dict[str, int]]:
+        return {s["region_code"]: s for s in flows(market)["sightings"]}
+
+    before = counts().get("370200", {"verifications": 0, "signals": 0})
+    (carton,) = issue(api, 1)
+    (bottle,) = issue(api, 1, level="item")
+    pack(api, carton["serial"], [bottle["payload"]])
+    page = api.client.get(path_of(bottle["payload"])).text
+    start = page.index("var P=") + len("var P=")
+    token = _json.loads(page[start : page.index(";</script>", start)])
+    url = path_of(bottle["payload"]).split("?")[0] + "/place"
+    r = api.client.post(url, json={**token, "city": "370200"})
+    assert r.status_code == 200, r.text
+    after = counts()["370200"]
+    assert after["verifications"] == before["verifications"] + 1
+    # A Jinan bottle seen in Qingdao: an out-of-region signal there.
+    assert after["signals"] >= before["signals"] + 1

@@ -1,7 +1,7 @@
 // The diversion map, drawn by Apache ECharts (vendored, canvas) from the regions' GeoJSON
 // boundaries: no tiles, so it works in an office with no internet. Arrows run from the diverting
 // distributor's region to the invaded one, as wide as the value; hand-offs across regions are a
-// second layer. Where a region has no boundary of its own, a Shandong city falls back to the
+// second layer, and public verifications (consumers' sightings) a third. Where a region has no boundary of its own, a Shandong city falls back to the
 // vendored city outline (static/geo/shandong.json).
 import { clear, fenText, h, t, table, toFen } from "./core.js";
 import * as echarts from "../vendor/echarts.js";
@@ -126,6 +126,11 @@ export async function drawDiversionMap(container, { regions, flowMap }) {
     .map((f) => line(f, 1.5 + 7 * Math.sqrt(Number((f.fen * 1000n) / maxFen) / 1000), RED))
     .filter(Boolean);
   const handLines = handOffs.map((f) => line(f, 1 + 4 * Math.sqrt(f.count / maxHand), BLUE)).filter(Boolean);
+  const sightings = (flowMap.sightings || [])
+    .map((s) => ({ s, at: where.get(s.region_code) }))
+    .filter((x) => x.at)
+    .map(({ s, at }) => ({ value: [...at, s.verifications], sighting: s }));
+  const maxSeen = Math.max(1, ...sightings.map((x) => x.sighting.verifications));
   const flowLabel = (f) => `${names.get(f.from) || f.from} → ${names.get(f.to) || f.to}`;
 
   const canvas = h("div", { class: "map-canvas", role: "img", "aria-label": t("hq.map") });
@@ -152,6 +157,10 @@ export async function drawDiversionMap(container, { regions, flowMap }) {
     tooltip: {
       trigger: "item",
       formatter: (p) => {
+        if (p.seriesId === "sightings") {
+          const x = p.data.sighting;
+          return `${escapeHtml(names.get(x.region_code) || x.region_code)}<br>${escapeHtml(t("map.sightings.n", { n: x.verifications, s: x.signals }))}`;
+        }
         if (p.seriesType === "lines") {
           const f = p.data.flow;
           const tail = p.seriesId === "flows" ? `${t("map.cartons", { n: f.cartons })} · ${fenText(f.fen)}` : t("map.handoffs.n", { n: f.count });
@@ -163,7 +172,7 @@ export async function drawDiversionMap(container, { regions, flowMap }) {
     legend: {
       bottom: 4,
       left: "center",
-      data: [t("map.layer.flows"), t("map.layer.handoffs")],
+      data: [t("map.layer.flows"), t("map.layer.handoffs"), t("map.layer.sightings")],
       textStyle: { fontSize: 12 },
     },
     geo: {
@@ -203,12 +212,23 @@ export async function drawDiversionMap(container, { regions, flowMap }) {
         itemStyle: { color: BLUE },
         data: handLines,
       },
+      {
+        id: "sightings",
+        name: t("map.layer.sightings"),
+        type: "scatter",
+        coordinateSystem: "geo",
+        zlevel: 3,
+        symbolSize: (v) => 8 + 16 * Math.sqrt(v[2] / maxSeen),
+        itemStyle: { color: "#d97706", opacity: 0.75, borderColor: "#fff", borderWidth: 1 },
+        data: sightings,
+      },
     ],
   });
   new ResizeObserver(() => chart.resize()).observe(canvas);
   // What the canvas shows, for people with screen readers and for tests.
   container.dataset.regions = [...shapes.keys()].sort().join(",");
   container.dataset.flows = flowLines.map((l) => `${l.flow.from}>${l.flow.to}`).join(",");
+  container.dataset.sightings = sightings.map((x) => `${x.sighting.region_code}:${x.sighting.verifications}`).join(",");
   container.dataset.handoffs = handLines.map((l) => `${l.flow.from}>${l.flow.to}`).join(",");
   return chart;
 }
