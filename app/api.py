@@ -9,6 +9,7 @@ from app.checkpoints.router import router as checkpoints_router
 from app.codes.router import router as codes_router
 from app.custody.router import router as custody_router
 from app.distributors.router import router as distributors_router
+from app.inbox.router import router as inbox_router
 from app.ledger.deposits import router as deposits_router
 from app.ledger.router import router as ledger_router
 from app.maps.router import router as maps_router
@@ -40,6 +41,7 @@ for r in (
     deposits_router,
     reports_router,
     maps_router,
+    inbox_router,
     audit_router,
     signals_router,
 ):

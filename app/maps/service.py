@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, case, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from app.common.types import from_fen
@@ -82,9 +82,9 @@ def _party_region(kind: Any, pid: Any) -> ColumnElement[int]:
         .scalar_subquery()
     )
     sub = select(SubCustomer.region_id).where(SubCustomer.id == pid).scalar_subquery()
-    return func.coalesce(
-        select(sub).where(kind == CustodyParty.SUB_CUSTOMER).scalar_subquery(),
-        select(dist).where(kind == CustodyParty.DISTRIBUTOR).scalar_subquery(),
+    return case(
+        (kind == CustodyParty.SUB_CUSTOMER, sub),
+        (kind == CustodyParty.DISTRIBUTOR, dist),
     )
 
 
