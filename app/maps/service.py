@@ -121,7 +121,9 @@ def sightings(session: Session, *, period: str | None) -> list[Sightings]:
             .join(PublicVerification, PublicVerification.place_region_id == Region.id)
             .where(_in_period(PublicVerification.at, period))
             .group_by(Region.code)
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     flagged = dict(
         session.execute(
@@ -129,7 +131,9 @@ def sightings(session: Session, *, period: str | None) -> list[Sightings]:
             .join(ConsumerSignal, ConsumerSignal.place_region_id == Region.id)
             .where(_in_period(ConsumerSignal.at, period))
             .group_by(Region.code)
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     return [
         Sightings(region_code=code, verifications=seen.get(code, 0), signals=flagged.get(code, 0))
