@@ -2,6 +2,7 @@
 // map, the charts and whether the audit chain is intact.
 import { api, clear, errorText, fetchAll, h, requireSession, t } from "./core.js";
 import { loadNames } from "./names.js";
+import { mountInbox } from "./inbox.js";
 import { drawValueByRegion, drawWeekly } from "./charts.js";
 import { drawDiversionMap } from "./map.js";
 import { showViolation, violationList } from "./violations.js";
@@ -80,7 +81,11 @@ async function main() {
         t("hq.empty"),
       ),
   });
-  await Promise.all([showChain(), showOverview()]);
+  await Promise.all([
+    showChain(),
+    showOverview(),
+    mountInbox({ onOpen: (item) => item.violation_id && showViolation(detail, item.violation_id, { me, onChanged: refresh }) }),
+  ]);
   document.body.dataset.ready = "true";
 }
 
