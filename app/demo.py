@@ -68,7 +68,8 @@ CITIES: list[tuple[str, str, str, str, tuple[float, float]]] = [
 ]
 
 # The rest of Shandong's 16 cities: on the map and in the register, each with its salesperson and
-# one leading distributor, no lower channel or activity of their own.
+# one leading distributor, no lower channel or activity of their own; except Binzhou, a guerrilla
+# zone that nobody holds yet (what a diversion into such a zone does is the rules' to say).
 MORE_CITIES: list[tuple[str, str, str, str, tuple[float, float]]] = [
     ("370400", "枣庄市", "guerrilla", "370000", (34.810, 117.323)),
     ("370500", "东营市", "stronghold", "370000", (37.434, 118.675)),
@@ -80,6 +81,7 @@ MORE_CITIES: list[tuple[str, str, str, str, tuple[float, float]]] = [
     ("371400", "德州市", "guerrilla", "370000", (37.436, 116.359)),
     ("371600", "滨州市", "guerrilla", "370000", (37.382, 117.971)),
 ]
+UNHELD = {"371600"}
 
 # code, name, region, lat, lon: toll stations and junctions on the expressways into each city
 CHECKPOINTS = [
@@ -131,6 +133,8 @@ def load_master_data(session: Session) -> None:
         )
     signed = datetime(2026, 1, 5, tzinfo=UTC)
     for code, _name, _kind, _parent, _c in [*CITIES, *MORE_CITIES]:
+        if code in UNHELD:
+            continue
         salespeople.create_salesperson(
             session,
             data=SalespersonIn(
@@ -158,6 +162,8 @@ def load_master_data(session: Session) -> None:
                 actor=ACTOR,
             )
     for code, name, _kind, _parent, _c in MORE_CITIES:
+        if code in UNHELD:
+            continue
         distributors.create_distributor(
             session,
             data=DistributorIn(
