@@ -10,8 +10,10 @@ from app.codes.router import router as codes_router
 from app.custody.router import router as custody_router
 from app.distributors.router import router as distributors_router
 from app.errors import ERROR_RESPONSES
+from app.inbox.router import router as inbox_router
 from app.ledger.deposits import router as deposits_router
 from app.ledger.router import router as ledger_router
+from app.maps.router import router as maps_router
 from app.products.router import router as products_router
 from app.regions.router import router as regions_router
 from app.reports.router import router as reports_router
@@ -46,6 +48,8 @@ for r in (
     ledger_router,
     deposits_router,
     reports_router,
+    maps_router,
+    inbox_router,
     audit_router,
     signals_router,
 ):

@@ -3,8 +3,11 @@ province, distributors of each tier, salespeople, checkpoints on the roads into 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from biip.checksums import gs1_standard_check_digit
@@ -36,6 +39,22 @@ def _box(lat: float, lon: float, half: float = 0.38) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [ring]}
 
 
+# Real city boundaries (DataV.GeoAtlas via GeoMapData_CN; see app/web/static/geo/README.md): the
+# same file the HQ map draws, so a GPS scan is judged against the boundary the map shows.
+GEO_FILE = Path(__file__).resolve().parent / "web" / "static" / "geo" / "shandong.json"
+
+
+@lru_cache
+def city_boundaries() -> dict[str, dict[str, Any]]:
+    """GB/T 2260 code -> GeoJSON geometry of each of Shandong's 16 prefecture-level cities."""
+    data = json.loads(GEO_FILE.read_text(encoding="utf-8"))
+    return {f["properties"]["adcode"]: f["geometry"] for f in data["features"]}
+
+
+def _boundary(code: str, lat: float, lon: float) -> dict[str, Any]:
+    return city_boundaries().get(code) or _box(lat, lon)
+
+
 # code, name, kind, parent, centre (lat, lon)
 CITIES: list[tuple[str, str, str, str, tuple[float, float]]] = [
     ("370100", "济南市", "home_base", "370000", (36.651, 117.120)),
@@ -47,6 +66,22 @@ CITIES: list[tuple[str, str, str, str, tuple[float, float]]] = [
     ("371700", "菏泽市", "guerrilla", "370000", (35.233, 115.481)),
     ("410100", "郑州市", "contested", "410000", (34.747, 113.625)),
 ]
+
+# The rest of Shandong's 16 cities: on the map and in the register, each with its salesperson and
+# one leading distributor, no lower channel or activity of their own; except Binzhou, a guerrilla
+# zone that nobody holds yet (what a diversion into such a zone does is the rules' to say).
+MORE_CITIES: list[tuple[str, str, str, str, tuple[float, float]]] = [
+    ("370400", "枣庄市", "guerrilla", "370000", (34.810, 117.323)),
+    ("370500", "东营市", "stronghold", "370000", (37.434, 118.675)),
+    ("370800", "济宁市", "contested", "370000", (35.415, 116.587)),
+    ("370900", "泰安市", "stronghold", "370000", (36.200, 117.088)),
+    ("371000", "威海市", "stronghold", "370000", (37.513, 122.121)),
+    ("371100", "日照市", "contested", "370000", (35.417, 119.527)),
+    ("371300", "临沂市", "contested", "370000", (35.105, 118.356)),
+    ("371400", "德州市", "guerrilla", "370000", (37.436, 116.359)),
+    ("371600", "滨州市", "guerrilla", "370000", (37.382, 117.971)),
+]
+UNHELD = {"371600"}
 
 # code, name, region, lat, lon: toll stations and junctions on the expressways into each city
 CHECKPOINTS = [
@@ -84,16 +119,22 @@ def load_master_data(session: Session) -> None:
     """Regions, salespeople, distributors, products and checkpoints."""
     for code, name, kind in (("370000", "山东省", "home_base"), ("410000", "河南省", "contested")):
         regions.create_region(session, data=RegionIn(code=code, name=name, kind=kind), actor=ACTOR)
-    for code, name, kind, parent, (lat, lon) in CITIES:
+    for code, name, kind, parent, (lat, lon) in [*CITIES, *MORE_CITIES]:
         regions.create_region(
             session,
             data=RegionIn(
-                code=code, name=name, kind=kind, parent_code=parent, boundary=_box(lat, lon)
+                code=code,
+                name=name,
+                kind=kind,
+                parent_code=parent,
+                boundary=_boundary(code, lat, lon),
             ),
             actor=ACTOR,
         )
     signed = datetime(2026, 1, 5, tzinfo=UTC)
-    for code, _name, _kind, _parent, _c in CITIES:
+    for code, _name, _kind, _parent, _c in [*CITIES, *MORE_CITIES]:
+        if code in UNHELD:
+            continue
         salespeople.create_salesperson(
             session,
             data=SalespersonIn(
@@ -120,6 +161,21 @@ def load_master_data(session: Session) -> None:
                 ),
                 actor=ACTOR,
             )
+    for code, name, _kind, _parent, _c in MORE_CITIES:
+        if code in UNHELD:
+            continue
+        distributors.create_distributor(
+            session,
+            data=DistributorIn(
+                code=f"D-{code}-1",
+                name=f"{name}一批商行",
+                tier=Tier.WHOLESALE_1,
+                region_codes=[code],
+                salesperson_code=f"SP-{code}",
+                agreement_signed_at=signed,
+            ),
+            actor=ACTOR,
+        )
     for base, name, units, value, floors in (
         (
             "0690123456001",

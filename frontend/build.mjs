@@ -23,8 +23,31 @@ await build({
 });
 copyFileSync(join(here, "node_modules", "zxing-wasm", "dist", "reader", "zxing_reader.wasm"), join(out, "zxing_reader.wasm"));
 copyFileSync(join(here, "node_modules", "zxing-wasm", "LICENSE"), join(out, "zxing-wasm.LICENSE.txt"));
+
+// Apache ECharts for the HQ map and charts: only the chart types the pages use (charts-entry.js).
+const echartsPkg = JSON.parse(readFileSync(join(here, "node_modules", "echarts", "package.json"), "utf8"));
+await build({
+  entryPoints: [join(here, "charts-entry.js")],
+  bundle: true,
+  format: "esm",
+  target: "es2020",
+  minify: true,
+  legalComments: "eof",
+  outfile: join(out, "echarts.js"),
+  banner: { js: `/* Apache ECharts ${echartsPkg.version} (${echartsPkg.license}), bundled by frontend/build.mjs */` },
+});
+copyFileSync(join(here, "node_modules", "echarts", "LICENSE"), join(out, "echarts.LICENSE.txt"));
+copyFileSync(join(here, "node_modules", "echarts", "NOTICE"), join(out, "echarts.NOTICE.txt"));
+
 writeFileSync(
   join(out, "versions.json"),
-  JSON.stringify({ "zxing-wasm": { version: zxing.version, license: zxing.license, files: ["zxing-reader.js", "zxing_reader.wasm"] } }, null, 2) + "\n",
+  JSON.stringify(
+    {
+      "zxing-wasm": { version: zxing.version, license: zxing.license, files: ["zxing-reader.js", "zxing_reader.wasm"] },
+      echarts: { version: echartsPkg.version, license: echartsPkg.license, files: ["echarts.js"] },
+    },
+    null,
+    2,
+  ) + "\n",
 );
-console.log(`vendor: zxing-wasm ${zxing.version} -> ${out}`);
+console.log(`vendor: zxing-wasm ${zxing.version}, echarts ${echartsPkg.version} -> ${out}`);

@@ -4,6 +4,7 @@ from app.models.audit import AuditEntry
 from app.models.checkpoint import Checkpoint
 from app.models.code import Carton, CartonStatus, CodeBatch, ItemCode, Pallet
 from app.models.consumer import ConsumerSignal, PublicVerification
+from app.models.inbox import InboxRead
 from app.models.ledger import (
     AccountKind,
     JournalEntry,
@@ -57,6 +58,7 @@ __all__ = [
     "CustodyParty",
     "Distributor",
     "IdempotencyKey",
+    "InboxRead",
     "ItemCode",
     "JournalEntry",
     "JournalLine",

@@ -63,15 +63,11 @@ def test_an_advisory_market_records_the_violation_but_moves_nothing(market: Mark
 
 
 def test_a_zone_nobody_holds_credits_the_unassigned_system_account(market: Market) -> None:
-    # Binzhou: a guerrilla zone with no distributor and no salesperson of its own.
-    assert (
-        market.api.post(
-            "admin",
-            "/api/v1/regions",
-            json={"code": "371600", "name": "滨州市", "kind": "guerrilla", "parent_code": "370000"},
-        ).status_code
-        == 201
-    )
+    # Binzhou: in the demo a guerrilla zone with no distributor and no salesperson of its own.
+    binzhou = market.api.get("admin", "/api/v1/regions/371600").json()
+    assert (binzhou["name"], binzhou["kind"]) == ("滨州市", "guerrilla")
+    holders = market.api.get("admin", "/api/v1/distributors", params={"limit": 500}).json()
+    assert all("371600" not in d["region_codes"] for d in holders["items"])
     assert (
         market.api.post(
             "admin",

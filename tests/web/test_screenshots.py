@@ -8,7 +8,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import LiveServer
 from tests.web.conftest import Backend, new_context, sign_in
-from tests.web.test_phone import LocalOnly, shoot
+from tests.web.test_phone import SHOTS, LocalOnly, shoot
 
 pytestmark = pytest.mark.browser
 
@@ -78,12 +78,16 @@ def test_every_page_fits_and_is_photographed(
         expect(page.locator("#detail")).to_contain_text("聊城市")
         no_sideways_scroll(page)
         shoot(page, f"distributor-{size}")
+        page.click("#inbox-btn")
+        expect(page.locator("#inbox li[data-kind]").first).to_be_visible()
+        no_sideways_scroll(page)
+        page.screenshot(path=str(SHOTS / f"inbox-{size}.png"))
         page.click("#sign-out")
 
         sign_in(page, live_server, "auditor", lands_on="/hq")
         page.locator(f"tr[data-violation-id='{violation}']").click()
         expect(page.locator("#detail")).to_have_attribute("data-violation-id", str(violation))
-        expect(page.locator("#map svg")).to_be_visible()
+        expect(page.locator("#map .map-canvas canvas").first).to_be_visible()
         no_sideways_scroll(page)
         shoot(page, f"hq-{size}")
     finally:

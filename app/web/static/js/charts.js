@@ -1,6 +1,7 @@
-// Two small SVG charts for HQ: violations per week and diverted value by region. Sums of money
-// stay in integer fen; only bar lengths use floating point.
+// HQ's charts, drawn by Apache ECharts (vendored): violations per week and diverted value by
+// region. Sums of money stay in integer fen; only bar lengths use floating point.
 import { clear, fenText, h, t, toFen } from "./core.js";
+import * as echarts from "../vendor/echarts.js";
 
 /** Monday 00:00 (local time) of the week holding `d`. */
 export function weekStart(d) {
@@ -37,9 +38,24 @@ export function valueByRegion(violations, names, { top = 10 } = {}) {
     .slice(0, top);
 }
 
+/** ECharts tooltips are HTML: names from the API go in escaped. */
+export function escapeHtml(s) {
+  return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
 function empty(text) {
   return h("p", { class: "empty", "data-empty": "chart" }, text);
 }
+
+function mount(container, height) {
+  const el = h("div", { class: "chart-canvas" });
+  clear(container, el);
+  const chart = echarts.init(el, null, { renderer: "canvas", locale: "ZH", height });
+  new ResizeObserver(() => chart.resize()).observe(el);
+  return chart;
+}
+
+const label = (d) => `${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
 
 export function drawWeekly(container, violations) {
   const buckets = perWeek(violations);
@@ -47,32 +63,24 @@ export function drawWeekly(container, violations) {
     clear(container, empty(t("chart.weekly.empty")));
     return;
   }
-  const W = 560;
-  const H = 220;
-  const left = 30;
-  const bottom = 30;
-  const max = Math.max(...buckets.map((b) => b.count));
-  const step = (W - left - 10) / buckets.length;
-  const y = (n) => H - bottom - (n / max) * (H - bottom - 20);
-  clear(
-    container,
-    h(
-      "svg",
-      { class: "chart chart-weekly", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": t("hq.weekly") },
-      h("line", { class: "axis", x1: left, y1: H - bottom, x2: W - 5, y2: H - bottom }),
-      buckets.map((b, i) => {
-        const x = left + i * step + step * 0.15;
-        const label = `${String(b.start.getMonth() + 1).padStart(2, "0")}-${String(b.start.getDate()).padStart(2, "0")}`;
-        return h(
-          "g",
-          { "data-week": label, "data-count": b.count },
-          h("rect", { class: "bar", x: x.toFixed(1), y: y(b.count).toFixed(1), width: (step * 0.7).toFixed(1), height: (H - bottom - y(b.count)).toFixed(1) }, h("title", {}, `${label}: ${b.count}`)),
-          b.count ? h("text", { class: "bar-label", x: (x + step * 0.35).toFixed(1), y: (y(b.count) - 4).toFixed(1), "text-anchor": "middle" }, b.count) : null,
-          i % 2 === buckets.length % 2 ? null : h("text", { x: (x + step * 0.35).toFixed(1), y: H - bottom + 16, "text-anchor": "middle" }, label),
-        );
-      }),
-    ),
-  );
+  const chart = mount(container, 240);
+  chart.setOption({
+    animation: false,
+    grid: { left: 36, right: 12, top: 24, bottom: 28 },
+    tooltip: { trigger: "axis" },
+    xAxis: { type: "category", data: buckets.map((b) => label(b.start)), axisLabel: { fontSize: 11 } },
+    yAxis: { type: "value", minInterval: 1 },
+    series: [
+      {
+        type: "bar",
+        name: t("hq.weekly"),
+        data: buckets.map((b) => b.count),
+        itemStyle: { color: "#0f5fa8" },
+        label: { show: true, position: "top", formatter: (p) => (p.value ? p.value : "") },
+      },
+    ],
+  });
+  container.dataset.weeks = JSON.stringify(buckets.map((b) => b.count));
 }
 
 export function drawValueByRegion(container, violations, names) {
@@ -81,28 +89,23 @@ export function drawValueByRegion(container, violations, names) {
     clear(container, empty(t("chart.value.empty")));
     return;
   }
-  const W = 560;
-  const rowH = 28;
-  const left = 110;
-  const right = 110;
-  const H = rows.length * rowH + 10;
-  const max = rows[0].fen > 0n ? rows[0].fen : 1n;
-  clear(
-    container,
-    h(
-      "svg",
-      { class: "chart chart-value", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": t("hq.value") },
-      rows.map((r, i) => {
-        const len = (Number((r.fen * 1000n) / max) / 1000) * (W - left - right);
-        const y = 5 + i * rowH;
-        return h(
-          "g",
-          { "data-region": r.code },
-          h("text", { x: left - 8, y: y + 17, "text-anchor": "end" }, r.name),
-          h("rect", { class: "bar value", x: left, y, width: Math.max(len, 1).toFixed(1), height: rowH - 8 }),
-          h("text", { class: "bar-label", x: (left + len + 6).toFixed(1), y: y + 17 }, fenText(r.fen)),
-        );
-      }),
-    ),
-  );
+  const chart = mount(container, Math.max(160, rows.length * 30 + 40));
+  const ordered = [...rows].reverse(); // ECharts draws the first category at the bottom
+  chart.setOption({
+    animation: false,
+    grid: { left: 8, right: 96, top: 8, bottom: 8, containLabel: true },
+    tooltip: { trigger: "item", formatter: (p) => `${escapeHtml(p.name)}: ${fenText(ordered[p.dataIndex].fen)}` },
+    xAxis: { type: "value", show: false },
+    yAxis: { type: "category", data: ordered.map((r) => r.name), axisLabel: { fontSize: 12 } },
+    series: [
+      {
+        type: "bar",
+        data: ordered.map((r) => Number(r.fen) / 100),
+        itemStyle: { color: "#b91c1c" },
+        label: { show: true, position: "right", formatter: (p) => fenText(ordered[p.dataIndex].fen) },
+      },
+    ],
+  });
+  container.dataset.regions = rows.map((r) => r.code).join(",");
+  container.dataset.values = rows.map((r) => fenText(r.fen)).join(",");
 }

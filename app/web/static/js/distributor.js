@@ -1,6 +1,7 @@
 // The distributor's (and salesperson's) page: violation reports against and for them, the
 // evidence and appeal, and their credited sales by month.
 import { api, clear, currentPeriod, errorText, h, money, requireSession, t, table } from "./core.js";
+import { mountInbox } from "./inbox.js";
 import { loadNames, partyName } from "./names.js";
 import { showViolation, violationList } from "./violations.js";
 
@@ -87,6 +88,7 @@ async function main() {
   period.value = currentPeriod();
   period.addEventListener("change", () => period.value && showBalances(me, period.value));
   await showBalances(me, period.value);
+  await mountInbox({ onOpen: (item) => item.violation_id && showViolation(detail, item.violation_id, { me, onChanged: () => list && list.reload() }) });
   document.body.dataset.ready = "true";
 }
 

@@ -2,6 +2,7 @@
 // map, the charts and whether the audit chain is intact.
 import { api, clear, errorText, fetchAll, h, requireSession, t } from "./core.js";
 import { loadNames } from "./names.js";
+import { mountInbox } from "./inbox.js";
 import { drawValueByRegion, drawWeekly } from "./charts.js";
 import { drawDiversionMap } from "./map.js";
 import { showViolation, violationList } from "./violations.js";
@@ -33,9 +34,9 @@ async function showChain() {
 
 async function showOverview() {
   let regions;
-  let distributors;
+  let flowMap;
   try {
-    [regions, distributors] = await Promise.all([fetchAll("/regions"), fetchAll("/distributors")]);
+    [regions, flowMap] = await Promise.all([fetchAll("/regions"), api("/reports/diversion-flows")]);
   } catch (err) {
     clear($("map"), h("p", { class: "error" }, errorText(err)));
     return;
@@ -48,7 +49,7 @@ async function showOverview() {
     problem = h("p", { class: "error" }, `${t("hq.violations")}: ${errorText(err)}`);
   }
   const names = new Map(regions.map((r) => [r.code, r.name]));
-  drawDiversionMap($("map"), { regions, distributors, violations });
+  await drawDiversionMap($("map"), { regions, flowMap });
   if (problem) $("map").prepend(problem.cloneNode(true));
   for (const id of ["chart-weekly", "chart-value"]) clear($(id), problem ? problem.cloneNode(true) : null);
   if (problem) return;
@@ -80,7 +81,11 @@ async function main() {
         t("hq.empty"),
       ),
   });
-  await Promise.all([showChain(), showOverview()]);
+  await Promise.all([
+    showChain(),
+    showOverview(),
+    mountInbox({ onOpen: (item) => item.violation_id && showViolation(detail, item.violation_id, { me, onChanged: refresh }) }),
+  ]);
   document.body.dataset.ready = "true";
 }
 

@@ -4,6 +4,7 @@
 // a network the page judges provisionally from what the code says and what it cached, and shows
 // what changed once the server has judged. Distributors and sub-customers use the same page to
 // scan goods out (出库) and in (入库).
+import { mountInbox } from "./inbox.js";
 import {
   ApiError,
   NetworkError,
@@ -806,6 +807,8 @@ async function main() {
   // The retry timer for networks that fail while the device still believes it is online.
   setInterval(sync, 15000);
   await refreshCounts();
+  // Offline the inbox waits: the scan page must start without it.
+  mountInbox().catch(() => {});
   document.body.dataset.ready = "true";
   cacheWaybills();
   sync();

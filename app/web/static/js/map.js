@@ -1,10 +1,15 @@
-// The diversion map, drawn as SVG from the regions' GeoJSON boundaries (no tiles: the office
-// may have no internet). Arrows run from the diverting distributor's region to the invaded one.
+// The diversion map, drawn by Apache ECharts (vendored, canvas) from the regions' GeoJSON
+// boundaries: no tiles, so it works in an office with no internet. Arrows run from the diverting
+// distributor's region to the invaded one, as wide as the value; hand-offs across regions are a
+// second layer, and public verifications (consumers' sightings) a third. Where a region has no boundary of its own, a Shandong city falls back to the
+// vendored city outline (static/geo/shandong.json).
 import { clear, fenText, h, t, table, toFen } from "./core.js";
+import * as echarts from "../vendor/echarts.js";
+import { escapeHtml } from "./charts.js";
 
-const WIDTH = 900;
-const PAD = 30;
-const COLOURS = { low: "#f59e0b", mid: "#ea580c", high: "#b91c1c" };
+const MAP_NAME = "cg-regions";
+const RED = "#b91c1c";
+const BLUE = "#2563eb";
 
 function polygons(geometry) {
   if (!geometry) return [];
@@ -20,7 +25,7 @@ function ringArea(ring) {
 }
 
 /** Area-weighted centroid of the outer rings, in lon/lat. */
-function centroid(geometry) {
+export function centroid(geometry) {
   let cx = 0;
   let cy = 0;
   let total = 0;
@@ -42,38 +47,34 @@ function centroid(geometry) {
   return total ? [cx / total, cy / total] : null;
 }
 
-function bboxOf(geometries) {
-  const b = [Infinity, Infinity, -Infinity, -Infinity];
-  for (const g of geometries)
-    for (const poly of polygons(g))
-      for (const ring of poly)
-        for (const [lon, lat] of ring) {
-          b[0] = Math.min(b[0], lon);
-          b[1] = Math.min(b[1], lat);
-          b[2] = Math.max(b[2], lon);
-          b[3] = Math.max(b[3], lat);
-        }
-  return b[0] === Infinity ? null : b;
+let cityOutlines = null;
+/** The vendored outlines of Shandong's cities, by GB/T 2260 code (fetched once, same origin). */
+async function outlines() {
+  if (!cityOutlines) {
+    try {
+      const res = await fetch("/static/geo/shandong.json");
+      const fc = await res.json();
+      cityOutlines = new Map(fc.features.map((f) => [String(f.properties.adcode), f.geometry]));
+    } catch {
+      cityOutlines = new Map();
+    }
+  }
+  return cityOutlines;
 }
 
-/** Equirectangular, shrunk east-west by cos(latitude): true enough at province scale. */
-function projector([minLon, minLat, maxLon, maxLat]) {
-  const k = Math.cos((((minLat + maxLat) / 2) * Math.PI) / 180);
-  const scale = (WIDTH - 2 * PAD) / Math.max((maxLon - minLon) * k, 1e-6);
-  const height = Math.max((maxLat - minLat) * scale, 200) + 2 * PAD;
-  return { height, at: ([lon, lat]) => [PAD + (lon - minLon) * k * scale, PAD + (maxLat - lat) * scale] };
+/** Each region's boundary: its own, else the vendored outline for its code. */
+export async function boundaries(regions) {
+  const fallback = await outlines();
+  const out = new Map();
+  for (const r of regions) {
+    const g = polygons(r.boundary).length ? r.boundary : fallback.get(r.code);
+    if (g) out.set(r.code, g);
+  }
+  return out;
 }
 
-function pathData(geometry, at) {
-  const parts = [];
-  for (const poly of polygons(geometry))
-    for (const ring of poly)
-      parts.push(`M${ring.map((pt) => at(pt).map((v) => v.toFixed(1)).join(",")).join("L")}Z`);
-  return parts.join("");
-}
-
-/** Where each region sits: its own boundary, else the middle of its children's. */
-function anchors(regions) {
+/** Where each region sits: its own boundary's centroid, else the middle of its children's. */
+function anchors(regions, shapes) {
   const byParent = new Map();
   for (const r of regions) {
     if (!byParent.has(r.parent_code)) byParent.set(r.parent_code, []);
@@ -82,7 +83,7 @@ function anchors(regions) {
   const out = new Map();
   const find = (r, depth = 0) => {
     if (out.has(r.code)) return out.get(r.code);
-    let c = r.boundary ? centroid(r.boundary) : null;
+    let c = shapes.has(r.code) ? centroid(shapes.get(r.code)) : null;
     if (!c && depth < 8) {
       const kids = (byParent.get(r.code) || []).map((k) => find(k, depth + 1)).filter(Boolean);
       if (kids.length) c = [kids.reduce((s, p) => s + p[0], 0) / kids.length, kids.reduce((s, p) => s + p[1], 0) / kids.length];
@@ -94,148 +95,140 @@ function anchors(regions) {
   return out;
 }
 
-/** Flows (from region → to region) with counts and value in fen, from the violations. */
-export function flows(violations, distributors) {
-  const home = new Map(distributors.map((d) => [d.code, (d.region_codes || [])[0]]));
-  const agg = new Map();
-  for (const v of violations) {
-    if (v.status === "dismissed" || v.status === "reversed") continue;
-    const from = home.get(v.diverting_distributor_code);
-    const to = v.region_code;
-    if (!from || !to || from === to) continue;
-    const key = `${from}>${to}`;
-    const f = agg.get(key) || { from, to, count: 0, fen: 0n };
-    f.count += 1;
-    f.fen += toFen(v.value) ?? 0n;
-    agg.set(key, f);
+const asFlow = (f) => ({ from: f.from_region_code, to: f.to_region_code, count: f.count, cartons: f.cartons, fen: toFen(f.value) ?? 0n });
+
+/** Draw the map into `container`; `flowMap` is GET /reports/diversion-flows. Returns the chart. */
+export async function drawDiversionMap(container, { regions, flowMap }) {
+  const shapes = await boundaries(regions);
+  if (!shapes.size) {
+    clear(container, h("p", { class: "empty" }, h("strong", {}, t("map.noboundary.h")), t("map.noboundary")));
+    return null;
   }
-  return [...agg.values()].sort((a, b) => (b.fen > a.fen ? 1 : b.fen < a.fen ? -1 : b.count - a.count));
-}
-
-/** The point `dist` pixels from `from` in the direction of `to`. */
-function toward(from, to, dist) {
-  const dx = to[0] - from[0];
-  const dy = to[1] - from[1];
-  const len = Math.hypot(dx, dy) || 1;
-  return [from[0] + (dx / len) * dist, from[1] + (dy / len) * dist];
-}
-
-function tone(count, max) {
-  if (count * 3 <= max) return "low";
-  if (count * 3 <= max * 2) return "mid";
-  return "high";
-}
-
-export function drawDiversionMap(container, { regions, distributors, violations }) {
-  const drawn = regions.filter((r) => polygons(r.boundary).length);
-  const box = bboxOf(drawn.map((r) => r.boundary));
-  if (!box) {
-    clear(
-      container,
-      h("p", { class: "empty" }, h("strong", {}, t("map.noboundary.h")), t("map.noboundary")),
-    );
-    return;
-  }
-  const { height, at } = projector(box);
-  const where = anchors(regions);
   const names = new Map(regions.map((r) => [r.code, r.name]));
-  const list = flows(violations, distributors);
-  const invaded = new Set(list.map((f) => f.to));
-  const maxCount = Math.max(1, ...list.map((f) => f.count));
-  const maxFen = list.reduce((m, f) => (f.fen > m ? f.fen : m), 1n);
+  const where = anchors(regions, shapes);
+  const diversions = (flowMap.diversions || []).map(asFlow);
+  const handOffs = (flowMap.hand_offs || []).map(asFlow);
+  const invaded = new Set(diversions.map((f) => f.to));
+  const maxFen = diversions.reduce((m, f) => (f.fen > m ? f.fen : m), 1n);
+  const maxHand = Math.max(1, ...handOffs.map((f) => f.count));
 
-  const svg = h(
-    "svg",
-    { class: "map", viewBox: `0 0 ${WIDTH} ${height.toFixed(0)}`, role: "img", "aria-label": t("hq.map") },
-    h(
-      "defs",
-      {},
-      Object.entries(COLOURS).map(([name, colour]) =>
-        h(
-          "marker",
-          { id: `arrow-${name}`, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 12, markerHeight: 12, markerUnits: "userSpaceOnUse", orient: "auto" },
-          h("path", { d: "M0,0L10,5L0,10Z", fill: colour }),
-        ),
-      ),
-    ),
-    h(
-      "g",
-      { class: "regions" },
-      drawn.map((r) =>
-        h(
-          "path",
-          { class: `region${invaded.has(r.code) ? " invaded" : ""}`, d: pathData(r.boundary, at), "data-code": r.code, "fill-rule": "evenodd" },
-          h("title", {}, `${r.name} ${r.code}`),
-        ),
-      ),
-    ),
-    h(
-      "g",
-      { class: "flows" },
-      list.map((f) => {
-        const a = where.get(f.from);
-        const b = where.get(f.to);
-        if (!a || !b) return null;
-        const [x1, y1] = at(a);
-        const [x2, y2] = at(b);
-        // Bend each arrow to its left so that A→B and B→A stay apart.
-        const dx = x2 - x1;
-        const dy = y2 - y1;
-        const cx = (x1 + x2) / 2 - dy * 0.2;
-        const cy = (y1 + y2) / 2 + dx * 0.2;
-        const level = tone(f.count, maxCount);
-        const width = 1.5 + 4.5 * Math.sqrt(Number((f.fen * 1000n) / maxFen) / 1000);
-        // Stop short of the centres so that arrowheads and names stay readable.
-        const [sx, sy] = toward([x1, y1], [cx, cy], 10);
-        const [ex, ey] = toward([x2, y2], [cx, cy], 16);
-        return h(
-          "path",
-          {
-            class: `flow flow-${level}`,
-            d: `M${sx.toFixed(1)},${sy.toFixed(1)}Q${cx.toFixed(1)},${cy.toFixed(1)} ${ex.toFixed(1)},${ey.toFixed(1)}`,
-            stroke: COLOURS[level],
-            "stroke-width": width.toFixed(1),
-            "marker-end": `url(#arrow-${level})`,
-            "data-from": f.from,
-            "data-to": f.to,
-            "data-count": f.count,
-          },
-          h("title", {}, `${names.get(f.from) || f.from} → ${names.get(f.to) || f.to}: ${t("map.count", { n: f.count })}, ${fenText(f.fen)}`),
-        );
-      }),
-    ),
-    h(
-      "g",
-      { class: "labels" },
-      drawn.map((r) => {
-        const c = where.get(r.code);
-        if (!c) return null;
-        const [x, y] = at(c);
-        return h("text", { class: "region-label", x: x.toFixed(1), y: (y + 4).toFixed(1) }, r.name);
-      }),
-    ),
-  );
-  const legend = h(
-    "div",
-    { class: "legend" },
-    h("span", {}, h("span", { class: "swatch low" }), t("map.few")),
-    h("span", {}, h("span", { class: "swatch mid" }), t("map.some")),
-    h("span", {}, h("span", { class: "swatch high" }), t("map.many", { n: maxCount })),
-  );
-  const summary = list.length
+  echarts.registerMap(MAP_NAME, {
+    type: "FeatureCollection",
+    features: [...shapes].map(([code, geometry]) => ({ type: "Feature", properties: { name: code }, geometry })),
+  });
+  const line = (f, width, colour) => {
+    const a = where.get(f.from);
+    const b = where.get(f.to);
+    if (!a || !b) return null;
+    return { coords: [a, b], flow: f, lineStyle: { width, color: colour } };
+  };
+  const flowLines = diversions
+    .map((f) => line(f, 1.5 + 7 * Math.sqrt(Number((f.fen * 1000n) / maxFen) / 1000), RED))
+    .filter(Boolean);
+  const handLines = handOffs.map((f) => line(f, 1 + 4 * Math.sqrt(f.count / maxHand), BLUE)).filter(Boolean);
+  const sightings = (flowMap.sightings || [])
+    .map((s) => ({ s, at: where.get(s.region_code) }))
+    .filter((x) => x.at)
+    .map(({ s, at }) => ({ value: [...at, s.verifications], sighting: s }));
+  const maxSeen = Math.max(1, ...sightings.map((x) => x.sighting.verifications));
+  const flowLabel = (f) => `${names.get(f.from) || f.from} → ${names.get(f.to) || f.to}`;
+
+  const canvas = h("div", { class: "map-canvas", role: "img", "aria-label": t("hq.map") });
+  const summary = diversions.length
     ? table(
         [t("map.from"), t("map.into"), h("span", { class: "num" }, t("map.count.h")), h("span", { class: "num" }, t("col.value"))],
-        list.slice(0, 10).map((f) =>
+        diversions.slice(0, 10).map((f) =>
           h(
             "tr",
-            { "data-flow": `${f.from}>${f.to}` },
+            { "data-flow": `${f.from}>${f.to}`, "data-count": f.count },
             h("td", {}, names.get(f.from) || f.from),
             h("td", {}, names.get(f.to) || f.to),
-            h("td", { class: "num" }, f.count),
+            h("td", { class: "num" }, f.cartons),
             h("td", { class: "num" }, fenText(f.fen)),
           ),
         ),
       )
     : h("p", { class: "empty", "data-empty": "flows" }, t("map.noflows"));
-  clear(container, svg, legend, summary);
+  clear(container, canvas, summary);
+
+  const chart = echarts.init(canvas, null, { renderer: "canvas", locale: "ZH" });
+  chart.setOption({
+    animation: false,
+    tooltip: {
+      trigger: "item",
+      formatter: (p) => {
+        if (p.seriesId === "sightings") {
+          const x = p.data.sighting;
+          return `${escapeHtml(names.get(x.region_code) || x.region_code)}<br>${escapeHtml(t("map.sightings.n", { n: x.verifications, s: x.signals }))}`;
+        }
+        if (p.seriesType === "lines") {
+          const f = p.data.flow;
+          const tail = p.seriesId === "flows" ? `${t("map.cartons", { n: f.cartons })} · ${fenText(f.fen)}` : t("map.handoffs.n", { n: f.count });
+          return `${escapeHtml(flowLabel(f))}<br>${escapeHtml(tail)}`;
+        }
+        return escapeHtml(names.get(p.name) || p.name);
+      },
+    },
+    legend: {
+      bottom: 4,
+      left: "center",
+      data: [t("map.layer.flows"), t("map.layer.handoffs"), t("map.layer.sightings")],
+      textStyle: { fontSize: 12 },
+    },
+    geo: {
+      map: MAP_NAME,
+      roam: true,
+      top: 12,
+      bottom: 36,
+      left: 8,
+      right: 8,
+      label: { show: true, fontSize: 11, color: "#1e293b", formatter: (p) => names.get(p.name) || p.name },
+      itemStyle: { areaColor: "#dbe4ee", borderColor: "#7b8aa0", borderWidth: 1 },
+      emphasis: { itemStyle: { areaColor: "#c7d7ea" }, label: { color: "#0f172a" } },
+      regions: [...invaded].map((code) => ({ name: code, itemStyle: { areaColor: "#fcd5d5" } })),
+    },
+    series: [
+      {
+        id: "flows",
+        name: t("map.layer.flows"),
+        type: "lines",
+        coordinateSystem: "geo",
+        zlevel: 2,
+        symbol: ["none", "arrow"],
+        symbolSize: 11,
+        lineStyle: { curveness: 0.22, opacity: 0.85, color: RED },
+        itemStyle: { color: RED },
+        data: flowLines,
+      },
+      {
+        id: "handoffs",
+        name: t("map.layer.handoffs"),
+        type: "lines",
+        coordinateSystem: "geo",
+        zlevel: 1,
+        symbol: ["circle", "arrow"],
+        symbolSize: [4, 8],
+        lineStyle: { curveness: -0.18, opacity: 0.7, type: "dashed", color: BLUE },
+        itemStyle: { color: BLUE },
+        data: handLines,
+      },
+      {
+        id: "sightings",
+        name: t("map.layer.sightings"),
+        type: "scatter",
+        coordinateSystem: "geo",
+        zlevel: 3,
+        symbolSize: (v) => 8 + 16 * Math.sqrt(v[2] / maxSeen),
+        itemStyle: { color: "#d97706", opacity: 0.75, borderColor: "#fff", borderWidth: 1 },
+        data: sightings,
+      },
+    ],
+  });
+  new ResizeObserver(() => chart.resize()).observe(canvas);
+  // What the canvas shows, for people with screen readers and for tests.
+  container.dataset.regions = [...shapes.keys()].sort().join(",");
+  container.dataset.flows = flowLines.map((l) => `${l.flow.from}>${l.flow.to}`).join(",");
+  container.dataset.sightings = sightings.map((x) => `${x.sighting.region_code}:${x.sighting.verifications}`).join(",");
+  container.dataset.handoffs = handLines.map((l) => `${l.flow.from}>${l.flow.to}`).join(",");
+  return chart;
 }

@@ -1,0 +1,1 @@
+"""Every user's inbox: violations, appeals, decisions, consumer signals, route notifications."""

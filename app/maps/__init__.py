@@ -1,0 +1,1 @@
+"""What HQ's diversion map draws: flows between regions, aggregated in SQL."""
