@@ -1,6 +1,6 @@
 """Every ORM class, imported here so that alembic sees the whole schema."""
 
-from app.models.audit import AuditEntry
+from app.models.audit import AuditCheckpoint, AuditEntry, AuditLeaf, AuditLogState
 from app.models.checkpoint import Checkpoint
 from app.models.code import Carton, CartonStatus, CodeBatch, Pallet
 from app.models.ledger import AccountKind, JournalEntry, JournalLine, LedgerAccount
@@ -37,7 +37,10 @@ from rules.vocab import (
 __all__ = [
     "AccountKind",
     "ApiToken",
+    "AuditCheckpoint",
     "AuditEntry",
+    "AuditLeaf",
+    "AuditLogState",
     "Carton",
     "CartonStatus",
     "Checkpoint",
