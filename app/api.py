@@ -9,6 +9,8 @@ from app.checkpoints.router import router as checkpoints_router
 from app.codes.router import router as codes_router
 from app.custody.router import router as custody_router
 from app.distributors.router import router as distributors_router
+from app.errors import ERROR_RESPONSES
+from app.ledger.deposits import router as deposits_router
 from app.ledger.router import router as ledger_router
 from app.products.router import router as products_router
 from app.regions.router import router as regions_router
@@ -16,10 +18,18 @@ from app.reports.router import router as reports_router
 from app.salespeople.router import router as salespeople_router
 from app.scans.router import router as scans_router
 from app.subcustomers.router import router as subcustomers_router
+from app.verify.router import signals_router
 from app.violations.router import router as violations_router
 from app.waybills.router import router as waybills_router
 
-api_router = APIRouter(prefix="/api/v1", responses=AUTH_RESPONSES)
+# Every route may answer 401/429 (sign-in) and the errors any input can cause.
+api_router = APIRouter(
+    prefix="/api/v1",
+    responses={
+        status: {**ERROR_RESPONSES.get(status, {}), **AUTH_RESPONSES.get(status, {})}
+        for status in {*ERROR_RESPONSES, *AUTH_RESPONSES}
+    },
+)
 for r in (
     auth_router,
     regions_router,
@@ -34,7 +44,9 @@ for r in (
     violations_router,
     subcustomers_router,
     ledger_router,
+    deposits_router,
     reports_router,
     audit_router,
+    signals_router,
 ):
     api_router.include_router(r)

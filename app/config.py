@@ -99,6 +99,11 @@ class Settings(BaseSettings):
         log_seed(value)
         return value
 
+    public_verify_per_minute: int = Field(default=300, ge=30)
+    """Public verifications (the page and its place reports) allowed per client address a
+    minute, of any codes; past it 429 with Retry-After. Never below 30: a shop checking a
+    delivery bottle by bottle must get through."""
+
     @field_validator("data_dir")
     @classmethod
     def _absolute_dir(cls, value: str) -> str:

@@ -100,3 +100,45 @@ def drop_ledger_balance_guard() -> None:
         op.execute("DROP TRIGGER IF EXISTS trg_journal_line_unsealed ON journal_line")
         op.execute("DROP FUNCTION IF EXISTS journal_entry_balanced()")
         op.execute("DROP FUNCTION IF EXISTS journal_line_unsealed()")
+
+
+def make_deposit_guard() -> None:
+    """A deposit (保证金) is money the company holds: no line may take an account of kind
+    `deposit` below zero, whoever writes it."""
+    dialect = op.get_bind().dialect.name
+    overdrawn = (
+        "(SELECT kind FROM ledger_account WHERE id = NEW.account_id) = 'deposit' AND "
+        "(SELECT COALESCE(SUM(amount_fen), 0) FROM journal_line "
+        "WHERE account_id = NEW.account_id) + NEW.amount_fen < 0"
+    )
+    if dialect == "sqlite":
+        op.execute(
+            "CREATE TRIGGER trg_journal_line_deposit_not_negative BEFORE INSERT ON journal_line "
+            f"WHEN {overdrawn} "
+            "BEGIN SELECT RAISE(ABORT, 'a deposit may not go below zero'); END"
+        )
+    elif dialect == "postgresql":
+        op.execute(
+            f"""CREATE FUNCTION journal_line_deposit_not_negative() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+              IF {overdrawn} THEN
+                RAISE EXCEPTION 'a deposit may not go below zero';
+              END IF;
+              RETURN NEW;
+            END $$"""
+        )
+        op.execute(
+            "CREATE TRIGGER trg_journal_line_deposit_not_negative BEFORE INSERT ON journal_line "
+            "FOR EACH ROW EXECUTE FUNCTION journal_line_deposit_not_negative()"
+        )
+    else:
+        raise RuntimeError(f"deposit guard not written for {dialect}")
+
+
+def drop_deposit_guard() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS trg_journal_line_deposit_not_negative")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS trg_journal_line_deposit_not_negative ON journal_line")
+        op.execute("DROP FUNCTION IF EXISTS journal_line_deposit_not_negative()")

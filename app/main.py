@@ -20,6 +20,7 @@ from app.epcis.router import router as epcis_router
 from app.errors import install_handlers
 from app.limits import BodySizeLimit
 from app.subcustomers.router import public_router as dealers_router
+from app.verify.router import public_router as verify_router
 from app.web.router import web_router
 from rules.policy import load_policy
 
@@ -63,6 +64,7 @@ def create_app() -> FastAPI:
     app.include_router(web_router)
     app.include_router(epcis_router)
     app.include_router(dealers_router)
+    app.include_router(verify_router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from rules.vocab import RegionKind
+from rules.vocab import RegionKind, SanctionStep
 
 POLICY_DIR = Path(__file__).resolve().parent / "policies"
 
@@ -269,11 +269,102 @@ class CreditPolicy(_Section):
         return self
 
 
+class ConsumerPolicy(_Section):
+    """Public verifications as sightings (SPEC §2.13): weak signals, never verdicts."""
+
+    clone_speed_kmh: PositiveInt = 800
+    """Consumers fly: two verifications further apart than this speed allows suggest a copy."""
+    clone_min_distance_km: NonNegativeInt = 50
+    """Places are coarse (about 1 km, or a picked city): closer than this is never a clone."""
+    out_of_region_min_km: NonNegativeInt = 30
+    """A verification this far outside the code's territory is a suspected diversion."""
+    max_sightings_per_code: PositiveInt = 100
+    """Sightings stored per code; past it only the code's count goes on (a hammered code must
+    not grow the table without end)."""
+
+
+def _decimal_text(value: Any) -> Any:
+    # Money rates are exact: a float in a policy file is refused, text and integers are not.
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except ArithmeticError as exc:
+            raise ValueError(f"not a decimal number: {value!r}") from exc
+    if isinstance(value, Decimal) or (isinstance(value, int) and not isinstance(value, bool)):
+        return Decimal(value)
+    raise ValueError('write rates as decimal strings, e.g. "0.02"')
+
+
+class RateTier(_Section):
+    """From this much credited sales in a period (fen) on, this rate applies to all of it."""
+
+    from_fen: NonNegativeInt
+    rate: Annotated[Decimal, Field(ge=0, lt=1)]
+
+    _rate_text = field_validator("rate", mode="before")(_decimal_text)
+
+
+RateSchedule = tuple[RateTier, ...]
+
+
+def _check_schedule(tiers: RateSchedule, name: str) -> None:
+    if not tiers:
+        return
+    if tiers[0].from_fen != 0:
+        raise ValueError(f"{name}: the first tier must start at from_fen = 0")
+    for before, after in pairwise(tiers):
+        if after.from_fen <= before.from_fen or after.rate < before.rate:
+            raise ValueError(
+                f"{name}: tiers must have strictly increasing from_fen and non-decreasing rates"
+            )
+
+
+class RebatePolicy(_Section):
+    """Volume rebates (返利) for distributors and commissions (提成) for salespeople on their
+    credited sales per period (SPEC §2.14). Empty: nobody is paid on volume."""
+
+    distributor_tiers: RateSchedule = ()
+    salesperson_tiers: RateSchedule = ()
+
+    @model_validator(mode="after")
+    def _schedules(self) -> RebatePolicy:
+        _check_schedule(self.distributor_tiers, "distributor_tiers")
+        _check_schedule(self.salesperson_tiers, "salesperson_tiers")
+        return self
+
+
+class DepositPolicy(_Section):
+    """Deposits (保证金, SPEC §2.15): whether confirmed fines are taken from them."""
+
+    fines_from_deposit: StrictBool = False
+
+
+class SanctionPolicy(_Section):
+    """The sanctions ladder: the n-th confirmed diversion of a distributor within `window_days`
+    takes step n of `ladder` (the last step repeats). Empty ladder: no sanctions."""
+
+    window_days: PositiveInt = 365
+    ladder: tuple[SanctionStep, ...] = ()
+    deposit_deduction_fen: NonNegativeInt = 0
+    """What the deposit_deduction step takes from the deposit, beyond the fine."""
+    rebate_cut_pct: Annotated[int, Strict(), Field(ge=0, le=100)] = 0
+    """How much of the period's rebate the rebate_cut step withholds."""
+
+    @field_validator("ladder")
+    @classmethod
+    def _climbs(cls, value: tuple[SanctionStep, ...]) -> tuple[SanctionStep, ...]:
+        order = list(SanctionStep)
+        ranks = [order.index(step) for step in value]
+        if ranks != sorted(ranks):
+            raise ValueError("ladder steps must climb: " + ", ".join(s.value for s in order))
+        return value
+
+
 class Policy(_Section):
     """One version of the rules: every threshold and penalty, immutable. Sections added in
     later versions default to what older versions did (or did not do)."""
 
-    version: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    version: Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     description: str
     verdicts: VerdictPolicy
     violations: ViolationPolicy
@@ -286,6 +377,10 @@ class Policy(_Section):
     custody: CustodyPolicy = CustodyPolicy()
     sub_customers: SubCustomerPolicy = SubCustomerPolicy()
     credit: CreditPolicy = CreditPolicy()
+    consumers: ConsumerPolicy = ConsumerPolicy()
+    rebates: RebatePolicy = RebatePolicy()
+    deposits: DepositPolicy = DepositPolicy()
+    sanctions: SanctionPolicy = SanctionPolicy()
 
     @field_validator("version")
     @classmethod

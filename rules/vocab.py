@@ -91,6 +91,36 @@ class CustodyKind(StrEnum):
     """入库: the receiver scanned it in and became its custodian."""
 
 
+class CodeLevel(StrEnum):
+    """What a code is printed on: a carton, or one item in it (bottle, cap, box; 瓶码/盖码)."""
+
+    CARTON = "carton"
+    ITEM = "item"
+
+
+class ConsumerSignalKind(StrEnum):
+    """Weak signals from public verifications (SPEC §2.13): shown to HQ, never a verdict."""
+
+    CLONE_SUSPECTED = "clone_suspected"
+    """One code verified in places no one could travel between in the time."""
+    OUT_OF_REGION = "out_of_region"
+    """A genuine code verified far outside its authorized territory: suspected diversion."""
+
+
+class SanctionStep(StrEnum):
+    """The sanctions ladder (SPEC §2.15), mildest first: repeat offences climb it."""
+
+    WARNING = "warning"
+    INTERVIEW = "interview"
+    """约谈: the distributor is called in to HQ."""
+    DEPOSIT_DEDUCTION = "deposit_deduction"
+    """An extra amount leaves the deposit (保证金)."""
+    REBATE_CUT = "rebate_cut"
+    """The period's rebate is cut by the policy's percentage."""
+    SUPPLY_STOP = "supply_stop"
+    """断货: no new waybills to the distributor until HQ lifts it."""
+
+
 def values(enum: type[StrEnum]) -> list[str]:
     """What the database stores for an enum: its values, never its member names."""
     return [member.value for member in enum]

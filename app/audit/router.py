@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from app.audit import service
 from app.auth.deps import Staff
+from app.common.types import Cursor
 from app.config import get_settings
 from app.db import DbSession
 from app.errors import NotFound
@@ -74,7 +75,7 @@ class ConsistencyOut(BaseModel):
 def list_audit_log(
     session: DbSession,
     _who: Staff,
-    after_seq: int = 0,
+    after_seq: Cursor = 0,
     limit: int = Query(100, ge=1, le=1000),
     entity_type: str | None = None,
     entity_key: str | None = None,

@@ -171,6 +171,11 @@ def authenticate(session: Session, token: str) -> Principal:
     user, api_token = row
     if api_token.revoked_at is not None or user.disabled_at is not None:
         raise Unauthorized("token revoked", headers={"WWW-Authenticate": "Bearer"})
+    return principal_of(user)
+
+
+def principal_of(user: User) -> Principal:
+    """The caller a user is, for work done on its behalf (a token, or the command line)."""
     return Principal(
         user_id=user.id,
         username=user.username,

@@ -6,13 +6,10 @@ from datetime import datetime
 from pathlib import Path
 
 import typer
-from sqlalchemy.orm import Session
 
 from app.cli.common import console
-from app.config import get_settings
 from app.db import get_sessionmaker
 from app.migrate import upgrade_to_head
-from app.models import Role
 
 app = typer.Typer(help="Import scans from a handheld reader's batch file.", no_args_is_help=True)
 
@@ -30,11 +27,11 @@ def scans_import(
     """Import a handheld's batch file; the same file is never imported twice."""
     from sqlalchemy import select
 
+    from app.auth.service import principal_of
     from app.models import User
     from app.scans import service as scans
-    from app.scans.idempotency import run_once
-    from app.scans.schemas import ScanBatchIn, ScanBatchOut
-    from rules.policy import load_policy
+    from app.scans.ingest import SCANNERS, ingest_batch
+    from app.scans.schemas import ScanBatchIn
     from scanners.batchfile import import_batch_file, print_summary
     from scanners.spool import DuplicateSourceError, Spool
 
@@ -50,37 +47,23 @@ def scans_import(
     else:
         print_summary(summary, console)
     queue.form_batches()
-    settings = get_settings()
     totals: dict[str, int] = {}
     while (batch := queue.next_batch()) is not None:
         body = ScanBatchIn.model_validate_json(batch.body)
         with get_sessionmaker()() as session, session.begin():
             who = session.scalar(select(User).where(User.username == user))
-            if who is None or who.role not in (Role.inspector, Role.admin):
+            if who is None or who.role not in SCANNERS:
                 console.print(f"[red]error:[/red] {user!r} is not an inspector")
                 raise typer.Exit(2)
-            uid = who.id
-
-            def compute(
-                body: ScanBatchIn = body, session: Session = session, uid: int = uid
-            ) -> dict[str, object]:
-                results = scans.ingest(
-                    session,
-                    items=scans.items_from(body.scans),
-                    user_id=uid,
-                    settings=settings,
-                    policy=load_policy(),
-                    source="import",
-                )
-                return ScanBatchOut(results=results).model_dump(mode="json")
-
-            response = run_once(
+            response = ingest_batch(
                 session,
-                user_id=uid,
+                principal=principal_of(who),
                 key=batch.idempotency_key,
-                body=body.model_dump(mode="json"),
-                compute=compute,
-            )
+                fingerprint=body.model_dump(mode="json"),
+                items=lambda body=body: scans.items_from(body.scans),  # type: ignore[misc]
+                source="import",
+                size=len(body.scans),
+            ).model_dump(mode="json")
         results = response["results"]
         queue.mark_done(batch.idempotency_key, results)
         for r in results:

@@ -237,6 +237,22 @@ def verify(code: SignedFields, *, keys: SigningKeys) -> Verification:
     return "valid" if ok else "forged"
 
 
+_ABSENT_KEY = bytes(32)
+
+
+def signature_matches(
+    gtin: str, serial: str, region_code: str, signature: str, *, keys: SigningKeys
+) -> bool:
+    """Whether AI 92 signs the other fields, doing the same work whatever the input: one HMAC
+    and one constant-time compare, even for an unknown key id or a malformed signature. For
+    public answers, whose timing must not tell a guesser what was wrong."""
+    key_id, _, mac = signature.partition("-")
+    key = keys.keys.get(key_id)
+    expected = _mac(key if key is not None else _ABSENT_KEY, gtin, serial, region_code)
+    same = hmac.compare_digest(expected.encode(), mac.encode("utf-8", "replace"))
+    return same and key is not None
+
+
 # --- pallets ---------------------------------------------------------------------------
 
 
@@ -265,13 +281,13 @@ def validate_sscc(sscc: str) -> str:
 # --- reading what scanners send --------------------------------------------------------
 
 _FAST_FNC1_RE = re.compile(
-    r"01(\d{14})21([0-9A-Z]{10,20})\x1d91([A-Za-z0-9_-]{1,40})\x1d92([A-Z0-9]{1,8}-[A-Z2-7]{16})"
+    r"01([0-9]{14})21([0-9A-Z]{10,20})\x1d91([A-Za-z0-9_-]{1,40})\x1d92([A-Z0-9]{1,8}-[A-Z2-7]{16})"
 )
 _FAST_HRI_RE = re.compile(
-    r"\(01\)(\d{14})\(21\)([0-9A-Z]{10,20})\(91\)([A-Za-z0-9_-]{1,40})"
+    r"\(01\)([0-9]{14})\(21\)([0-9A-Z]{10,20})\(91\)([A-Za-z0-9_-]{1,40})"
     r"\(92\)([A-Z0-9]{1,8}-[A-Z2-7]{16})"
 )
-_FAST_DL_PATH_RE = re.compile(r"((?:/[^/0-9]*)*)/01/(\d{14})/21/([0-9A-Z]{10,20})")
+_FAST_DL_PATH_RE = re.compile(r"((?:/[^/0-9]*)*)/01/([0-9]{14})/21/([0-9A-Z]{10,20})")
 _FAST_DL_QUERY_RE = re.compile(r"91=([A-Za-z0-9_-]{1,40})&92=([A-Z0-9]{1,8}-[A-Z2-7]{16})")
 _TWO_DIGITS = re.compile(r"[0-9]{2}")
 _CSET82 = re.compile(r"[!\"%-?A-Z_a-z]+")
@@ -316,7 +332,7 @@ def _parse_element_string(text: str, symbology: str | None) -> ParsedPayload:
         return ParsedCarton(fast[1], fast[2], fast[3], fast[4], "element_string", symbology)
     if not _TWO_DIGITS.match(text):
         return Unreadable("not a carton code: a GS1 element string starts with digits")
-    if len(text) in (8, 12, 13) and text.isdecimal():
+    if len(text) in (8, 12, 13) and text.isascii() and text.isdecimal():
         # EAN/UPC symbols carry a bare GTIN; biip would misread it as AIs.
         return Unreadable(f"a product barcode ({text}), not a carton code")
     parsed = _via_biip(GS1Message.parse, text, "element_string", symbology)
@@ -394,7 +410,7 @@ def _splits_without_separators(text: str) -> list[tuple[str, str, str, str]]:
     if not (text.startswith("01") and _CSET82.fullmatch(text)):
         return []
     gtin = text[2:16]
-    if not (len(gtin) == 14 and gtin.isdecimal() and _check_digit_ok(gtin)):
+    if not (len(gtin) == 14 and gtin.isascii() and gtin.isdecimal() and _check_digit_ok(gtin)):
         return []
     rest = text[16:]
     if not rest.startswith("21"):

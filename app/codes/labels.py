@@ -28,7 +28,7 @@ from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-Layout = Literal["a4", "thermal"]
+Layout = Literal["a4", "thermal", "item_qr", "item_datamatrix"]
 
 # WenQuanYi Micro Hei (TrueType outlines) from the paperang-p2-fonts-cjk wheel. Embedded, and
 # subset by reportlab to the characters used: a referenced-only CID font (STSong-Light) printed
@@ -48,6 +48,10 @@ MIN_BAR_WIDTH = 0.0075 * 25.4 * mm
 BAR_HEIGHT = 13 * mm
 QUIET_MODULES = 10
 QR_MAX = 36 * mm
+# Cap and bottle labels: one small label a page on a roll, the Digital Link as a QR code or a
+# DataMatrix of 20 mm (modules of about 0.4 mm: what a phone camera reads at arm's length).
+ITEM_SIZE = (22 * mm, 26 * mm)
+ITEM_SYMBOL = 20 * mm
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +93,8 @@ def render_labels_pdf(labels: Iterable[LabelData], *, layout: Layout) -> bytes:
 
 def write_labels_pdf(labels: Iterable[LabelData], out: BinaryIO, *, layout: Layout) -> int:
     """Write the labels PDF to `out`, consuming `labels` lazily; returns the label count."""
+    if layout in ("item_qr", "item_datamatrix"):
+        return _write_item_labels(labels, out, datamatrix=layout == "item_datamatrix")
     page_size = A4 if layout == "a4" else THERMAL_SIZE
     label_w, label_h = SHEET_LABEL_SIZE if layout == "a4" else THERMAL_SIZE
     per_page = _SHEET_ROWS if layout == "a4" else 1
@@ -254,3 +260,33 @@ def _draw_datamatrix(
     rows, columns = matrix.shape
     module = min(width / (columns + 2), height / (rows + 2))  # one module of quiet zone
     _fill_modules(canvas, matrix.tolist(), x + module, y + (rows + 1) * module, module)
+
+
+def _write_item_labels(labels: Iterable[LabelData], out: BinaryIO, *, datamatrix: bool) -> int:
+    """Small cap or bottle labels: the Digital Link symbol and the serial, one a page."""
+    width, height = ITEM_SIZE
+    canvas = Canvas(out, pagesize=ITEM_SIZE, pageCompression=1)
+    canvas.setTitle("ChannelGuard item labels")
+    count = 0
+    x = (width - ITEM_SYMBOL) / 2
+    for label in labels:
+        if count:
+            canvas.showPage()
+            _compress_last_page(canvas)
+        top = height - 1 * mm
+        if datamatrix:
+            # Plain text, not GS1 mode: phone cameras open a URL from a DataMatrix.
+            matrix = _matrix(label.digital_link, zxingcpp.BarcodeFormat.DataMatrix)
+            rows, columns = matrix.shape
+            module = ITEM_SYMBOL / (max(rows, columns) + 2)
+            _fill_modules(canvas, matrix.tolist(), x + module, top - module, module)
+        else:
+            _draw_qr(canvas, label.digital_link, x, top - ITEM_SYMBOL, ITEM_SYMBOL)
+        _draw_fitted(canvas, label.serial, LATIN_FONT, 6, 1 * mm, 1.5 * mm, width - 2 * mm)
+        count += 1
+    if count == 0:
+        canvas.setFont(LATIN_FONT, 5)
+        canvas.drawString(1 * mm, height / 2, "No labels.")
+    canvas.showPage()
+    canvas.save()
+    return count

@@ -17,11 +17,13 @@ from app.codes.schemas import (
     CodeBatchIn,
     CodeBatchOut,
     CodePage,
+    PackIn,
+    PackOut,
     PalletIn,
     PalletOut,
     VoidIn,
 )
-from app.common.types import PageParams
+from app.common.types import Id, PageParams
 from app.config import get_settings
 from app.db import DbSession, get_sessionmaker
 from app.models import Role
@@ -55,13 +57,13 @@ def list_code_batches(
 
 
 @router.get("/code-batches/{batch_id}")
-def get_code_batch(batch_id: int, session: DbSession, _who: Admin) -> CodeBatchOut:
+def get_code_batch(batch_id: Id, session: DbSession, _who: Admin) -> CodeBatchOut:
     return service.get_batch(session, batch_id=batch_id)
 
 
 @router.get("/code-batches/{batch_id}/codes")
 def list_batch_codes(
-    batch_id: int,
+    batch_id: Id,
     session: DbSession,
     _who: Admin,
     after: str | None = None,
@@ -74,7 +76,7 @@ def list_batch_codes(
 
 
 @router.get("/code-batches/{batch_id}/codes.csv", response_class=StreamingResponse)
-def batch_codes_csv(batch_id: int, session: DbSession, _who: Admin) -> StreamingResponse:
+def batch_codes_csv(batch_id: Id, session: DbSession, _who: Admin) -> StreamingResponse:
     """Every code of the batch for a print shop, streamed: a million rows never sit in memory."""
     # 404, or 409 for a batch still issuing, before the stream starts
     service.require_complete(service.batch_context(session, batch_id))
@@ -111,14 +113,16 @@ def batch_codes_csv(batch_id: int, session: DbSession, _who: Admin) -> Streaming
 
 @router.get("/code-batches/{batch_id}/labels.pdf", response_class=Response)
 def batch_labels_pdf(
-    batch_id: int,
+    batch_id: Id,
     session: DbSession,
     _who: Admin,
-    layout: Literal["a4", "thermal"] = "a4",
+    layout: Literal["a4", "thermal", "item_qr", "item_datamatrix"] = "a4",
     after: str | None = None,
     limit: int = Query(1000, ge=1, le=MAX_LABELS),
 ) -> Response:
-    """Printable labels: A4 sheets or 100x70 mm thermal labels, up to 10,000 per file."""
+    """Printable labels: A4 sheets or 100x70 mm thermal labels, up to 10,000 per file; for item
+    codes, 22x26 mm cap and bottle labels with the Digital Link as a QR code (`item_qr`) or a
+    DataMatrix (`item_datamatrix`)."""
     settings = get_settings()
     ctx = service.batch_context(session, batch_id)
     service.require_complete(ctx)
@@ -138,6 +142,15 @@ def batch_labels_pdf(
 def void_carton(serial: str, body: VoidIn, session: DbSession, who: Admin) -> dict[str, str]:
     carton = service.void_carton(session, serial=serial, reason=body.reason, actor=who.username)
     return {"serial": carton.serial, "status": carton.status.value}
+
+
+@router.post("/cartons/{serial}/items")
+def pack_items(serial: str, body: PackIn, session: DbSession, who: Admin) -> PackOut:
+    """Pack item codes into the carton (关联), idempotently; 409 for an item already packed in
+    another carton, 422 naming `payloads.N` for a forged, unknown, voided or foreign item."""
+    return service.pack_items(
+        session, serial=serial, payloads=body.payloads, settings=get_settings(), actor=who.username
+    )
 
 
 @router.get("/cartons/{serial}")

@@ -6,12 +6,16 @@ from pydantic import BaseModel, Field
 
 from app.common.types import Code, Schema
 from app.products.schemas import GtinStr
+from rules.vocab import CodeLevel
 
 
 class CodeBatchIn(Schema):
     gtin: GtinStr
     region_code: Code
     quantity: int = Field(ge=1, le=1_000_000)
+    level: CodeLevel = CodeLevel.CARTON
+    """`carton`, or `item`: bottle, cap or box codes of the same product, packed into cartons
+    with `POST /cartons/{serial}/items`."""
 
 
 class IssuedCode(BaseModel):
@@ -35,6 +39,8 @@ class CodeBatchOut(BaseModel):
     issued: int = 0
     """Codes stored so far, of `quantity`."""
     completed_at: datetime | None = None
+    level: str = "carton"
+    """`carton` or `item`."""
     codes: list[IssuedCode] | None = None
     """Inline for batches of up to 1,000; every batch lists them at …/codes and …/codes.csv."""
 
@@ -50,7 +56,7 @@ class VoidIn(Schema):
 
 
 class PalletIn(Schema):
-    sscc: str | None = Field(default=None, pattern=r"^\d{18}$")
+    sscc: str | None = Field(default=None, pattern=r"^[0-9]{18}$")
     """Leave out to have one generated under the company prefix."""
     carton_payloads: list[str] = Field(min_length=1, max_length=10_000)
     """What a reader produced from each carton (any accepted form), or bare serials."""
@@ -103,6 +109,23 @@ class CustodyEventOut(BaseModel):
     violation_id: int | None = None
 
 
+class PlaceOut(BaseModel):
+    lat: float | None = None
+    lon: float | None = None
+    """Rounded to about 1 km, only when the visitor shared a position."""
+    city_code: str | None = None
+    """The region the visitor picked instead."""
+    region_code: str | None = None
+    """The region the place lies in, when known."""
+
+
+class PublicVerificationOut(BaseModel):
+    at: datetime
+    item_serial: str | None = None
+    """The item verified, or None for the carton's own code."""
+    place: PlaceOut | None = None
+
+
 class CartonOut(BaseModel):
     serial: str
     gtin: str
@@ -121,3 +144,20 @@ class CartonOut(BaseModel):
     """Its custodian of record now; None before a waybill delivered it."""
     custody: list[CustodyEventOut] = []
     """Every hand-off (delivery, shipments, receipts) in time order."""
+    public_verifications: list[PublicVerificationOut] = []
+    """Verifications on the public page of the carton's code and its items', in time order."""
+
+
+class PackIn(Schema):
+    payloads: list[str] = Field(min_length=1, max_length=10_000)
+    """What the packing line's reader produced from each item (any accepted form), or bare
+    item serials."""
+
+
+class PackOut(BaseModel):
+    serial: str
+    """The carton's."""
+    packed: int
+    """Items newly packed by this call (0 when it repeats an earlier one)."""
+    item_serials: list[str]
+    """Every item now in the carton."""

@@ -21,8 +21,11 @@ from app.codes.schemas import (
     CustodianOut,
     CustodyEventOut,
     IssuedCode,
+    PackOut,
     PalletIn,
     PalletOut,
+    PlaceOut,
+    PublicVerificationOut,
 )
 from app.common.lookup import invalid, ref
 from app.config import Settings
@@ -36,8 +39,10 @@ from app.models import (
     CustodyEvent,
     CustodyParty,
     Distributor,
+    ItemCode,
     Pallet,
     Product,
+    PublicVerification,
     Region,
     Scan,
     SubCustomer,
@@ -46,6 +51,7 @@ from app.models import (
     distributor_region,
 )
 from app.models.code import BatchStatus
+from rules.vocab import CodeLevel
 
 CHUNK = 5_000
 INLINE_LIMIT = 1_000
@@ -55,6 +61,11 @@ ISSUE_CHUNK = 10_000
 in one transaction held it for 30-50 s)."""
 
 SessionFactory = Callable[[], Session]
+
+
+def code_model(level: CodeLevel) -> type[Carton] | type[ItemCode]:
+    """Where a batch's codes live: carton codes in `carton`, item codes in `item_code`."""
+    return ItemCode if level is CodeLevel.ITEM else Carton
 
 
 @dataclass(frozen=True)
@@ -88,11 +99,13 @@ def issue_batch(
         status=BatchStatus.complete,
         issued=data.quantity,
         completed_at=utcnow(),
+        level=data.level,
     )
     session.add(batch)
     session.flush()
     inline: list[IssuedCode] = []
     rows: list[dict[str, object]] = []
+    model = code_model(data.level)
     codes = gs1.issue_codes(
         gtin=product.gtin, region_code=region.code, keys=keys, quantity=data.quantity
     )
@@ -110,12 +123,12 @@ def issue_batch(
         if data.quantity <= INLINE_LIMIT:
             inline.append(_issued(code, settings))
         if len(rows) == CHUNK:
-            session.execute(insert(table_of(Carton)), rows)
+            session.execute(insert(table_of(model)), rows)
             if progress:
                 progress(len(rows))
             rows = []
     if rows:
-        session.execute(insert(table_of(Carton)), rows)
+        session.execute(insert(table_of(model)), rows)
         if progress:
             progress(len(rows))
     audit.record(
@@ -129,6 +142,7 @@ def issue_batch(
             "region": region.code,
             "quantity": data.quantity,
             "key_id": keys.current,
+            "level": data.level.value,
         },
     )
     out = _batch_out(batch, product.gtin, region.code)
@@ -156,6 +170,7 @@ def start_batch(session: Session, *, data: CodeBatchIn, settings: Settings, acto
         created_by=actor,
         status=BatchStatus.issuing,
         issued=0,
+        level=data.level,
     )
     session.add(batch)
     session.flush()
@@ -256,7 +271,7 @@ def _store_chunk(
     codes = codes[: max(batch.quantity - batch.issued, 0)]
     if codes:
         session.execute(
-            insert(table_of(Carton)),
+            insert(table_of(code_model(batch.level))),
             [
                 {
                     "serial": code.serial,
@@ -286,6 +301,7 @@ def _store_chunk(
                 "region": ctx.region_code,
                 "quantity": batch.quantity,
                 "key_id": batch.key_id,
+                "level": batch.level.value,
             },
         )
     session.flush()
@@ -305,7 +321,9 @@ def require_complete(ctx: BatchContext) -> None:
 
 def stored_codes(session: Session, batch_id: int) -> int:
     """How many codes of the batch are actually stored (what `issued` must equal)."""
-    return session.scalar(select(func.count()).where(Carton.batch_id == batch_id)) or 0
+    level = session.scalar(select(CodeBatch.level).where(CodeBatch.id == batch_id))
+    model = code_model(level or CodeLevel.CARTON)
+    return session.scalar(select(func.count()).where(model.batch_id == batch_id)) or 0
 
 
 def _issued(code: gs1.CartonCode, settings: Settings) -> IssuedCode:
@@ -328,6 +346,7 @@ def _batch_out(batch: CodeBatch, gtin: str, region_code: str) -> CodeBatchOut:
         status=batch.status.value,
         issued=batch.issued,
         completed_at=batch.completed_at,
+        level=batch.level.value,
     )
 
 
@@ -371,12 +390,13 @@ def iter_codes(
     """The batch's codes in serial order, read in keyset pages so memory stays flat."""
     last = after or ""
     remaining = limit
+    model = code_model(ctx.batch.level)
     while remaining is None or remaining > 0:
         page = CHUNK if remaining is None else min(CHUNK, remaining)
         rows = session.execute(
-            select(Carton.serial, Carton.signature)
-            .where(Carton.batch_id == ctx.batch.id, Carton.serial > last)
-            .order_by(Carton.serial)
+            select(model.serial, model.signature)
+            .where(model.batch_id == ctx.batch.id, model.serial > last)
+            .order_by(model.serial)
             .limit(page)
         ).all()
         for serial, signature in rows:
@@ -417,9 +437,11 @@ def carton_by_serial(session: Session, serial: str) -> Carton:
     return carton
 
 
-def void_carton(session: Session, *, serial: str, reason: str, actor: str) -> Carton:
-    """Kill a code (destroyed, returned): every later scan of it is `voided`."""
-    carton = carton_by_serial(session, serial)
+def void_carton(session: Session, *, serial: str, reason: str, actor: str) -> Carton | ItemCode:
+    """Kill a code (destroyed, returned): every later scan of it is `voided`. An item code's
+    serial voids just that item (its page then answers "not genuine")."""
+    item = session.scalar(select(ItemCode).where(ItemCode.serial == serial.strip().upper()))
+    carton = item if item is not None else carton_by_serial(session, serial)
     if carton.status is CartonStatus.voided:
         raise Conflict(f"carton {serial!r} is already voided")
     carton.status = CartonStatus.voided
@@ -429,8 +451,8 @@ def void_carton(session: Session, *, serial: str, reason: str, actor: str) -> Ca
     audit.record(
         session,
         actor=actor,
-        action="carton.voided",
-        entity_type="carton",
+        action="carton.voided" if item is None else "item_code.voided",
+        entity_type="carton" if item is None else "item_code",
         entity_key=carton.serial,
         data={"reason": reason},
     )
@@ -584,7 +606,29 @@ def carton_history(session: Session, *, serial: str, settings: Settings) -> Cart
         ],
         custodian=custodian,
         custody=custody,
+        public_verifications=public_verifications(session, carton.id),
     )
+
+
+def public_verifications(session: Session, carton_id: int) -> list[PublicVerificationOut]:
+    """The public verifications of a carton's code and of the items packed in it."""
+    rows = session.execute(
+        select(PublicVerification, ItemCode.serial, Region.code)
+        .outerjoin(ItemCode, ItemCode.id == PublicVerification.item_id)
+        .outerjoin(Region, Region.id == PublicVerification.place_region_id)
+        .where(PublicVerification.carton_id == carton_id)
+        .order_by(PublicVerification.at, PublicVerification.id)
+    ).all()
+    return [
+        PublicVerificationOut(
+            at=v.at,
+            item_serial=item_serial,
+            place=PlaceOut(lat=v.lat, lon=v.lon, city_code=v.city_code, region_code=region)
+            if v.placed_at is not None
+            else None,
+        )
+        for v, item_serial, region in rows
+    ]
 
 
 def custody_of(
@@ -631,3 +675,73 @@ def custody_of(
         )
         for e in events
     ]
+
+
+def pack_items(
+    session: Session, *, serial: str, payloads: list[str], settings: Settings, actor: str
+) -> PackOut:
+    """Pack item codes into a carton (关联), idempotently: items already in this carton stay,
+    an item in another carton is a 409 (an item belongs to one carton at a time), and a
+    forged, unknown, voided or foreign item is a 422 naming its index in `payloads`."""
+    carton = carton_by_serial(session, serial)
+    if carton.status is CartonStatus.voided:
+        raise Conflict(f"carton {carton.serial} is voided")
+    serials: list[str] = []
+    for i, raw in enumerate(payloads):
+        text = raw.strip()
+        if gs1.SERIAL_RE.fullmatch(text):
+            serials.append(text)
+            continue
+        parsed = gs1.parse_payload(text, allowed_hosts=settings.allowed_link_hosts)
+        if not isinstance(parsed, gs1.ParsedCarton):
+            reason = parsed.reason if isinstance(parsed, gs1.Unreadable) else "a pallet code"
+            raise invalid(f"payloads.{i}", f"item {i}: {reason}")
+        if gs1.verify(parsed, keys=settings.signing) != "valid":
+            raise invalid(f"payloads.{i}", f"item {i}: code {parsed.serial} does not verify")
+        serials.append(parsed.serial)
+    seen: dict[str, int] = {}
+    for i, s in enumerate(serials):
+        if s in seen:
+            raise invalid(f"payloads.{i}", f"item {i}: the same item as item {seen[s]}")
+        seen[s] = i
+    found: dict[str, ItemCode] = {}
+    for start in range(0, len(serials), CHUNK):
+        chunk = serials[start : start + CHUNK]
+        found.update(
+            (c.serial, c)
+            for c in session.scalars(
+                select(ItemCode).where(ItemCode.serial.in_(chunk)).with_for_update()
+            )
+        )
+    for i, s in enumerate(serials):
+        item = found.get(s)
+        if item is None:
+            raise invalid(f"payloads.{i}", f"item {i}: {s} was never issued as an item code")
+        if item.status is CartonStatus.voided:
+            raise invalid(f"payloads.{i}", f"item {i}: {s} is voided")
+        if item.product_id != carton.product_id:
+            raise invalid(f"payloads.{i}", f"item {i}: {s} is another product than the carton")
+    elsewhere = [s for s in serials if found[s].carton_id not in (None, carton.id)]
+    if elsewhere:
+        raise Conflict(f"already packed in another carton: {', '.join(elsewhere[:10])}")
+    now = utcnow()
+    new = [found[s] for s in serials if found[s].carton_id is None]
+    for item in new:
+        item.carton_id, item.packed_at = carton.id, now
+    session.flush()
+    if new:
+        audit.record(
+            session,
+            actor=actor,
+            action="carton.items_packed",
+            entity_type="carton",
+            entity_key=carton.serial,
+            data={"items": [i.serial for i in new]},
+        )
+    return PackOut(
+        serial=carton.serial,
+        packed=len(new),
+        item_serials=sorted(
+            session.scalars(select(ItemCode.serial).where(ItemCode.carton_id == carton.id))
+        ),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.models import Carton
@@ -27,3 +27,14 @@ def lock_cartons(session: Session, carton_ids: Iterable[int]) -> None:
             .order_by(Carton.id)
             .with_for_update(key_share=True)
         ).all()
+
+
+def lock_key(session: Session, scope: str, key: str) -> None:
+    """A transaction lock on one business key (a distributor's deposit, a ledger period), for
+    invariants no single row carries: writers of other keys do not wait (PostgreSQL; SQLite's
+    writers are serialised already). Hash collisions only make two keys queue together."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:scope), hashtext(:key))"),
+            {"scope": scope, "key": key},
+        )

@@ -10,9 +10,8 @@ from app.config import get_settings
 from app.custody import service
 from app.custody.schemas import CustodyBatchIn, CustodyBatchOut
 from app.db import DbSession
-from app.errors import PayloadTooLarge
 from app.models import Role
-from app.scans.idempotency import run_once
+from app.scans.ingest import once
 from rules.policy import load_policy
 
 router = APIRouter(prefix="/custody", tags=["custody"])
@@ -26,12 +25,6 @@ def _run(
     who: Principal,
     key: str | None,
 ) -> CustodyBatchOut:
-    settings = get_settings()
-    if len(body.items) > settings.max_scans_per_request:
-        raise PayloadTooLarge(
-            f"{len(body.items)} items in one request; at most {settings.max_scans_per_request}"
-        )
-
     def compute() -> dict[str, object]:
         results = service.hand_off(
             session,
@@ -39,15 +32,22 @@ def _run(
             items_in=body.items,
             principal=who,
             ref=key,
-            settings=settings,
+            settings=get_settings(),
             policy=load_policy(),
         )
         return CustodyBatchOut(results=results).model_dump(mode="json")
 
     # The direction is part of what the key stands for: the same key and items sent to the
     # other endpoint is another request (409), not a replay.
-    fingerprinted = {"custody": direction, **body.model_dump(mode="json")}
-    response = run_once(session, user_id=who.user_id, key=key, body=fingerprinted, compute=compute)
+    response = once(
+        session,
+        principal=who,
+        key=key,
+        fingerprint={"custody": direction, **body.model_dump(mode="json")},
+        size=len(body.items),
+        what="items",
+        compute=compute,
+    )
     return CustodyBatchOut.model_validate(response)
 
 

@@ -25,6 +25,9 @@ class CustodyBatchIn(Schema):
 class CustodyResult(BaseModel):
     payload: str
     serial: str | None = None
+    """The carton's serial (for an item code, the carton it is packed in)."""
+    item_serial: str | None = None
+    """The item's serial, when the payload was an item code handed off as its carton."""
     outcome: str | None = None
     """accepted, warning or refused; absent when the item could not be judged (`error`)."""
     reason: str | None = None

@@ -227,7 +227,9 @@ def hand_off(
         actor, error = _actor(direction, src, caller, parties)
         error = it.error or error or _unjudgeable(it)
         if error or actor is None:
-            results[i] = CustodyResult(payload=it.payload, serial=it.serial, error=error)
+            results[i] = CustodyResult(
+                payload=it.payload, serial=it.serial, item_serial=it.item_serial, error=error
+            )
             continue
         receiver = parties.by_code.get(src.to_party_code or "") if direction == "ship" else None
         if direction == "ship" and receiver is None:
@@ -293,6 +295,7 @@ def hand_off(
         results[i] = CustodyResult(
             payload=it.payload,
             serial=c0.serial if not it.sscc else None,
+            item_serial=it.item_serial,
             outcome=worst.outcome.value,
             reason=worst.reason.value if worst.reason else None,
             rule=worst.rule,

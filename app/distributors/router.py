@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel
+from sqlalchemy import select
 
 from app.auth.deps import Admin, Anyone, require
 from app.auth.principal import Principal
@@ -13,7 +14,11 @@ from app.config import get_settings
 from app.db import DbSession
 from app.distributors import service
 from app.distributors.schemas import DistributorIn, DistributorOut, DistributorPatch
-from app.models import Role, Tier
+from app.errors import NotFound
+from app.models import Distributor, Role, SanctionStep, Tier
+from app.violations import sanctions
+from app.violations.schemas import SanctionOut
+from app.violations.service import sanction_rows
 from app.waybills.webhooks import SIGNATURE_HEADER, distributor_webhook_secret
 
 router = APIRouter(prefix="/distributors", tags=["master data"])
@@ -76,3 +81,45 @@ def get_webhook_secret(
     dist = service.get_distributor(session, code=code, vis=visibility(session, who))
     secret = distributor_webhook_secret(get_settings().webhook_secret, dist.code)
     return WebhookSecretOut(distributor_code=dist.code, secret=secret)
+
+
+class SanctionsOut(BaseModel):
+    distributor_code: str
+    supply_stopped: bool
+    items: list[SanctionOut]
+
+
+def _sanctions_out(session: DbSession, dist: Distributor) -> SanctionsOut:
+    rows = sanction_rows(session, sanctions.of_distributor(session, dist.id))
+    return SanctionsOut(
+        distributor_code=dist.code,
+        supply_stopped=any(s.step is SanctionStep.SUPPLY_STOP and s.in_force for s in rows),
+        items=rows,
+    )
+
+
+def _visible_distributor(session: DbSession, code: str, who: Principal) -> Distributor:
+    dist = session.scalar(select(Distributor).where(Distributor.code == code))
+    if dist is None or not visibility(session, who).distributor(dist.id):
+        raise NotFound(f"distributor {code!r} not found")
+    return dist
+
+
+@router.get("/{code}/sanctions", responses={404: {"description": "not one the caller may see"}})
+def get_sanctions(code: str, session: DbSession, who: Anyone) -> SanctionsOut:
+    """The sanctions ladder steps taken against a distributor, oldest first."""
+    return _sanctions_out(session, _visible_distributor(session, code, who))
+
+
+@router.post(
+    "/{code}/supply-stop/lift", responses={409: {"description": "no supply stop in force"}}
+)
+def lift_supply_stop(
+    code: str,
+    session: DbSession,
+    who: Annotated[Principal, Depends(require(Role.admin, Role.hq_auditor))],
+) -> SanctionsOut:
+    """HQ lifts a supply stop (断货): waybills to the distributor are accepted again."""
+    dist = _visible_distributor(session, code, who)
+    sanctions.lift_supply_stop(session, dist, actor=who.username)
+    return _sanctions_out(session, dist)

@@ -11,17 +11,17 @@ from fastapi.responses import JSONResponse
 
 from app.auth.deps import Staff, require
 from app.auth.principal import Principal
-from app.common.types import AwareDatetime
+from app.common.types import IDEMPOTENCY_KEY_PATTERN, AwareDatetime, Cursor
 from app.config import get_settings
 from app.db import DbSession
 from app.epcis import service
-from app.epcis.schemas import CaptureOut, DocumentError, validate_document
-from app.errors import AppError, BadRequest, PayloadTooLarge, Unprocessable
+from app.epcis.schemas import CaptureOut, DocumentError, event_list, validate_document
+from app.errors import ERROR_RESPONSES, AppError, BadRequest, PayloadTooLarge, Unprocessable
 from app.models import Role
-from app.scans.idempotency import run_once
+from app.scans.ingest import once
 from rules.policy import load_policy
 
-router = APIRouter(prefix="/epcis", tags=["epcis"])
+router = APIRouter(prefix="/epcis", tags=["epcis"], responses=ERROR_RESPONSES)
 Capturer = Annotated[Principal, Depends(require(Role.inspector, Role.admin))]
 JSON_TYPES = ("application/json", "application/ld+json")
 VERSION_HEADERS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
@@ -40,9 +40,20 @@ async def json_document(request: Request) -> Any:
         )
     raw = await request.body()
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_not_a_number, parse_float=_finite)
     except (ValueError, RecursionError) as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}") from exc
+
+
+def _not_a_number(word: str) -> Any:
+    raise ValueError(f"{word} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text[:40]} is too large for a number")
+    return value
 
 
 _CAPTURE_BODY = {
@@ -84,25 +95,23 @@ _CAPTURE_BODY = {
 }
 
 
-@router.post(
-    "/capture",
-    openapi_extra=_CAPTURE_BODY,
-    responses={400: {}, 413: {}, 415: {}, 422: {"description": "breaks EPCIS 2.0"}},
-)
+@router.post("/capture", openapi_extra=_CAPTURE_BODY)
 def capture(
     session: DbSession,
     who: Capturer,
     response: Response,
     data: Annotated[Any, Depends(json_document)],
-    idempotency_key: Annotated[str | None, Header(max_length=190)] = None,
+    idempotency_key: Annotated[
+        str | None, Header(max_length=190, pattern=IDEMPOTENCY_KEY_PATTERN)
+    ] = None,
 ) -> CaptureOut:
     """Capture an EPCIS 2.0 document. ObjectEvents whose bizStep is inspecting, receiving,
     arriving or shipping become scans of the carton codes they name; every event gets a result.
     A document that breaks EPCIS 2.0 is 422 naming the event and field. Retries with the same
     Idempotency-Key replay the first answer."""
     settings = get_settings()
-    events = data.get("epcisBody", {}).get("eventList") if isinstance(data, dict) else None
-    if isinstance(events, list) and len(events) > settings.max_scans_per_request:
+    events = event_list(data)
+    if events is not None and len(events) > settings.max_scans_per_request:
         raise PayloadTooLarge(
             f"{len(events)} events in one document; at most {settings.max_scans_per_request}"
         )
@@ -122,8 +131,16 @@ def capture(
         )
         return out.model_dump(mode="json")
 
-    key = f"epcis:{idempotency_key}" if idempotency_key is not None else None
-    replay = run_once(session, user_id=who.user_id, key=key, body=data, compute=compute)
+    replay = once(
+        session,
+        principal=who,
+        # EPCIS keys live apart from /scans keys: one key may serve both doors.
+        key=f"epcis:{idempotency_key}" if idempotency_key is not None else None,
+        fingerprint=data,
+        size=0,  # counted above, before validation
+        what="events",
+        compute=compute,
+    )
     return CaptureOut.model_validate(replay)
 
 
@@ -133,7 +150,7 @@ def events(
     _who: Staff,
     request: Request,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    after: Annotated[int, Query(ge=0, description="the cursor of the previous page")] = 0,
+    after: Annotated[Cursor, Query(description="the cursor of the previous page")] = 0,
     ge_event_time: Annotated[AwareDatetime | None, Query(alias="GE_eventTime")] = None,
     lt_event_time: Annotated[AwareDatetime | None, Query(alias="LT_eventTime")] = None,
 ) -> JSONResponse:

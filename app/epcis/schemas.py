@@ -29,6 +29,7 @@ from pydantic import (
 from rfc3339_validator import validate_rfc3339  # type: ignore[import-untyped]
 from rfc3986_validator import validate_rfc3986  # type: ignore[import-untyped]
 
+from app.common.types import aware
 from app.custody.schemas import CustodyResult
 from app.epcis import vocab
 from app.scans.schemas import ScanResult
@@ -59,7 +60,7 @@ def _time(value: object) -> object:
             f"{value!r} is not an RFC 3339 date-time with an offset (2026-11-20T08:00:00+08:00)"
         )
     try:
-        return datetime.fromisoformat(value)
+        return aware(datetime.fromisoformat(value))
     except ValueError as exc:  # e.g. year 0000, which RFC 3339 allows and Python does not
         raise ValueError(f"{value!r} is not a date-time this service can store") from exc
 
@@ -135,7 +136,7 @@ SensorAlert = Annotated[
 ]
 EpcList = Annotated[list[Uri], BeforeValidator(lambda v: _unique(v) if isinstance(v, list) else v)]
 TzOffset = Annotated[str, Field(pattern=r"^([+]|[-])((0[0-9]|1[0-3]):([0-5][0-9])|14:00)$")]
-Version = Annotated[str, Field(pattern=r"^\d+(\.\d+)*$")]
+Version = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)*$")]
 JsonObject = dict[str, Any]
 
 
@@ -494,6 +495,13 @@ class DocumentError(Exception):
         self.errors = errors
 
 
+def event_list(data: object) -> list[Any] | None:
+    """The document's `epcisBody.eventList` when it is a list, whatever else the body holds."""
+    body = data.get("epcisBody") if isinstance(data, dict) else None
+    events = body.get("eventList") if isinstance(body, dict) else None
+    return events if isinstance(events, list) else None
+
+
 def validate_document(data: object) -> EPCISDocument:
     """Check a parsed JSON document against EPCIS 2.0; DocumentError says where it breaks."""
     if not isinstance(data, dict):
@@ -515,7 +523,7 @@ def validate_document(data: object) -> EPCISDocument:
 
 def _explain(exc: ValidationError, data: dict[str, Any]) -> list[dict[str, Any]]:
     """Pydantic's errors as `{loc, msg, event?, eventID?}`, the union tag taken out of loc."""
-    events = data.get("epcisBody", {}).get("eventList") if isinstance(data, dict) else None
+    events = event_list(data)
     out: list[dict[str, Any]] = []
     for err in exc.errors(include_url=False, include_context=False, include_input=False):
         loc = list(err["loc"])

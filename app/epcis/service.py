@@ -53,7 +53,7 @@ CG_NAMESPACE = "https://ns.channelguard.example/epcis/"
 """Namespace of the fields ChannelGuard adds to exported events (`cg:verdict`, ...)."""
 CHECKPOINT_URN = "urn:channelguard:checkpoint:"
 _CODE = re.compile(CODE_PATTERN)
-_SGLN = re.compile(r"^urn:epc:id:sgln:(\d{6,12})\.(\d{0,6})\.(.+)$")
+_SGLN = re.compile(r"^urn:epc:id:sgln:([0-9]{6,12})\.([0-9]{0,6})\.(.+)$")
 _SEGMENTS = re.compile(r"[/:#]")
 # Verdicts that correspond to a CBV disposition; the rest travel in cg:verdict only.
 DISPOSITION_OF = {"in_transit": "in_transit", "voided": "inactive"}

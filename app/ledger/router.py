@@ -2,17 +2,31 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from app.auth.deps import require
 from app.auth.principal import Principal
 from app.auth.visibility import ledger_parties
-from app.common.types import from_fen
+from app.common.types import MONTH_PATTERN, from_fen
 from app.db import DbSession, utcnow
-from app.errors import NotFound
-from app.ledger import service
-from app.ledger.schemas import BalanceOut, BalancesOut, StatementOut
+from app.errors import Forbidden, NotFound
+from app.ledger import money, service
+from app.ledger.money import Pay
+from app.ledger.schemas import (
+    BalanceOut,
+    BalancesOut,
+    CommissionOut,
+    CommissionsOut,
+    DepositOut,
+    DepositsOut,
+    EffectOut,
+    PeriodCloseOut,
+    RebateOut,
+    RebatesOut,
+    StatementOut,
+)
 from app.models import AccountKind, PartyType, Role
+from rules.policy import load_policy
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 
@@ -23,7 +37,7 @@ LedgerReader = Annotated[
 Period = Annotated[
     str | None,
     # Blank means this month, as clients build the query string blindly.
-    Query(pattern=r"^(\d{4}-(0[1-9]|1[0-2]))?$", description="YYYY-MM, business time zone"),
+    Query(pattern=rf"^({MONTH_PATTERN.strip('^$')})?$", description="YYYY-MM, business time zone"),
 ]
 
 
@@ -66,4 +80,121 @@ def get_statement(
         raise NotFound(f"{party_type.value} {party_code!r} not found")
     return service.statement(
         session, party_type=party_type, party_code=party_code, kind=kind, period=period or None
+    )
+
+
+StaffOrDistributor = Annotated[
+    Principal, Depends(require(Role.admin, Role.hq_auditor, Role.distributor))
+]
+StaffOrSalesperson = Annotated[
+    Principal, Depends(require(Role.admin, Role.hq_auditor, Role.salesperson))
+]
+Closer = Annotated[Principal, Depends(require(Role.admin, Role.hq_auditor))]
+ClosedPeriod = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+
+
+def _own_codes(session: DbSession, who: Principal, party_type: PartyType) -> set[str] | None:
+    """None for staff; otherwise the caller's own code (a distributor or salesperson)."""
+    parties = ledger_parties(session, who)
+    if parties is None:
+        return None
+    codes = {code for t, code in parties if t is party_type}
+    if not codes:
+        raise Forbidden(f"only staff and the {party_type.value} itself may read this")
+    return codes
+
+
+def _effects(p: Pay, what: str) -> list[EffectOut]:
+    out = []
+    for e in p.effects:
+        verb = "earned you" if e.pay_change_fen >= 0 else "cost you"
+        out.append(
+            EffectOut(
+                violation_id=e.violation_id,
+                credited_change=from_fen(e.credited_change_fen),
+                pay_change=from_fen(e.pay_change_fen),
+                note=f"violation {e.violation_id} {verb} "
+                f"¥{abs(e.pay_change_fen) / 100:.2f} of {what}",
+            )
+        )
+    return out
+
+
+@router.get("/rebates", responses={403: {"description": "not staff nor a distributor"}})
+def get_rebates(session: DbSession, who: StaffOrDistributor, period: Period = None) -> RebatesOut:
+    """Each distributor's volume rebate for the period, and what each violation changed in it."""
+    period = period or service.period_of(utcnow())
+    codes = _own_codes(session, who, PartyType.DISTRIBUTOR)
+    rows = money.pay(session, period=period, party_type=PartyType.DISTRIBUTOR, codes=codes)
+    return RebatesOut(
+        period=period,
+        closed=money.closed(session, period) is not None,
+        policy_version=load_policy().version,
+        items=[
+            RebateOut(
+                distributor_code=p.party_code,
+                credited_sales=from_fen(p.credited_fen),
+                rate=p.rate_text,
+                rebate=from_fen(p.amount_fen),
+                cut_pct=p.cut_pct,
+                payable=from_fen(p.payable_fen),
+                effects=_effects(p, "rebate"),
+            )
+            for p in rows
+        ],
+    )
+
+
+@router.get("/commissions", responses={403: {"description": "not staff nor a salesperson"}})
+def get_commissions(
+    session: DbSession, who: StaffOrSalesperson, period: Period = None
+) -> CommissionsOut:
+    """Each salesperson's commission for the period, and what each violation changed in it."""
+    period = period or service.period_of(utcnow())
+    codes = _own_codes(session, who, PartyType.SALESPERSON)
+    rows = money.pay(session, period=period, party_type=PartyType.SALESPERSON, codes=codes)
+    return CommissionsOut(
+        period=period,
+        closed=money.closed(session, period) is not None,
+        policy_version=load_policy().version,
+        items=[
+            CommissionOut(
+                salesperson_code=p.party_code,
+                credited_sales=from_fen(p.credited_fen),
+                rate=p.rate_text,
+                commission=from_fen(p.amount_fen),
+                effects=_effects(p, "commission"),
+            )
+            for p in rows
+        ],
+    )
+
+
+@router.post(
+    "/periods/{period}/close",
+    responses={409: {"description": "the period has not ended, or is already closed"}},
+)
+def close_period(period: ClosedPeriod, session: DbSession, who: Closer) -> PeriodCloseOut:
+    """Post the period's rebates and commissions payable, once."""
+    posted = money.close_period(session, period=period, actor=who.username)
+    record = money.closed(session, period)
+    assert record is not None
+    return PeriodCloseOut(
+        period=period,
+        closed_at=record.closed_at,
+        actor=record.actor,
+        policy_version=record.policy_version,
+        entries_posted=posted,
+    )
+
+
+@router.get("/deposits", responses={403: {"description": "not staff nor a distributor"}})
+def get_deposits(session: DbSession, who: StaffOrDistributor) -> DepositsOut:
+    """What each distributor's deposit (保证金) holds now."""
+    codes = _own_codes(session, who, PartyType.DISTRIBUTOR)
+    return DepositsOut(
+        items=[
+            DepositOut(distributor_code=code, balance=from_fen(fen))
+            for code, fen in money.deposits(session, codes=codes)
+        ]
     )

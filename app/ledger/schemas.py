@@ -70,3 +70,66 @@ class PostingOut(EntryInfo):
     """A journal entry with the lines the caller may see."""
 
     lines: list[PostingLineOut]
+
+
+class EffectOut(BaseModel):
+    """What one violation's transfer changed: "this diversion cost you ¥X of rebate"."""
+
+    violation_id: int
+    credited_change: SignedMoney
+    pay_change: SignedMoney
+    """Pay with the transfer minus pay without it: negative is what the diversion cost."""
+    note: str
+
+
+class RebateOut(BaseModel):
+    distributor_code: str
+    credited_sales: SignedMoney
+    """Credited sales of the period; a reversal counts in the month of the entry it reverses."""
+    rate: str
+    """The schedule's rate for that amount, a decimal fraction ("0.02")."""
+    rebate: SignedMoney
+    """credited_sales x rate, rounded half up to the fen."""
+    cut_pct: int
+    """Percent withheld by a rebate-cut step of the sanctions ladder in the period."""
+    payable: SignedMoney
+    effects: list[EffectOut]
+
+
+class RebatesOut(BaseModel):
+    period: str
+    closed: bool
+    policy_version: str
+    items: list[RebateOut]
+
+
+class CommissionOut(BaseModel):
+    salesperson_code: str
+    credited_sales: SignedMoney
+    rate: str
+    commission: SignedMoney
+    effects: list[EffectOut]
+
+
+class CommissionsOut(BaseModel):
+    period: str
+    closed: bool
+    policy_version: str
+    items: list[CommissionOut]
+
+
+class PeriodCloseOut(BaseModel):
+    period: str
+    closed_at: datetime
+    actor: str
+    policy_version: str
+    entries_posted: int
+
+
+class DepositOut(BaseModel):
+    distributor_code: str
+    balance: SignedMoney
+
+
+class DepositsOut(BaseModel):
+    items: list[DepositOut]

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.common.types import from_fen
+from app.common.types import MONTH_OR_YEAR_PATTERN, MONTH_PATTERN, from_fen
 from app.config import get_settings
 from app.db import utcnow
 from app.ledger.schemas import PostingLineOut, PostingOut, StatementLineOut, StatementOut
@@ -30,7 +30,7 @@ from app.models import (
 )
 from rules.policy import load_policy
 
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+PERIOD_PATTERN = MONTH_PATTERN
 SHIPMENTS = "shipments"
 """System account balancing the sales credited by deliveries (the company's sales)."""
 FINES_INCOME = "fines_income"
@@ -59,7 +59,7 @@ def period_of(at: datetime) -> str:
 
 def period_bounds(period: str) -> tuple[datetime, datetime]:
     """The [start, end) of a YYYY-MM month or YYYY year in the business time zone."""
-    if not re.fullmatch(r"\d{4}(-(0[1-9]|1[0-2]))?", period):
+    if not re.fullmatch(MONTH_OR_YEAR_PATTERN, period):
         raise ValueError(f"period must be YYYY-MM or YYYY, got {period!r}")
     tz = get_settings().tz
     year = int(period[:4])

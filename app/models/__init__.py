@@ -2,12 +2,20 @@
 
 from app.models.audit import AuditCheckpoint, AuditEntry, AuditLeaf, AuditLogState
 from app.models.checkpoint import Checkpoint
-from app.models.code import Carton, CartonStatus, CodeBatch, Pallet
-from app.models.ledger import AccountKind, JournalEntry, JournalLine, LedgerAccount
+from app.models.code import Carton, CartonStatus, CodeBatch, ItemCode, Pallet
+from app.models.consumer import ConsumerSignal, PublicVerification
+from app.models.ledger import (
+    AccountKind,
+    JournalEntry,
+    JournalLine,
+    LedgerAccount,
+    PeriodClose,
+)
 from app.models.party import Distributor, Salesperson, distributor_region
 from app.models.product import Product
 from app.models.region import Region
 from app.models.report import SalesTarget, ScorecardGrade
+from app.models.sanction import Sanction
 from app.models.scan import IdempotencyKey, Photo, Scan
 from app.models.subcustomer import CustodyEvent, SubCustomer
 from app.models.user import ApiToken, Role, User
@@ -27,6 +35,7 @@ from rules.vocab import (
     CustodyParty,
     PartyType,
     RegionKind,
+    SanctionStep,
     SubCustomerStatus,
     SubCustomerTier,
     Tier,
@@ -45,24 +54,30 @@ __all__ = [
     "CartonStatus",
     "Checkpoint",
     "CodeBatch",
+    "ConsumerSignal",
     "CustodyEvent",
     "CustodyKind",
     "CustodyParty",
     "Distributor",
     "IdempotencyKey",
+    "ItemCode",
     "JournalEntry",
     "JournalLine",
     "LedgerAccount",
     "Notification",
     "Pallet",
     "PartyType",
+    "PeriodClose",
     "Photo",
     "Product",
+    "PublicVerification",
     "Region",
     "RegionKind",
     "Role",
     "SalesTarget",
     "Salesperson",
+    "Sanction",
+    "SanctionStep",
     "Scan",
     "ScorecardGrade",
     "SubCustomer",

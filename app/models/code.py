@@ -7,6 +7,7 @@ from sqlalchemy import BigInteger, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
+from rules.vocab import CodeLevel, values
 
 
 class BatchStatus(enum.StrEnum):
@@ -37,6 +38,12 @@ class CodeBatch(Base):
     """Codes stored so far; equals `quantity` once complete. Moves in the same transaction as
     the codes it counts, so it is exact after any crash."""
     completed_at: Mapped[datetime | None]
+    level: Mapped[CodeLevel] = mapped_column(
+        Enum(CodeLevel, native_enum=False, values_callable=values, length=10),
+        default=CodeLevel.CARTON,
+        server_default=CodeLevel.CARTON.value,
+    )
+    """Carton codes, or item codes (stored in `item_code`) to be packed into cartons."""
 
 
 class CartonStatus(enum.StrEnum):
@@ -83,3 +90,33 @@ class Carton(Base):
     pending_to_type: Mapped[str | None] = mapped_column(String(12))
     """Where its holder shipped it, until the receiver scans it in."""
     pending_to_id: Mapped[int | None]
+    verifications: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Public verifications of the carton's own code so far."""
+    first_verified_at: Mapped[datetime | None]
+
+
+class ItemCode(Base):
+    """One issued item code (bottle, cap or box), signed like a carton's with its own serial.
+    Packed (关联) into one carton at a time; a scan of it is judged as that carton's."""
+
+    __tablename__ = "item_code"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    serial: Mapped[str] = mapped_column(String(20), unique=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("code_batch.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    signature: Mapped[str] = mapped_column(String(40))
+    status: Mapped[CartonStatus] = mapped_column(
+        Enum(CartonStatus, native_enum=False, length=10), default=CartonStatus.active
+    )
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(String(200))
+    carton_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("carton.id"), index=True
+    )
+    """The carton it is packed in; None until packed."""
+    packed_at: Mapped[datetime | None]
+    verifications: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Public verifications so far (its page's count; the sightings kept are bounded)."""
+    first_verified_at: Mapped[datetime | None]

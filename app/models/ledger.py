@@ -17,6 +17,12 @@ class AccountKind(enum.StrEnum):
     """Money a distributor owes for violations: its own account, never credited sales."""
     system = "system"
     """The company's own balancing accounts (shipments, fines income, unassigned)."""
+    rebates = "rebates"
+    """Volume rebates payable to a distributor for closed periods: never credited sales."""
+    commissions = "commissions"
+    """Commissions payable to a salesperson for closed periods: never credited sales."""
+    deposit = "deposit"
+    """The deposit (保证金) a distributor holds with the company; the database keeps it >= 0."""
 
 
 class LedgerAccount(Base):
@@ -70,3 +76,15 @@ class JournalLine(Base):
     """Signed, in fen (0.01 CNY): negative lowers the party's balance."""
     role: Mapped[str] = mapped_column(String(40))
     """Why this party is on the entry (diverting_distributor, invaded_salesperson, ...)."""
+
+
+class PeriodClose(Base):
+    """A period whose rebates and commissions were posted. Closing happens once; what changes
+    the period afterwards (a reversal) posts an adjustment in a later period, never an edit."""
+
+    __tablename__ = "period_close"
+
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    closed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(80))
+    policy_version: Mapped[str] = mapped_column(String(40))

@@ -47,6 +47,8 @@ class Scan(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     payload: Mapped[str] = mapped_column(Text)
     serial: Mapped[str | None] = mapped_column(String(20))
+    item_serial: Mapped[str | None] = mapped_column(String(20))
+    """The item code read, when the scan was of an item judged as its carton (`serial`)."""
     carton_id: Mapped[int | None] = mapped_column(ForeignKey("carton.id"))
     pallet_id: Mapped[int | None] = mapped_column(ForeignKey("pallet.id"), index=True)
     checkpoint_id: Mapped[int | None] = mapped_column(ForeignKey("checkpoint.id"), index=True)

@@ -13,7 +13,7 @@ from app.models import Tier
 
 def normalize_gtin(value: str) -> str:
     """Validate the check digit (via biip) and widen GTIN-8/12/13 to GTIN-14."""
-    if not value.isdigit() or len(value) not in (8, 12, 13, 14):
+    if not (value.isascii() and value.isdigit()) or len(value) not in (8, 12, 13, 14):
         raise ValueError("GTIN must be 8, 12, 13 or 14 digits")
     try:
         return str(Gtin.parse(value).as_gtin_14())
@@ -21,7 +21,11 @@ def normalize_gtin(value: str) -> str:
         raise ValueError(str(exc)) from exc
 
 
-GtinStr = Annotated[str, AfterValidator(normalize_gtin), Field(examples=["06901234567892"])]
+GtinStr = Annotated[
+    str,
+    AfterValidator(normalize_gtin),
+    Field(pattern=r"^([0-9]{8}|[0-9]{12,14})$", examples=["06901234567892"]),
+]
 
 
 class ProductIn(Schema):

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from app.auth.deps import Anyone, Staff, require
 from app.auth.principal import Principal
 from app.auth.visibility import ledger_parties, visibility
-from app.common.types import to_fen
+from app.common.types import MONTH_OR_YEAR_PATTERN, to_fen
 from app.db import DbSession, utcnow
 from app.ledger.service import PERIOD_PATTERN, period_of
 from app.models import PartyType, Role
@@ -34,7 +34,7 @@ MonthQuery = Annotated[
 ]
 RatingPeriod = Annotated[
     str | None,
-    Query(pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$", description="YYYY-MM or YYYY (default: month)"),
+    Query(pattern=MONTH_OR_YEAR_PATTERN, description="YYYY-MM or YYYY (default: month)"),
 ]
 
 
@@ -80,7 +80,7 @@ def plan_completion(
 @router.put("/scorecards/{distributor_code}/{period}/grades", status_code=204)
 def set_grades(
     distributor_code: str,
-    period: Annotated[str, Path(pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$")],
+    period: Annotated[str, Path(pattern=MONTH_OR_YEAR_PATTERN)],
     body: GradesIn,
     session: DbSession,
     who: Staff,

@@ -13,15 +13,15 @@ from app.auth.deps import Anyone, require
 from app.auth.principal import Principal
 from app.auth.visibility import violation_filter, visibility
 from app.codes.decode import ImageRejected, decode_image, sniff_format
+from app.common.types import IDEMPOTENCY_KEY_PATTERN
 from app.config import get_settings
 from app.db import DbSession
 from app.errors import NotFound, PayloadTooLarge, Unprocessable, error_with_status
 from app.models import Photo, Role, Scan, Violation
 from app.scans import service
-from app.scans.idempotency import run_once
+from app.scans.ingest import ingest_batch
 from app.scans.photos import store_photo
 from app.scans.schemas import ScanBatchIn, ScanBatchOut, ScanIn
-from rules.policy import load_policy
 
 router = APIRouter(prefix="/scans", tags=["scans"])
 Inspector = Annotated[Principal, Depends(require(Role.inspector, Role.admin))]
@@ -33,33 +33,20 @@ def upload_scans(
     body: ScanBatchIn,
     session: DbSession,
     who: Inspector,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[
+        str | None, Header(max_length=200, pattern=IDEMPOTENCY_KEY_PATTERN)
+    ] = None,
 ) -> ScanBatchOut:
     """Judge a batch of scans. Retries with the same Idempotency-Key replay the first answer."""
-    settings = get_settings()
-    if len(body.scans) > settings.max_scans_per_request:
-        raise PayloadTooLarge(
-            f"{len(body.scans)} scans in one request; at most {settings.max_scans_per_request}"
-        )
-
-    def compute() -> dict[str, object]:
-        results = service.ingest(
-            session,
-            items=service.items_from(body.scans),
-            user_id=who.user_id,
-            settings=settings,
-            policy=load_policy(),
-        )
-        return ScanBatchOut(results=results).model_dump(mode="json")
-
-    response = run_once(
+    return ingest_batch(
         session,
-        user_id=who.user_id,
+        principal=who,
         key=idempotency_key,
-        body=body.model_dump(mode="json"),
-        compute=compute,
+        fingerprint=body.model_dump(mode="json"),
+        items=lambda: service.items_from(body.scans),
+        source="api",
+        size=len(body.scans),
     )
-    return ScanBatchOut.model_validate(response)
 
 
 @router.post("/photo")
@@ -72,7 +59,9 @@ def upload_photo(
     lat: Annotated[float | None, Form()] = None,
     lon: Annotated[float | None, Form()] = None,
     observed_price: Annotated[str | None, Form()] = None,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[
+        str | None, Header(max_length=200, pattern=IDEMPOTENCY_KEY_PATTERN)
+    ] = None,
 ) -> ScanBatchOut:
     """Every barcode in the photo becomes a scan with its own verdict; the photo is kept."""
     settings = get_settings()
@@ -101,7 +90,16 @@ def upload_photo(
 
     digest = hashlib.sha256(data).hexdigest()
 
-    def compute() -> dict[str, object]:
+    def items() -> list[service.Item]:
+        out = []
+        for sym in symbols:
+            it = service.items_from([template.model_copy(update={"payload": sym.text})])[0]
+            # The symbology identifier tells the parser a Code 128 or DataMatrix carries GS1.
+            it.parse_text = (sym.symbology_identifier or "") + sym.text
+            out.append(it)
+        return out
+
+    def keep_photo() -> None:
         store_photo(
             session,
             data=data,
@@ -109,29 +107,19 @@ def upload_photo(
             fmt=sniff_format(data) or "",
             photo_dir=settings.photo_dir,
         )
-        items = []
-        for sym in symbols:
-            it = service.items_from([template.model_copy(update={"payload": sym.text})])[0]
-            # The symbology identifier tells the parser a Code 128 or DataMatrix carries GS1.
-            it.parse_text = (sym.symbology_identifier or "") + sym.text
-            items.append(it)
-        results = service.ingest(
-            session,
-            items=items,
-            user_id=who.user_id,
-            settings=settings,
-            policy=load_policy(),
-            source="photo",
-            photo_sha256=digest,
-        )
-        return ScanBatchOut(results=results).model_dump(mode="json")
 
-    body = {
-        "photo_sha256": digest,
-        **template.model_dump(mode="json", exclude={"payload"}),
-    }
-    return ScanBatchOut.model_validate(
-        run_once(session, user_id=who.user_id, key=idempotency_key, body=body, compute=compute)
+    return ingest_batch(
+        session,
+        principal=who,
+        key=idempotency_key,
+        fingerprint={
+            "photo_sha256": digest,
+            **template.model_dump(mode="json", exclude={"payload"}),
+        },
+        items=items,
+        source="photo",
+        photo_sha256=digest,
+        before=keep_photo,
     )
 
 

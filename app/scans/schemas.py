@@ -1,15 +1,17 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, model_validator
 
-from app.common.types import AwareDatetime, Code, Money, Schema
+from app.common.types import RAW_TEXT, AwareDatetime, Code, Money, Schema
 
 
 class ScanIn(Schema):
-    payload: str = Field(max_length=4096)
-    """What the reader produced: a Digital Link URI or an element string in any common form."""
+    payload: Annotated[str, RAW_TEXT] = Field(max_length=4096)
+    """What the reader produced: a Digital Link URI or an element string in any common form.
+    A payload with control characters other than GS, CR, LF and tab is that item's `error`
+    (verdict `unreadable`); the rest of the batch is judged."""
     checkpoint_code: Code | None = None
     scanned_at: AwareDatetime
     lat: float | None = Field(default=None, ge=-90, le=90)
@@ -45,6 +47,9 @@ class ScanReason(BaseModel):
 class ScanResult(BaseModel):
     payload: str
     serial: str | None = None
+    """The carton's serial (for an item code, the carton it is packed in)."""
+    item_serial: str | None = None
+    """The item's serial, when the payload was an item code judged as its carton."""
     verdict: str | None = None
     region_code: str | None = None
     violation_id: int | None = None

@@ -3,9 +3,10 @@ the verdict rules, and written with one bulk insert, in the caller's transaction
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +22,7 @@ from app.models import (
     CartonStatus,
     Checkpoint,
     Distributor,
+    ItemCode,
     Pallet,
     Product,
     Scan,
@@ -49,6 +51,9 @@ from rules.verdicts import (
 from rules.vocab import Verdict
 
 CHUNK = 5_000
+# Readers send GS (0x1D) between fields and may end with CR/LF or a tab; any other control
+# character means a misread (and PostgreSQL text cannot even store NUL).
+_FOREIGN_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1c\x1e\x1f\x7f]")
 FUTURE_TOLERANCE = timedelta(hours=24)
 # For a pallet, the verdict reported is the gravest of its cartons'.
 SEVERITY = [
@@ -77,8 +82,12 @@ class Item:
     checkpoint_id: int | None = None
     pos: tuple[float, float] | None = None
     error: str | None = None
+    error_verdict: str | None = None
+    """The verdict an item with an error still gets, when its payload told that much."""
     status: str = "unreadable"
     serial: str | None = None
+    item_serial: str | None = None
+    """Set when the payload was an item code: `serial` is then its carton's."""
     sscc: str | None = None
     detail: str = ""
     cartons: list[CartonFacts] = field(default_factory=list)
@@ -172,6 +181,14 @@ def _parse(items: list[Item], settings: Settings) -> None:
     keys = settings.signing
     hosts = settings.allowed_link_hosts
     for it in items:
+        bad = _FOREIGN_CONTROL.search(it.parse_text)
+        if bad:
+            it.error = (
+                f"unreadable payload: control character U+{ord(bad.group()):04X} "
+                f"at position {bad.start()}"
+            )
+            it.status = it.error_verdict = "unreadable"
+            continue
         if it.error:
             continue
         parsed = gs1.parse_payload(it.parse_text, allowed_hosts=hosts)
@@ -228,6 +245,27 @@ def _load_cartons(session: Session, items: list[Item]) -> None:
             .where(Carton.serial.in_(serial_list[start : start + CHUNK]))
         ).all()
         by_serial.update((r[1], facts(r)) for r in rows)
+    # Serials that are no carton's may be items': each is judged as the carton it is packed in.
+    packed_in: dict[str, tuple[int | None, bool]] = {}
+    missing = [s for s in serial_list if s not in by_serial]
+    for start in range(0, len(missing), CHUNK):
+        packed_in.update(
+            (serial, (carton_id, status == CartonStatus.voided))
+            for serial, carton_id, status in session.execute(
+                select(ItemCode.serial, ItemCode.carton_id, ItemCode.status).where(
+                    ItemCode.serial.in_(missing[start : start + CHUNK])
+                )
+            )
+        )
+    carton_ids = sorted({cid for cid, _ in packed_in.values() if cid is not None})
+    by_id: dict[int, CartonFacts] = {}
+    for start in range(0, len(carton_ids), CHUNK):
+        rows = session.execute(
+            select(*cols)
+            .join(Product, Product.id == Carton.product_id)
+            .where(Carton.id.in_(carton_ids[start : start + CHUNK]))
+        ).all()
+        by_id.update((r[0], facts(r)) for r in rows)
     by_sscc: dict[str, list[CartonFacts]] = {}
     if ssccs:
         pallets = dict(
@@ -246,6 +284,21 @@ def _load_cartons(session: Session, items: list[Item]) -> None:
     for it in items:
         if it.status == "valid":
             c = by_serial.get(it.serial or "")
+            if c is None and it.serial in packed_in:
+                carton_id, item_voided = packed_in[it.serial]
+                if carton_id is None:
+                    # Decided: an item is judged only through its carton (its territory, its
+                    # custodian, its value); a loose one cannot be, and says what to do.
+                    it.error = (
+                        f"item code {it.serial} is not packed into a carton: pack it with "
+                        "POST /api/v1/cartons/{serial}/items, or scan its carton"
+                    )
+                    it.item_serial = it.serial
+                    continue
+                c = by_id[carton_id]
+                it.item_serial, it.serial = it.serial, c.serial
+                if item_voided:
+                    c = replace(c, voided=True)
             if c is None:
                 it.status, it.detail = "unknown", "a well-formed code that was never issued"
             else:
@@ -419,7 +472,12 @@ def ingest(
     for i in order:
         it = items[i]
         if it.error or it.region is None:
-            by_index[i] = ScanResult(payload=it.payload, error=it.error or "no region")
+            by_index[i] = ScanResult(
+                payload=it.payload,
+                item_serial=it.item_serial,
+                verdict=it.error_verdict,
+                error=it.error or "no region",
+            )
             continue
         path = tree.path_codes(it.region.id)
         here = (
@@ -441,6 +499,7 @@ def ingest(
             "user_id": user_id,
             "source": source,
             "photo_sha256": photo_sha256,
+            "item_serial": it.item_serial,
         }
         if not it.cartons:
             status = it.status if it.status in ("unreadable", "forged", "unknown") else "unknown"
@@ -531,6 +590,7 @@ def ingest(
         by_index[i] = ScanResult(
             payload=it.payload,
             serial=worst_c.serial if not it.sscc else None,
+            item_serial=it.item_serial,
             verdict=worst.verdict.value,
             region_code=it.region.code,
             violation_id=violation_id.get(worst_c.id),

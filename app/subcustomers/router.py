@@ -3,6 +3,7 @@ from __future__ import annotations
 import html
 from datetime import timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -145,10 +146,11 @@ def dealer(code: str, request: Request, session: DbSession) -> Response:
         if d.valid
         else ("<h1 class='no'>已撤销</h1>" if revoked else "<h1 class='no'>未授权</h1>")
     )
+    checked = utcnow().astimezone(ZoneInfo(get_settings().business_tz))
     body = (
         f"{verdict}<p>{html.escape(d.name)}</p>"
         f"<p>经销区域：{html.escape(d.region_name)}</p>"
         f"<p>供货经销商：{html.escape(d.distributor_name)}</p>"
-        f"<p><small>查验时间：{utcnow():%Y-%m-%d %H:%M} UTC</small></p>"
+        f"<p><small>查验时间：{checked:%Y-%m-%d %H:%M}（北京时间）</small></p>"
     )
     return _page("指定经销证书查验", body)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.ledger import money
 from app.ledger import service as ledger
 from app.ledger.service import FINES_INCOME, LegIn
 from app.models import (
@@ -21,17 +22,27 @@ from app.models import (
     ViolationStatus,
 )
 from app.regions.tree import region_tree
+from app.violations import sanctions
 from rules.blame import sub_customer_fine
+from rules.money import fine_from_deposit
 from rules.penalties import advisory_market, fine_for, transfer_plan
 from rules.policy import Policy, load_policy
 
 TRANSFER = "violation_transfer"
 FINE = "violation_fine"
+FINE_FROM_DEPOSIT = "fine_from_deposit"
 
 
 def causes(violation_id: int) -> list[tuple[str, str]]:
     """The ledger causes a violation may post under (each posts at most once)."""
-    return [(TRANSFER, str(violation_id)), (FINE, str(violation_id))]
+    key = str(violation_id)
+    return [
+        (TRANSFER, key),
+        (FINE, key),
+        (FINE_FROM_DEPOSIT, key),
+        (sanctions.PENALTY, key),
+        (sanctions.PENALTY_FROM_DEPOSIT, key),
+    ]
 
 
 def _code(
@@ -160,6 +171,26 @@ def post_confirmation(session: Session, v: Violation, *, actor: str) -> None:
             memo=f"violation {v.id}: {fine.reason}",
             actor=actor,
         )
+        split = fine_from_deposit(
+            fine_fen=fine.amount_fen,
+            deposit_fen=money.deposit_fen(session, diverting.code),
+            policy=policy,
+        )
+        money.take_from_deposit(
+            session,
+            cause_type=FINE_FROM_DEPOSIT,
+            cause_key=str(v.id),
+            code=diverting.code,
+            amount_fen=split.from_deposit_fen,
+            rule=split.rule,
+            policy_version=policy.version,
+            memo=f"violation {v.id}: fine: {split.reason}"[:300],
+            actor=actor,
+        )
+        v.fine_reason = f"{v.fine_reason}; {split.reason}"[:300]
+    if fine.rule == "fine_schedule":
+        # The ladder, like the fine, needs the agreement on file and a market that allows it.
+        sanctions.climb(session, v, policy=policy, actor=actor)
     session.flush()
 
 
@@ -184,13 +215,25 @@ def _sub_customer_fine(session: Session, v: Violation, *, policy: Policy) -> Non
 
 
 def post_reversal(session: Session, v: Violation, *, actor: str, note: str) -> None:
-    """Compensate every entry the confirmation posted; nothing is edited."""
-    for cause_type, cause_key in causes(v.id):
+    """Compensate every entry the confirmation posted, withdraw its ladder step, and settle a
+    closed period whose rebates it changed; nothing is edited."""
+    memo = f"violation {v.id} reversed: {note}" if note else f"violation {v.id} reversed"
+    # Deposit payments first: the deposit gets its money back before the fine is withdrawn.
+    for cause_type, cause_key in reversed(causes(v.id)):
         entry = ledger.entry_for(session, cause_type=cause_type, cause_key=cause_key)
         if entry is not None:
-            ledger.reverse_entry(
-                session,
-                entry=entry,
-                memo=f"violation {v.id} reversed: {note}" if note else f"violation {v.id} reversed",
-                actor=actor,
-            )
+            ledger.reverse_entry(session, entry=entry, memo=memo, actor=actor)
+    sanctions.withdraw(session, v, actor=actor)
+    transfer = ledger.entry_for(session, cause_type=TRANSFER, cause_key=str(v.id))
+    if transfer is not None:
+        parties = {(leg.party_type, leg.party_code) for leg in ledger.legs_of(session, transfer.id)}
+        if v.diverting_distributor_id is not None:
+            code = session.get_one(Distributor, v.diverting_distributor_id).code
+            parties.add((PartyType.DISTRIBUTOR, code))  # a withdrawn rebate cut
+        money.settle_closed_period(
+            session,
+            period=transfer.period,
+            parties=parties,
+            why=f"violation {v.id} was reversed",
+            actor=actor,
+        )

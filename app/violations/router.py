@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from app.auth.deps import Anyone, require
 from app.auth.principal import Principal
 from app.auth.visibility import visibility
-from app.common.types import PageParams
+from app.common.types import Id, PageParams
 from app.db import DbSession
 from app.errors import Unprocessable
 from app.models import Role, ViolationKind, ViolationStatus
@@ -67,7 +67,7 @@ def list_violations(
 
 
 @router.get("/{violation_id}")
-def get_violation(violation_id: int, session: DbSession, who: Anyone) -> ViolationDetail:
+def get_violation(violation_id: Id, session: DbSession, who: Anyone) -> ViolationDetail:
     return service.get_violation(
         session, violation_id=violation_id, vis=visibility(session, who), principal=who
     )
@@ -75,7 +75,7 @@ def get_violation(violation_id: int, session: DbSession, who: Anyone) -> Violati
 
 @router.post("/{violation_id}/appeal")
 def appeal_violation(
-    violation_id: int, body: AppealIn, session: DbSession, who: DistributorUser
+    violation_id: Id, body: AppealIn, session: DbSession, who: DistributorUser
 ) -> ViolationDetail:
     return service.appeal(
         session,
@@ -89,7 +89,7 @@ def appeal_violation(
 
 @router.post("/{violation_id}/decide")
 def decide_violation(
-    violation_id: int, body: DecideIn, session: DbSession, who: Auditor
+    violation_id: Id, body: DecideIn, session: DbSession, who: Auditor
 ) -> ViolationDetail:
     return service.decide(
         session,
@@ -103,7 +103,7 @@ def decide_violation(
 
 @router.post("/{violation_id}/reverse")
 def reverse_violation(
-    violation_id: int, body: ReverseIn, session: DbSession, who: Auditor
+    violation_id: Id, body: ReverseIn, session: DbSession, who: Auditor
 ) -> ViolationDetail:
     return service.reverse(
         session,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.common.types import Money, Schema
 from app.ledger.schemas import PostingOut
-from app.models import ViolationKind, ViolationStatus
+from app.models import SanctionStep, ViolationKind, ViolationStatus
 
 
 class ViolationOut(BaseModel):
@@ -36,7 +36,8 @@ class ViolationOut(BaseModel):
     policy_version: str
     advisory: bool
     fine: Money | None
-    """Set on confirmation (0.00 where no fine applies); hidden from parties it does not concern."""
+    """"0.00" until a confirmation fines it (and where no fine applies); null for parties it
+    does not concern (the invaded side)."""
     fine_reason: str | None
     sub_customer_fine: Money | None
     """The diverting sub-customer's own fine, set on confirmation (0.00 where none applies)."""
@@ -70,7 +71,33 @@ class EvidenceScanOut(BaseModel):
     device_id: str | None
 
 
+class SanctionOut(BaseModel):
+    """A step of the sanctions ladder, with the rule and the violations it rests on."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    distributor_code: str
+    violation_id: int
+    step: SanctionStep
+    offence_number: int
+    rests_on: list[int]
+    period: str
+    rule: str
+    policy_version: str
+    reason: str
+    actor: str
+    decided_at: datetime
+    withdrawn_at: datetime | None
+    lifted_at: datetime | None
+    lifted_by: str | None
+    in_force: bool
+    """Not withdrawn (by a reversal) and, for a supply stop, not lifted."""
+
+
 class ViolationDetail(ViolationOut):
+    sanctions: list[SanctionOut]
+    """The ladder step this confirmation took (for parties who may see the fine)."""
     events: list[ViolationEventOut]
     evidence: list[EvidenceScanOut]
     postings: list[PostingOut]

@@ -24,6 +24,7 @@ from app.models import (
     Distributor,
     Region,
     Salesperson,
+    Sanction,
     Scan,
     SubCustomer,
     Violation,
@@ -32,10 +33,11 @@ from app.models import (
     ViolationKind,
     ViolationStatus,
 )
-from app.violations import penalties
+from app.violations import penalties, sanctions
 from app.violations.schemas import (
     EvidenceScanOut,
     Ruling,
+    SanctionOut,
     ViolationDetail,
     ViolationEventOut,
     ViolationOut,
@@ -113,7 +115,7 @@ def _to_out(session: Session, rows: list[Violation], vis: Visibility) -> list[Vi
                 appeal_deadline=v.created_at + window,
                 policy_version=v.policy_version,
                 advisory=v.advisory,
-                fine=from_fen(v.fine_fen) if fine_visible and v.fine_fen is not None else None,
+                fine=from_fen(v.fine_fen or 0) if fine_visible else None,
                 fine_reason=v.fine_reason if fine_visible else None,
                 sub_customer_fine=from_fen(v.sub_customer_fine_fen)
                 if sub_fine_visible and v.sub_customer_fine_fen is not None
@@ -193,6 +195,32 @@ def _evidence(session: Session, violation_id: int) -> list[EvidenceScanOut]:
     ]
 
 
+def sanction_rows(session: Session, rows: list[Sanction]) -> list[SanctionOut]:
+    """Sanctions on the wire, each naming its distributor."""
+    codes = _codes(session, Distributor, [s.distributor_id for s in rows])
+    return [
+        SanctionOut(
+            id=s.id,
+            distributor_code=codes[s.distributor_id],
+            violation_id=s.violation_id,
+            step=s.step,
+            offence_number=s.offence_number,
+            rests_on=list(s.rests_on),
+            period=s.period,
+            rule=s.rule,
+            policy_version=s.policy_version,
+            reason=s.reason,
+            actor=s.actor,
+            decided_at=s.decided_at,
+            withdrawn_at=s.withdrawn_at,
+            lifted_at=s.lifted_at,
+            lifted_by=s.lifted_by,
+            in_force=s.withdrawn_at is None and s.lifted_at is None,
+        )
+        for s in rows
+    ]
+
+
 def detail(
     session: Session, v: Violation, *, vis: Visibility, principal: Principal
 ) -> ViolationDetail:
@@ -205,6 +233,9 @@ def detail(
     (row,) = _to_out(session, [v], vis)
     return ViolationDetail(
         **row.model_dump(),
+        sanctions=sanction_rows(session, sanctions.of_violation(session, v.id))
+        if row.fine is not None
+        else [],
         events=[ViolationEventOut.model_validate(e, from_attributes=True) for e in events],
         evidence=_evidence(session, v.id),
         postings=ledger.postings(

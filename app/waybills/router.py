@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, status
 
 from app.auth.deps import Admin, Anyone, CurrentPrincipal
 from app.auth.visibility import visibility
-from app.common.types import Page, PageParams
+from app.common.types import Id, Page, PageParams
 from app.config import get_settings
 from app.db import DbSession
 from app.models import WaybillStatus
@@ -55,5 +55,5 @@ def list_notifications(
 
 
 @router.post("/notifications/{notification_id}/read", status_code=status.HTTP_204_NO_CONTENT)
-def mark_notification_read(notification_id: int, session: DbSession, who: CurrentPrincipal) -> None:
+def mark_notification_read(notification_id: Id, session: DbSession, who: CurrentPrincipal) -> None:
     service.mark_read(session, user_id=who.user_id, notification_id=notification_id)

@@ -39,6 +39,7 @@ from app.models import (
     WebhookDelivery,
     distributor_region,
 )
+from app.violations import sanctions
 from app.waybills.schemas import NotificationOut, WaybillIn, WaybillOut
 
 
@@ -65,6 +66,7 @@ def create_waybill(
         field="destination_distributor_code",
         what="distributor",
     )
+    sanctions.check_supply(session, dest)  # 断货: a stopped distributor gets nothing new
     sp = ref(
         session, Salesperson, data.salesperson_code, field="salesperson_code", what="salesperson"
     )

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from rules.policy import load_policy
 from tests.conftest import Api, LiveServer
 from tests.custody.channel import JINAN, ZIBO, Channel
 
@@ -70,7 +71,7 @@ def story(ch: Channel) -> None:
     assert r.status_code == 200, r.text
     confirmed = r.json()
     assert confirmed["sub_customer_fine"] == "50.00", confirmed
-    assert "policy 2026-12-01" in confirmed["sub_customer_fine_reason"]
+    assert f"policy {load_policy().version}" in confirmed["sub_customer_fine_reason"]
     mine = ch.api.get("jinan-distributor", f"/api/v1/sub-customers/{wholesaler}").json()
     assert mine["credit_score"] < 100 and mine["violations"] == 1 and mine["cartons_held"] == 1
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import ClassVar
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -37,6 +38,7 @@ from app.codes import service as codes
 from app.codes.schemas import CodeBatchIn
 from app.config import get_settings
 from app.errors import Conflict
+from app.ledger import money
 from app.ledger import service as ledger
 from app.models import (
     AccountKind,
@@ -49,7 +51,7 @@ from app.models import (
 )
 from app.scans import service as scans
 from app.scans.schemas import ScanIn
-from app.violations import service
+from app.violations import sanctions, service
 from app.violations.schemas import Ruling
 from app.waybills import service as waybills
 from app.waybills.schemas import WaybillIn
@@ -87,6 +89,10 @@ class ModelViolation:
     step: int
     status: str = "open"
     fine_fen: int = 0
+    penalty_fen: int = 0
+    """The ladder's deposit-deduction step, owed beside the fine."""
+    from_deposit_fen: int = 0
+    supply_stop: bool = False
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -110,6 +116,8 @@ class LedgerMachine(RuleBasedStateMachine):
             self.dist_ids = dict(s.execute(select(Distributor.code, Distributor.id)).all())
         self.credited: dict[str, int] = {}
         self.fined: dict[str, int] = {}
+        self.deposit: dict[str, int] = {}
+        self.lifted: set[int] = set()  # violations whose supply stop HQ lifted
         self.owner: dict[str, str] = {}  # carton payload -> distributor it was delivered to
         self.violations: dict[int, ModelViolation] = {}
         self.clock = datetime.now(UTC) - timedelta(days=20)
@@ -166,6 +174,28 @@ class LedgerMachine(RuleBasedStateMachine):
         multiplier = Decimal(1) if prior == 0 else Decimal("1.5") if prior == 1 else Decimal(2)
         return int(per_carton * multiplier)
 
+    def offence(self, v: ModelViolation) -> int:
+        return 1 + sum(
+            1
+            for o in self.violations.values()
+            if o.distributor == v.distributor and o.status == "confirmed" and o.step < v.step
+        )
+
+    def stopped(self, distributor: str) -> bool:
+        return any(
+            v.supply_stop and v.status == "confirmed" and v.id not in self.lifted
+            for v in self.violations.values()
+            if v.distributor == distributor
+        )
+
+    def rebate(self, fen: int, tiers: tuple[tuple[int, str], ...]) -> int:
+        """The schedule of policy 2026-12-15, applied independently of rules.money."""
+        rate = Decimal(0)
+        for start, r in tiers:
+            if fen > 0 and fen >= start:
+                rate = Decimal(r)
+        return int((fen * rate).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+
     def active_violation(self, carton: str) -> ModelViolation | None:
         for v in self.violations.values():
             if v.carton == carton and v.status in ("open", "appealed", "confirmed"):
@@ -184,6 +214,26 @@ class LedgerMachine(RuleBasedStateMachine):
         self.waybills += 1
         number = f"WB-MODEL-{self.waybills}"
         settings_ = get_settings()
+        if self.stopped(distributor):
+            with pytest.raises(Conflict, match="stopped"), self.session() as s, s.begin():
+                waybills.create_waybill(
+                    s,
+                    data=WaybillIn(
+                        number=number,
+                        vehicle_plate="鲁A00001",
+                        dispatched_at=self.clock - timedelta(days=2),
+                        expected_arrival=self.clock - timedelta(days=1),
+                        destination_distributor_code=distributor,
+                        route_region_codes=[region],
+                        issuer="model",
+                        salesperson_code=salesperson,
+                        carton_payloads=list(self.owner)[:1],
+                    ),
+                    settings=settings_,
+                    actor="model",
+                )
+            self.seen["supply_stopped"] += 1
+            return
         with self.session() as s, s.begin():
             batch = codes.issue_batch(
                 s,
@@ -213,6 +263,42 @@ class LedgerMachine(RuleBasedStateMachine):
             self.owner[p] = distributor
         self.credit(distributor, n * CARTON_FEN)
         self.credit(salesperson, n * CARTON_FEN)
+
+    @initialize(fen=st.integers(1, 40000))
+    def first_deposits(self, fen: int) -> None:
+        for distributor in sorted(DISTRIBUTORS):
+            self.lodge(distributor, fen)
+
+    @rule(distributor=st.sampled_from(sorted(DISTRIBUTORS)), fen=st.integers(1, 40000))
+    def lodge(self, distributor: str, fen: int) -> None:
+        with self.session() as s, s.begin():
+            money.lodge(s, code=distributor, amount_fen=fen, actor="model")
+        self.deposit[distributor] = self.deposit.get(distributor, 0) + fen
+        self.seen["lodged"] += 1
+
+    @rule(distributor=st.sampled_from(sorted(DISTRIBUTORS)), fen=st.integers(1, 40000))
+    def refund(self, distributor: str, fen: int) -> None:
+        held = self.deposit.get(distributor, 0)
+        try:
+            with self.session() as s, s.begin():
+                money.refund(s, code=distributor, amount_fen=fen, actor="model")
+        except Conflict:
+            assert fen > held
+            self.seen["refund_refused"] += 1
+            return
+        assert fen <= held
+        self.deposit[distributor] = held - fen
+
+    @precondition(lambda self: any(self.stopped(d) for d in DISTRIBUTORS))
+    @rule()
+    def lift(self) -> None:
+        for d in DISTRIBUTORS:
+            if self.stopped(d):
+                with self.session() as s, s.begin():
+                    dist = s.get_one(Distributor, self.dist_ids[d])
+                    sanctions.lift_supply_stop(s, dist, actor="model")
+                self.lifted |= {v.id for v in self.violations.values() if v.distributor == d}
+                self.seen["lifted"] += 1
 
     @rule(data=st.data(), checkpoint=st.sampled_from(sorted(CHECKPOINTS)))
     def scan(self, data: st.DataObject, checkpoint: str) -> None:
@@ -340,12 +426,21 @@ class LedgerMachine(RuleBasedStateMachine):
             self.seen["dismissed"] += 1
             return
         v.fine_fen = self.fine_for(v)
+        ladder = self.policy.sanctions.ladder
+        step = ladder[min(self.offence(v), len(ladder)) - 1].value if v.fine_fen else None
+        v.penalty_fen = self.policy.sanctions.deposit_deduction_fen * (step == "deposit_deduction")
+        v.supply_stop = step == "supply_stop"
+        owed = v.fine_fen + v.penalty_fen
+        v.from_deposit_fen = min(owed, self.deposit.get(v.distributor, 0))
         v.status = "confirmed"
         self.seen["confirmed"] += 1
         self.seen["fined"] += bool(v.fine_fen)
+        self.seen[f"step_{step}"] += 1
+        self.seen["paid_from_deposit"] += bool(v.from_deposit_fen)
         self.transfer(v, +1)
-        if v.fine_fen:
-            self.fined[v.distributor] = self.fined.get(v.distributor, 0) - v.fine_fen
+        if owed:
+            self.fined[v.distributor] = self.fined.get(v.distributor, 0) - owed + v.from_deposit_fen
+            self.deposit[v.distributor] = self.deposit.get(v.distributor, 0) - v.from_deposit_fen
 
     @precondition(lambda self: self.violations)
     @rule(data=st.data())
@@ -371,7 +466,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.seen["reversed"] += 1
         self.transfer(v, -1)
         if v.fine_fen:
-            self.fined[v.distributor] += v.fine_fen
+            self.fined[v.distributor] += v.fine_fen + v.penalty_fen - v.from_deposit_fen
+            self.deposit[v.distributor] = self.deposit.get(v.distributor, 0) + v.from_deposit_fen
 
     # --- invariants -----------------------------------------------------------------------
 
@@ -443,6 +539,48 @@ class LedgerMachine(RuleBasedStateMachine):
         assert nonzero(sales) == nonzero(expected(self.start, self.credited))
         assert nonzero(fines) == nonzero(expected(self.start_fines, self.fined))
 
+    @invariant()
+    def deposits_match_the_model_and_never_go_negative(self) -> None:
+        with self.session() as s:
+            held = dict(money.deposits(s, codes=None))
+        assert all(fen >= 0 for fen in held.values())
+        assert {k: v for k, v in held.items() if v} == {k: v for k, v in self.deposit.items() if v}
+
+    @invariant()
+    def rebates_follow_credited_sales_and_each_violation_once(self) -> None:
+        """A rebate is the schedule applied to the model's credited sales (a reversal restores
+        it exactly), and each confirmed, unreversed transfer shows as one effect per party."""
+        tiers = {
+            PartyType.DISTRIBUTOR: (
+                (0, "0.01"),
+                (100000, "0.02"),
+                (190000, "0.03"),
+                (10**6, "0.05"),
+            ),
+            PartyType.SALESPERSON: ((0, "0.005"), (190000, "0.01")),
+        }
+        expected = dict(self.start)
+        for party, fen in self.credited.items():
+            expected[party] = expected.get(party, 0) + fen
+        with self.session() as s:
+            for ptype, schedule in tiers.items():
+                for p in money.pay(s, period=self.period, party_type=ptype):
+                    assert p.credited_fen == expected[p.party_code]
+                    assert p.amount_fen == self.rebate(p.credited_fen, schedule)
+                    moved = {
+                        v.id: CARTON_FEN
+                        if p.party_code in (v.invaded, v.invaded_salesperson)
+                        else -CARTON_FEN
+                        for v in self.violations.values()
+                        if v.status == "confirmed"
+                        and p.party_code
+                        in (v.distributor, v.salesperson, v.invaded, v.invaded_salesperson)
+                    }
+                    assert {e.violation_id: e.credited_change_fen for e in p.effects} == moved
+                    for e in p.effects:
+                        without = self.rebate(p.credited_fen - e.credited_change_fen, schedule)
+                        assert e.pay_change_fen == p.amount_fen - without
+
 
 def test_ledger_matches_an_independent_model(databases: conftest.Databases) -> None:
     LedgerMachine.databases = databases
@@ -459,5 +597,6 @@ def test_ledger_matches_an_independent_model(databases: conftest.Databases) -> N
         ),
     )
     every = {"opened", "joined", "appealed", "confirmed", "fined", "dismissed", "reversed"}
-    every |= {"refused", "recounted"}
+    every |= {"refused", "recounted", "lodged", "paid_from_deposit", "step_warning"}
+    every |= {"refund_refused"}
     assert every <= {k for k, n in LedgerMachine.seen.items() if n}, LedgerMachine.seen

@@ -36,7 +36,8 @@ def test_confirmation_moves_the_value_and_fines_the_diverting_distributor(market
     assert v["diverting_salesperson_code"] == "SP-370100"
     assert v["invaded_distributor_code"] == LIAOCHENG
     assert v["invaded_salesperson_code"] == "SP-371500"
-    assert v["region_code"] == "371500" and v["value"] == "48.00" and v["fine"] is None
+    # "0.00" until a confirmation fines it (CONTRACT, money that bites).
+    assert v["region_code"] == "371500" and v["value"] == "48.00" and v["fine"] == "0.00"
     assert len(v["carton_serials"]) == 1 and cartons[0].find(v["carton_serials"][0]) >= 0
     assert [e["to_status"] for e in v["events"]] == ["open"]
     assert [(e["verdict"], e["checkpoint_code"]) for e in v["evidence"]] == [("diversion", "LC-G3")]

@@ -1,4 +1,4 @@
-"""The foundation's contract calls over real HTTP against a running `channelguard serve`."""
+"""Master-data contract calls over real HTTP against a running `channelguard serve`."""
 
 from __future__ import annotations
 
