@@ -22,6 +22,8 @@ DEV_SIGNING_KEYS = "D1:ZGV2LW9ubHktc2lnbmluZy1rZXktY2hhbmdlLW1lLTAx"
 DEV_WEBHOOK_SECRET = "dev-only-webhook-secret-change-me"
 # Production secrets must be at least this long (decoded): 256 bits, as HMAC-SHA256 wants.
 MIN_PRODUCTION_SECRET_BYTES = 32
+# Development-only Ed25519 seed that signs the audit log's checkpoints: refused in production.
+DEV_LOG_SIGNING_KEY = "ZGV2LW9ubHktYXVkaXQtbG9nLWtleS1jaGFuZ2UtbWU="
 
 
 def default_data_dir() -> str:
@@ -80,6 +82,23 @@ class Settings(BaseSettings):
     auth_failure_window: float = Field(default=60.0, gt=0)
     """Seconds; an address past the limit gets 429 until its oldest failure leaves the window."""
 
+    log_signing_key: str = DEV_LOG_SIGNING_KEY
+    """Base64 of the 32-byte Ed25519 seed that signs the audit log's checkpoints."""
+    checkpoint_dir: str = ""
+    """If set, each new signed checkpoint is also written here (`latest.checkpoint`): keep it
+    outside the database's reach, for `channelguard audit verify --checkpoint`."""
+    log_merge_delay: float = Field(default=600.0, gt=0)
+    """Seconds within which a committed audit entry is integrated into the log; an entry older
+    than that when a later checkpoint was signed, yet not in it, was added late."""
+    log_integrate_interval: float = Field(default=1.0, ge=0)
+    """Seconds between the served process's integration batches; 0 turns the thread off."""
+
+    @field_validator("log_signing_key")
+    @classmethod
+    def _ed25519_seed(cls, value: str) -> str:
+        log_seed(value)
+        return value
+
     public_verify_per_minute: int = Field(default=300, ge=30)
     """Public verifications (the page and its place reports) allowed per client address a
     minute, of any codes; past it 429 with Retry-After. Never below 30: a shop checking a
@@ -133,6 +152,11 @@ class Settings(BaseSettings):
                     f"CG_SIGNING_KEYS: key {key_id} is {len(raw)} bytes; production needs "
                     f"at least {MIN_PRODUCTION_SECRET_BYTES} (openssl rand -base64 32)"
                 )
+        if self.log_signing_key == DEV_LOG_SIGNING_KEY:
+            raise ValueError(
+                "CG_LOG_SIGNING_KEY must be set to a real key in production "
+                "(openssl rand -base64 32)"
+            )
         secret = self.webhook_secret.encode()
         if secret == DEV_WEBHOOK_SECRET.encode():
             raise ValueError("CG_WEBHOOK_SECRET must be set to a real secret in production")
@@ -176,6 +200,17 @@ def _signing_items(value: str) -> list[tuple[str, bytes]]:
             raise ValueError(f"signing key {key_id} must be at least 16 bytes")
         items.append((key_id, raw))
     return items
+
+
+def log_seed(value: str) -> bytes:
+    """The 32-byte Ed25519 seed in `CG_LOG_SIGNING_KEY`."""
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except binascii.Error as exc:
+        raise ValueError("CG_LOG_SIGNING_KEY is not valid base64") from exc
+    if len(raw) != 32:
+        raise ValueError(f"CG_LOG_SIGNING_KEY must be 32 bytes (base64), not {len(raw)}")
+    return raw
 
 
 def parse_signing_keys(value: str) -> tuple[dict[str, bytes], str]:

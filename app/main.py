@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import fastapi_offline
@@ -28,6 +30,22 @@ DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 DOCS_STATIC = "/docs-static"
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """While served, the audit log's sequencer integrates new entries every second."""
+    from app.audit.sequencer import Sequencer
+
+    settings = get_settings()
+    sequencer = Sequencer(settings) if settings.log_integrate_interval > 0 else None
+    if sequencer is not None:
+        sequencer.start()
+    try:
+        yield
+    finally:
+        if sequencer is not None:
+            sequencer.stop()
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     # A broken policy file stops the service at start, not at the first scan.
@@ -39,6 +57,7 @@ def create_app() -> FastAPI:
         "waybills, checkpoint scans, violations and the credited-sales ledger.",
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan,
     )
     install_handlers(app)
     app.include_router(api_router)

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from app.config import DEV_SIGNING_KEYS, DEV_WEBHOOK_SECRET, Settings
+from app.config import DEV_LOG_SIGNING_KEY, DEV_SIGNING_KEYS, DEV_WEBHOOK_SECRET, Settings
 from app.db import make_engine
 
 DEV_SECRET = DEV_SIGNING_KEYS.split(":", 1)[1]
@@ -24,7 +24,27 @@ def production(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.setenv("CG_ENV", "production")
     monkeypatch.setenv("CG_SIGNING_KEYS", f"P1:{GOOD}")
     monkeypatch.setenv("CG_WEBHOOK_SECRET", WEBHOOK)
+    monkeypatch.setenv("CG_LOG_SIGNING_KEY", "bG9nLXNpZ25pbmcta2V5LWZvci10ZXN0cy0wMTIzNDU=")
     return monkeypatch
+
+
+@pytest.mark.parametrize("key", [None, DEV_LOG_SIGNING_KEY])
+def test_the_audit_log_key_must_be_real_in_production(
+    production: pytest.MonkeyPatch, key: str | None
+) -> None:
+    if key is None:
+        production.delenv("CG_LOG_SIGNING_KEY")
+    else:
+        production.setenv("CG_LOG_SIGNING_KEY", key)
+    with pytest.raises(ValidationError, match="CG_LOG_SIGNING_KEY"):
+        Settings()
+
+
+def test_the_audit_log_key_is_a_32_byte_seed(monkeypatch: pytest.MonkeyPatch) -> None:
+    for bad in ("not base64!", base64.b64encode(b"k" * 31).decode()):
+        monkeypatch.setenv("CG_LOG_SIGNING_KEY", bad)
+        with pytest.raises(ValidationError, match="CG_LOG_SIGNING_KEY"):
+            Settings()
 
 
 def test_real_secrets_pass(production: pytest.MonkeyPatch) -> None:

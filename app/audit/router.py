@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +10,9 @@ from pydantic import BaseModel
 from app.audit import service
 from app.auth.deps import Staff
 from app.common.types import Cursor
+from app.config import get_settings
 from app.db import DbSession
+from app.errors import NotFound
 
 router = APIRouter(prefix="/audit-log", tags=["audit"])
 
@@ -22,7 +25,6 @@ class AuditEntryOut(BaseModel):
     entity_type: str
     entity_key: str
     data: dict[str, Any]
-    prev_hash: str
     hash: str
 
 
@@ -36,6 +38,37 @@ class VerifyOut(BaseModel):
     entries: int
     first_bad_entry: int | None = None
     reason: str | None = None
+
+
+class CheckpointOut(BaseModel):
+    """The log's latest signed head. The signature (Ed25519, base64) covers the note:
+    `origin\\ntree_size\\nbase64(root)\\nat\\n`."""
+
+    origin: str
+    tree_size: int
+    root_hash: str
+    at: str
+    key_id: str
+    signature: str
+    public_key: str
+    note: str
+
+
+class InclusionOut(BaseModel):
+    seq: int
+    leaf_index: int
+    tree_size: int
+    leaf_hash: str
+    root_hash: str
+    audit_path: list[str]
+
+
+class ConsistencyOut(BaseModel):
+    first: int
+    second: int
+    first_root: str
+    second_root: str
+    proof: list[str]
 
 
 @router.get("")
@@ -56,10 +89,43 @@ def list_audit_log(
 
 @router.get("/verify", response_model_exclude_none=True)
 def verify_audit_log(session: DbSession, _who: Staff) -> VerifyOut:
-    report = service.verify(session)
+    report = service.verify(session, get_settings())
     return VerifyOut(
         ok=report.ok,
         entries=report.entries,
         first_bad_entry=report.first_bad_entry,
         reason=report.reason,
     )
+
+
+@router.get("/checkpoint")
+def latest_checkpoint(session: DbSession, _who: Staff) -> CheckpointOut:
+    cp = service.latest_checkpoint(session)
+    if cp is None:
+        raise NotFound("the log has no signed checkpoint yet")
+    settings = get_settings()
+    return CheckpointOut(
+        **cp.to_json(),
+        public_key=base64.b64encode(service.public_key_bytes(settings)).decode(),
+        note=cp.note().decode(),
+    )
+
+
+@router.get("/proof/inclusion")
+def inclusion_proof(
+    session: DbSession,
+    _who: Staff,
+    seq: int = Query(ge=1),
+    size: int | None = Query(None, ge=1),
+) -> InclusionOut:
+    return InclusionOut(**service.inclusion(session, seq=seq, size=size))
+
+
+@router.get("/proof/consistency")
+def consistency_proof(
+    session: DbSession,
+    _who: Staff,
+    first: int = Query(ge=1),
+    second: int | None = Query(None, ge=1),
+) -> ConsistencyOut:
+    return ConsistencyOut(**service.consistency(session, first=first, second=second))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.auth.principal import Principal
+from app.common.locks import lock_cartons
 from app.config import Settings
 from app.custody.schemas import CustodyItemIn, CustodyResult
 from app.db import table_of, utcnow
@@ -194,8 +195,6 @@ def hand_off(
     policy: Policy,
 ) -> list[CustodyResult]:
     """Judge and apply a batch of shipments or receipts; results come back in input order."""
-    # Every writer takes the audit chain's lock first: two batches moving one carton queue.
-    audit.lock_chain(session)
     tree = region_tree(session)
     items = [Item(payload=i.payload, parse_text=i.payload, scanned_at=i.at) for i in items_in]
     latest = utcnow() + FUTURE_TOLERANCE
@@ -204,6 +203,9 @@ def hand_off(
             it.error = "`at` is more than a day in the future: check the device clock"
     recognise(session, items, settings)
     cartons = {c.id: c for it in items for c in it.cartons}
+    # Each carton's row lock before its state is read, in id order: two batches moving one
+    # carton queue, and the second judges what the first committed.
+    lock_cartons(session, cartons)
     states = _load_states(session, sorted(cartons))
     caller = _caller_key(principal)
     parties = _load_parties(

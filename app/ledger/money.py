@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from app.audit import service as audit
+from app.common.locks import lock_key
 from app.db import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.ledger import service as ledger
@@ -180,7 +180,7 @@ def close_period(session: Session, *, period: str, actor: str, now: datetime | N
     _start, end = ledger.period_bounds(period)
     if (now or utcnow()) < end:
         raise Conflict(f"period {period} has not ended: it can be closed from {end.date()}")
-    audit.lock_chain(session)  # one closer at a time, in the writers' lock order
+    lock_key(session, "ledger.close", period)  # one closer of a period at a time
     if closed(session, period) is not None:
         raise Conflict(f"period {period} is already closed")
     policy = load_policy()
@@ -325,7 +325,7 @@ def lodge(session: Session, *, code: str, amount_fen: int, actor: str) -> int:
 def refund(session: Session, *, code: str, amount_fen: int | None, actor: str) -> int:
     """Refund part (or, without an amount, all) of a deposit; its new balance."""
     code = distributor_code(session, code)
-    audit.lock_chain(session)  # the balance read here is the one the refund leaves
+    lock_key(session, "ledger.deposit", code)  # the balance read here is the one it leaves
     held = deposit_fen(session, code)
     amount = held if amount_fen is None else amount_fen
     _positive(amount)

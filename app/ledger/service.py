@@ -144,7 +144,6 @@ def post_entry(
 ) -> JournalEntry | None:
     """Post a balanced entry once per cause; None (nothing posted) if the cause already posted."""
     check_legs(legs)
-    audit.lock_chain(session)
     if entry_for(session, cause_type=cause_type, cause_key=cause_key) is not None:
         return None
     at = posted_at or utcnow()

@@ -1,6 +1,6 @@
 """Every ORM class, imported here so that alembic sees the whole schema."""
 
-from app.models.audit import AuditEntry
+from app.models.audit import AuditCheckpoint, AuditEntry, AuditLeaf, AuditLogState
 from app.models.checkpoint import Checkpoint
 from app.models.code import Carton, CartonStatus, CodeBatch, ItemCode, Pallet
 from app.models.consumer import ConsumerSignal, PublicVerification
@@ -47,7 +47,10 @@ from rules.vocab import (
 __all__ = [
     "AccountKind",
     "ApiToken",
+    "AuditCheckpoint",
     "AuditEntry",
+    "AuditLeaf",
+    "AuditLogState",
     "Carton",
     "CartonStatus",
     "Checkpoint",

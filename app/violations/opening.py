@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.common.locks import lock_cartons
 from app.db import table_of, utcnow
 from app.models import (
     Distributor,
@@ -105,10 +106,9 @@ def open_or_join_many(
     """The violation each finding's cartons count on, opening the ones that do not exist."""
     if not findings:
         return []
-    # The audit chain's lock first, as every writer takes it: violation-opening batches then
-    # queue instead of deadlocking on each other's carton rows, and the lookup below sees what
-    # the batch before us committed.
-    audit.lock_chain(session)
+    # The cartons' row locks first, in id order: violation-opening batches that share a carton
+    # queue instead of deadlocking, and the lookup below sees what the batch before committed.
+    lock_cartons(session, (c for f in findings for c in f.carton_ids))
     counted = {
         kind: active_violations(
             session, [c for f in findings if f.kind is kind for c in f.carton_ids], kind

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.common.locks import lock_key
 from app.db import utcnow
 from app.errors import Conflict
 from app.ledger import money
@@ -191,7 +192,7 @@ def check_supply(session: Session, distributor: Distributor) -> None:
 
 def lift_supply_stop(session: Session, distributor: Distributor, *, actor: str) -> list[Sanction]:
     """HQ lifts a distributor's supply stop; 409 when none is in force."""
-    audit.lock_chain(session)
+    lock_key(session, "sanction.supply_stop", distributor.code)
     stops = _active_stops(session, distributor.id)
     if not stops:
         raise Conflict(f"no supply stop is in force for {distributor.code}")

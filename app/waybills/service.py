@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.auth.visibility import Visibility
 from app.codes.service import resolve_cartons
+from app.common.locks import lock_cartons
 from app.common.lookup import count_rows, invalid, ref
 from app.common.types import from_fen
 from app.config import Settings
@@ -201,7 +202,6 @@ def _notify_route(
 
 def deliver_waybill(session: Session, *, number: str, actor: str) -> WaybillOut:
     """Hand the cartons to the destination distributor's territory and credit the sale."""
-    audit.lock_chain(session)  # before any row lock: the order every writer keeps
     waybill = by_code_number(session, number)
     done = session.execute(
         update(Waybill)
@@ -213,9 +213,12 @@ def deliver_waybill(session: Session, *, number: str, actor: str) -> WaybillOut:
     session.refresh(waybill)
     carton_ids = list(
         session.scalars(
-            select(WaybillCarton.carton_id).where(WaybillCarton.waybill_id == waybill.id)
+            select(WaybillCarton.carton_id)
+            .where(WaybillCarton.waybill_id == waybill.id)
+            .order_by(WaybillCarton.carton_id)
         )
     )
+    lock_cartons(session, carton_ids)  # in id order, as every writer of cartons locks them
     now = utcnow()
     for start in range(0, len(carton_ids), 5000):
         chunk = carton_ids[start : start + 5000]

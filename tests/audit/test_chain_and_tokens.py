@@ -10,7 +10,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.audit.sequencer import integrate_all
 from app.auth import service as auth
+from app.config import get_settings
 from app.db import get_sessionmaker
 from app.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from app.models import ApiToken, AuditEntry, Role
@@ -58,6 +60,8 @@ def _chain(n: int) -> None:
                 entity_key=str(i),
                 data={"i": i, "note": "值"},
             )
+    # Entries are protected against removal once the sequencer has integrated them.
+    integrate_all(get_settings(), "test")
 
 
 def _tamper(sql: str) -> None:
@@ -139,6 +143,7 @@ def test_production_refuses_the_development_signing_key(monkeypatch: pytest.Monk
 
     monkeypatch.setenv("CG_ENV", "production")
     monkeypatch.setenv("CG_WEBHOOK_SECRET", "w" * 32)
+    monkeypatch.setenv("CG_LOG_SIGNING_KEY", "bG9nLXNpZ25pbmcta2V5LWZvci10ZXN0cy0wMTIzNDU=")
     monkeypatch.delenv("CG_SIGNING_KEYS", raising=False)
     with pytest.raises(ValidationError, match="CG_SIGNING_KEYS"):
         Settings()

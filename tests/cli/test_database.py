@@ -145,6 +145,7 @@ def test_demo_is_refused_in_production(tmp_path: Path) -> None:
         CG_ENV="production",
         CG_SIGNING_KEYS="P1:" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVowMTIzNDU=",
         CG_WEBHOOK_SECRET="w" * 40,
+        CG_LOG_SIGNING_KEY="bG9nLXNpZ25pbmcta2V5LWZvci10ZXN0cy0wMTIzNDU=",
     )
     assert r.returncode == 2, r.stdout + r.stderr
     assert "production" in r.stderr
