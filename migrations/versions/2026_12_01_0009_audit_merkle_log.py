@@ -9,7 +9,7 @@ the upgrade); the first integration puts them in the tree in sequence order. Dow
 tree and rebuilds the hash chain over the entries.
 
 Revision ID: audit_merkle_log
-Revises: money_that_bites
+Revises: inbox_read_marks
 Create Date: 2026-12-10 09:00:00.000000
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ import app.db
 from app.dbguards import drop_append_only, make_append_only
 
 revision: str = 'audit_merkle_log'
-down_revision: str | None = 'money_that_bites'
+down_revision: str | None = 'inbox_read_marks'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
