@@ -23,7 +23,7 @@ from app.codes.schemas import (
     PalletOut,
     VoidIn,
 )
-from app.common.types import Id, PageParams
+from app.common.types import Id, Page, PageParams
 from app.config import get_settings
 from app.db import DbSession, get_sessionmaker
 from app.models import Role
@@ -52,7 +52,7 @@ def issue_code_batch(body: CodeBatchIn, session: DbSession, who: Admin) -> CodeB
 @router.get("/code-batches")
 def list_code_batches(
     session: DbSession, _who: Admin, page: Annotated[PageParams, Depends()]
-) -> list[CodeBatchOut]:
+) -> Page[CodeBatchOut]:
     return service.list_batches(session, limit=page.limit, offset=page.offset)
 
 

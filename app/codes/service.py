@@ -27,7 +27,8 @@ from app.codes.schemas import (
     PlaceOut,
     PublicVerificationOut,
 )
-from app.common.lookup import invalid, ref
+from app.common.lookup import count_rows, invalid, ref
+from app.common.types import Page
 from app.config import Settings
 from app.db import table_of, utcnow
 from app.errors import Conflict, NotFound
@@ -368,16 +369,21 @@ def get_batch(session: Session, *, batch_id: int) -> CodeBatchOut:
     return _batch_out(ctx.batch, ctx.gtin, ctx.region_code)
 
 
-def list_batches(session: Session, *, limit: int, offset: int) -> list[CodeBatchOut]:
-    rows = session.execute(
+def list_batches(session: Session, *, limit: int, offset: int) -> Page[CodeBatchOut]:
+    """Code batches, newest first."""
+    stmt = (
         select(CodeBatch, Product.gtin, Region.code)
         .join(Product, Product.id == CodeBatch.product_id)
         .join(Region, Region.id == CodeBatch.region_id)
         .order_by(CodeBatch.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return [_batch_out(b, g, r) for b, g, r in rows]
+    )
+    rows = session.execute(stmt.limit(limit).offset(offset)).all()
+    return Page(
+        items=[_batch_out(b, g, r) for b, g, r in rows],
+        total=count_rows(session, stmt),
+        limit=limit,
+        offset=offset,
+    )
 
 
 def _code_of(ctx: BatchContext, serial: str, signature: str) -> gs1.CartonCode:

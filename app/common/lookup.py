@@ -47,6 +47,6 @@ def invalid(field: str, msg: str) -> Unprocessable:
     return Unprocessable([{"loc": ["body", field], "msg": msg, "type": "value_error"}])
 
 
-def count_rows(session: Session, stmt: Select[Any, Any] | Select[Any]) -> int:
+def count_rows(session: Session, stmt: Select[*tuple[Any, ...]]) -> int:
     """How many rows a list query would return without its limit: the `total` of a page."""
     return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0

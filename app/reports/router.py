@@ -19,6 +19,7 @@ from app.reports.schemas import (
     ScorecardList,
     ScorecardOut,
     TargetIn,
+    TargetList,
     TargetOut,
 )
 
@@ -59,11 +60,11 @@ def set_target(
 
 
 @router.get("/targets")
-def list_targets(
-    session: DbSession, who: LedgerReader, period: MonthQuery = None
-) -> list[TargetOut]:
-    return service.list_targets(
-        session, period=period or period_of(utcnow()), parties=ledger_parties(session, who)
+def list_targets(session: DbSession, who: LedgerReader, period: MonthQuery = None) -> TargetList:
+    month = period or period_of(utcnow())
+    return TargetList(
+        period=month,
+        items=service.list_targets(session, period=month, parties=ledger_parties(session, who)),
     )
 
 

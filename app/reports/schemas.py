@@ -36,6 +36,11 @@ class PlanCompletionOut(BaseModel):
     """credited_sales / target x 100, two decimals; None without a (non-zero) target."""
 
 
+class TargetList(BaseModel):
+    period: str
+    items: list[TargetOut]
+
+
 class PlanCompletionList(BaseModel):
     period: str
     items: list[PlanCompletionOut]

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from app.auth.deps import require
 from app.auth.principal import Principal
 from app.auth.ratelimit import FailedAuthLimiter
-from app.common.types import PageParams
+from app.common.types import Page, PageParams
 from app.config import Settings, get_settings
 from app.db import DbSession
 from app.errors import PUBLIC_ERROR_RESPONSES, TooManyRequests
@@ -109,7 +109,7 @@ def list_consumer_signals(
     _who: Hq,
     page: Annotated[PageParams, Depends()],
     kind: Literal["clone_suspected", "out_of_region"] | None = None,
-) -> list[SignalOut]:
+) -> Page[SignalOut]:
     """Weak signals from public verifications for HQ: suspected clones and suspected
     diversions (a genuine code verified far outside its territory). Never violations."""
     return service.list_signals(session, kind=kind, limit=page.limit, offset=page.offset)

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from app.codes import gs1
 from app.codes.service import territory_codes
-from app.common.lookup import invalid
+from app.common.lookup import count_rows, invalid
+from app.common.types import Page
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, NotFound
@@ -291,7 +292,7 @@ def add_place(
     return PlaceResult(lat=lat, lon=lon, region_name=node.name if node else None)
 
 
-def list_signals(session: Session, *, kind: str | None, limit: int, offset: int) -> list[SignalOut]:
+def list_signals(session: Session, *, kind: str | None, limit: int, offset: int) -> Page[SignalOut]:
     """Weak signals from public verifications, newest first, for HQ."""
     code_region = Region.__table__.alias("code_region")
     place_region = Region.__table__.alias("place_region")
@@ -308,12 +309,11 @@ def list_signals(session: Session, *, kind: str | None, limit: int, offset: int)
         .join(code_region, code_region.c.id == ConsumerSignal.code_region_id)
         .outerjoin(place_region, place_region.c.id == ConsumerSignal.place_region_id)
         .order_by(ConsumerSignal.at.desc(), ConsumerSignal.id.desc())
-        .limit(limit)
-        .offset(offset)
     )
     if kind is not None:
         query = query.where(ConsumerSignal.kind == kind)
-    return [
+    total = count_rows(session, query)
+    items = [
         SignalOut(
             id=s.id,
             kind=s.kind.value,
@@ -328,5 +328,8 @@ def list_signals(session: Session, *, kind: str | None, limit: int, offset: int)
             policy_version=s.policy_version,
             detail=s.detail,
         )
-        for s, carton_serial, item_serial, code_code, place_code in session.execute(query)
+        for s, carton_serial, item_serial, code_code, place_code in session.execute(
+            query.limit(limit).offset(offset)
+        )
     ]
+    return Page(items=items, total=total, limit=limit, offset=offset)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, status
 
 from app.auth.deps import Admin, Anyone, CurrentPrincipal
 from app.auth.visibility import visibility
@@ -48,10 +48,12 @@ def get_waybill(number: str, session: DbSession, who: Anyone) -> WaybillOut:
 def list_notifications(
     session: DbSession,
     who: CurrentPrincipal,
+    page: Annotated[PageParams, Depends()],
     unread: bool = False,
-    limit: int = Query(50, ge=1, le=500),
-) -> list[NotificationOut]:
-    return service.list_notifications(session, user_id=who.user_id, unread_only=unread, limit=limit)
+) -> Page[NotificationOut]:
+    return service.list_notifications(
+        session, user_id=who.user_id, unread_only=unread, limit=page.limit, offset=page.offset
+    )
 
 
 @router.post("/notifications/{notification_id}/read", status_code=status.HTTP_204_NO_CONTENT)

@@ -14,7 +14,7 @@ from app.auth.visibility import Visibility
 from app.codes.service import resolve_cartons
 from app.common.locks import lock_cartons
 from app.common.lookup import count_rows, invalid, ref
-from app.common.types import from_fen
+from app.common.types import Page, from_fen
 from app.config import Settings
 from app.db import table_of, utcnow
 from app.errors import Conflict, NotFound
@@ -364,13 +364,20 @@ def list_waybills(
 
 
 def list_notifications(
-    session: Session, *, user_id: int, unread_only: bool, limit: int
-) -> list[NotificationOut]:
+    session: Session, *, user_id: int, unread_only: bool, limit: int, offset: int = 0
+) -> Page[NotificationOut]:
+    """The user's notifications, newest first."""
     stmt = select(Notification).where(Notification.user_id == user_id)
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
-    rows = session.scalars(stmt.order_by(Notification.id.desc()).limit(limit))
-    return [NotificationOut.model_validate(n, from_attributes=True) for n in rows]
+    stmt = stmt.order_by(Notification.id.desc())
+    rows = session.scalars(stmt.limit(limit).offset(offset))
+    return Page(
+        items=[NotificationOut.model_validate(n, from_attributes=True) for n in rows],
+        total=count_rows(session, stmt),
+        limit=limit,
+        offset=offset,
+    )
 
 
 def mark_read(session: Session, *, user_id: int, notification_id: int) -> None:

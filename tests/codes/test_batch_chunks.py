@@ -119,7 +119,7 @@ def test_service_answers_within_a_second_while_the_api_issues_a_large_batch(
         scans.append(time.perf_counter() - t)
         assert r.status_code == 200, r.text
         assert r.json()["results"][0]["verdict"] == "in_region"
-        listing = api.get("admin", "/api/v1/code-batches", params={"limit": 1}).json()
+        listing = api.get("admin", "/api/v1/code-batches", params={"limit": 1}).json()["items"]
         if listing and listing[0]["quantity"] == LARGE:
             progress.append((listing[0]["status"], listing[0]["issued"]))
         i += 1

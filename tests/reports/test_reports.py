@@ -94,7 +94,7 @@ def test_targets_are_set_by_hq_and_read_by_their_party(market: Market) -> None:
     assert set(completion(market, "jinan-distributor")) == {"D-370100-1"}
     assert set(completion(market, "jinan-sales")) <= {"SP-370100"}
     r = market.api.get("jinan-distributor", "/api/v1/reports/targets")
-    assert [t["party_code"] for t in r.json()] == ["D-370100-1"]
+    assert [t["party_code"] for t in r.json()["items"]] == ["D-370100-1"]
     assert market.api.get("inspector", "/api/v1/reports/plan-completion").status_code == 403
 
 

@@ -75,7 +75,11 @@ def test_route_notification_reaches_the_distributor(
     live_server: LiveServer, shipped: list[dict[str, Any]]
 ) -> None:
     def numbers(user: str) -> set[str]:
-        notes = client(live_server, user).get("/api/v1/notifications", params={"limit": 500}).json()
+        notes = (
+            client(live_server, user)
+            .get("/api/v1/notifications", params={"limit": 500})
+            .json()["items"]
+        )
         return {n["data"]["number"] for n in notes if n["kind"] == "waybill.issued"}
 
     ours = numbers("jinan-distributor") - numbers("liaocheng-distributor")

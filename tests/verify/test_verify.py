@@ -116,15 +116,15 @@ def test_sightings_raise_clone_and_diversion_signals_for_hq_not_violations(api: 
     violations = api.get("auditor", "/api/v1/violations").json()["total"]
     home = _place(api, bottle["payload"], lat=36.65123, lon=117.12345)
     assert (home["lat"], home["lon"]) == (36.65, 117.12)
-    assert api.get("auditor", "/api/v1/consumer-signals").json() == []
+    assert api.get("auditor", "/api/v1/consumer-signals").json()["items"] == []
     # Minutes later in Qingdao, 300 km away: a copy; and outside Jinan: diverted.
     _place(api, bottle["payload"], city="370200")
-    signals = api.get("auditor", "/api/v1/consumer-signals").json()
+    signals = api.get("auditor", "/api/v1/consumer-signals").json()["items"]
     assert sorted(s["kind"] for s in signals) == ["clone_suspected", "out_of_region"]
     for s in signals:
         assert s["serial"] == carton["serial"] and s["item_serial"] == bottle["serial"]
         assert s["code_region_code"] == "370100" and s["place_region_code"] == "370200"
-    clones = api.get("auditor", "/api/v1/consumer-signals?kind=clone_suspected").json()
+    clones = api.get("auditor", "/api/v1/consumer-signals?kind=clone_suspected").json()["items"]
     assert len(clones) == 1 and clones[0]["rule"] == "consumer_impossible_travel"
     # Weak signals only: no violation was opened.
     assert api.get("auditor", "/api/v1/violations").json()["total"] == violations
