@@ -162,22 +162,23 @@ def _page(
     e = html.escape
     if answer.genuine:
         tz = get_settings().tz
+        first = (
+            answer.first_verified_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+            if answer.first_verified_at
+            else ""
+        )
+        # The date in one piece: a narrow phone would otherwise break it at a hyphen.
         seen = (
-            t["before"].format(
-                n=answer.verifications,
-                at=answer.first_verified_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-                if answer.first_verified_at
-                else "",
-            )
+            e(t["before"]).format(n=answer.verifications, at=f"<time>{e(first)}</time>")
             if answer.verifications
-            else t["first"]
+            else e(t["first"])
         )
         warn = f'<p class="warn">{e(t["warn"])}</p>' if answer.verifications >= 3 else ""
         body = (
             f'<h1 class="ok">✓ {e(t["genuine"])}</h1>'
             f'<p class="p">{e(answer.product_name or "")}</p>'
             f'<p class="mark">{e(t["mark"].format(region=answer.region_name or ""))}</p>'
-            f"<p>{e(seen)}</p>{warn}"
+            f"<p>{seen}</p>{warn}"
         )
         if answer.sighting_id is not None:
             options = "".join(f'<option value="{e(c)}">{e(n)}</option>' for c, n in cities)
@@ -186,9 +187,9 @@ def _page(
             ).replace("<", "\\u003c")
             body += (
                 f'<form id="pl"><p>{e(t["share"])}</p>'
-                f'<button type="button" id="geo">{e(t["locate"])}</button> '
-                f'<label>{e(t["city"])} <select name="city"><option value=""></option>'
-                f"{options}</select></label> <button>{e(t['send'])}</button>"
+                f'<p><button type="button" id="geo">{e(t["locate"])}</button></p>'
+                f'<p><label>{e(t["city"])} <select name="city"><option value=""></option>'
+                f"{options}</select></label> <button>{e(t['send'])}</button></p>"
                 f'<p id="done" hidden>{e(t["thanks"])}</p></form>'
                 f"<script>var P={place};</script>"
                 f"<script>{_SCRIPT}</script>"

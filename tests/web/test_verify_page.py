@@ -16,9 +16,9 @@ from playwright.sync_api import Browser, Page, expect
 from app.codes.decode import decode_image
 from app.config import get_settings
 from tests.conftest import LiveServer
-from tests.web.conftest import BEER_GTIN, DESKTOP, PHONE, new_context
+from tests.web.conftest import BEER_GTIN, PHONE, new_context
 from tests.web.test_phone import LocalOnly, shoot
-from tests.web.test_screenshots import no_sideways_scroll
+from tests.web.test_screenshots import SIZES, no_sideways_scroll
 
 pytestmark = pytest.mark.browser
 
@@ -131,7 +131,7 @@ def test_a_scanned_cap_label_opens_the_chinese_verify_page_on_a_phone(
 def test_the_verify_page_on_a_desktop_screen(
     browser: Browser, live_server: LiveServer, bottle: str
 ) -> None:
-    ctx = new_context(browser, viewport=DESKTOP)
+    ctx = new_context(browser, viewport=SIZES["desktop"])
     watch = LocalOnly(ctx, live_server.base_url)
     try:
         page = ctx.new_page()
