@@ -21,23 +21,23 @@ def test_region_tree_create_get_list_and_update(api: Api) -> None:
         "admin",
         "/api/v1/regions",
         json={
-            "code": "370800",
-            "name": "济宁市",
+            "code": "370102",
+            "name": "历下区",
             "kind": "contested",
-            "parent_code": "370000",
+            "parent_code": "370100",
             "boundary": SQUARE,
         },
     )
     assert r.status_code == 201, r.text
-    assert r.json()["parent_code"] == "370000"
+    assert r.json()["parent_code"] == "370100"
     assert r.json()["boundary"] == SQUARE
-    got = api.get("inspector", "/api/v1/regions/370800").json()
-    assert (got["name"], got["kind"]) == ("济宁市", "contested")
-    children = api.get("auditor", "/api/v1/regions", params={"parent_code": "370000", "limit": 100})
+    got = api.get("inspector", "/api/v1/regions/370102").json()
+    assert (got["name"], got["kind"]) == ("历下区", "contested")
+    children = api.get("auditor", "/api/v1/regions", params={"parent_code": "370100", "limit": 100})
     codes = [i["code"] for i in children.json()["items"]]
-    assert "370800" in codes and "370000" not in codes and "410100" not in codes
+    assert "370102" in codes and "370100" not in codes and "410100" not in codes
     r = api.patch(
-        "admin", "/api/v1/regions/370800", json={"kind": "stronghold", "parent_code": "410000"}
+        "admin", "/api/v1/regions/370102", json={"kind": "stronghold", "parent_code": "410000"}
     )
     assert r.status_code == 200, r.text
     assert (r.json()["kind"], r.json()["parent_code"]) == ("stronghold", "410000")

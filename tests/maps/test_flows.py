@@ -67,7 +67,7 @@ def test_only_hq_staff_see_the_map_and_a_bad_period_is_refused(market: Market) -
 def test_consumer_sightings_are_counted_in_the_region_they_were_placed(market: Market) -> None:
     import json as _json
 
-    from tests.consumers.helpers import issue, pack, path_of
+    from tests.verify.helpers import issue, pack, path_of
 
     api = market.api
 
