@@ -1,6 +1,6 @@
 """Random sequences of deliveries, custody hand-offs to sub-customers, scans, appeals,
-confirmations, dismissals and reversals, checked after every step against an independent model of credited sales and fines, and
-against the ledger's own invariants.
+confirmations, dismissals and reversals, checked after every step against an independent model
+of credited sales and fines, and against the ledger's own invariants.
 
 CI size and the same sequences every run by default; CG_MODEL_EXAMPLES / CG_MODEL_STEPS make a
 bigger, random run, e.g.
