@@ -11,7 +11,7 @@ from app.config import get_settings
 from app.db import DbSession
 from app.models import WaybillStatus
 from app.waybills import service
-from app.waybills.schemas import NotificationOut, WaybillIn, WaybillOut
+from app.waybills.schemas import NotificationOut, WaybillCheckOut, WaybillIn, WaybillOut
 
 router = APIRouter(tags=["waybills"])
 
@@ -19,6 +19,12 @@ router = APIRouter(tags=["waybills"])
 @router.post("/waybills", status_code=status.HTTP_201_CREATED)
 def create_waybill(body: WaybillIn, session: DbSession, who: Admin) -> WaybillOut:
     return service.create_waybill(session, data=body, settings=get_settings(), actor=who.username)
+
+
+@router.post("/waybills/check")
+def check_waybill(body: WaybillIn, session: DbSession, who: Admin) -> WaybillCheckOut:
+    """Dry run before issuing: which cartons are coded outside the destination's territory."""
+    return service.check_waybill(session, data=body, settings=get_settings())
 
 
 @router.post("/waybills/{number}/deliver")

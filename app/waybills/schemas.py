@@ -34,6 +34,23 @@ class WaybillIn(Schema):
         return self
 
 
+class WaybillWarning(BaseModel):
+    """A carton coded for a region outside the destination distributor's territory (预警)."""
+
+    payload: str
+    """The item as the waybill listed it (a carton's payload or serial, or a pallet's SSCC)."""
+    serial: str
+    reason: str
+    """The rule that warned: coded_outside_territory or destination_without_territory."""
+    carton_region_code: str
+    destination_territory: list[str]
+    detail: str
+
+
+class WaybillCheckOut(BaseModel):
+    warnings: list[WaybillWarning]
+
+
 class WaybillOut(BaseModel):
     number: str
     vehicle_plate: str
@@ -50,6 +67,8 @@ class WaybillOut(BaseModel):
     value: Money
     carton_serials: list[str] | None = None
     notified_users: int | None = None
+    warnings: list[WaybillWarning] | None = None
+    """On issue only: cartons coded outside the destination's territory (issued all the same)."""
 
 
 class NotificationOut(BaseModel):

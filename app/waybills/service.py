@@ -39,17 +39,27 @@ from app.models import (
     WebhookDelivery,
     distributor_region,
 )
+from app.regions.tree import region_tree, territories
 from app.violations import sanctions
-from app.waybills.schemas import NotificationOut, WaybillIn, WaybillOut
+from app.waybills.schemas import (
+    NotificationOut,
+    WaybillCheckOut,
+    WaybillIn,
+    WaybillOut,
+    WaybillWarning,
+)
+from rules.waybills import check_coded_region
 
 
-def _pallet_cartons(session: Session, ssccs: Sequence[str]) -> list[Carton]:
-    cartons: list[Carton] = []
+def _pallet_cartons(session: Session, ssccs: Sequence[str]) -> list[tuple[str, Carton]]:
+    cartons: list[tuple[str, Carton]] = []
     for sscc in ssccs:
         pallet = session.scalar(select(Pallet).where(Pallet.sscc == sscc.strip()))
         if pallet is None:
             raise invalid("pallet_ssccs", f"unknown pallet {sscc!r}")
-        cartons.extend(session.scalars(select(Carton).where(Carton.pallet_id == pallet.id)))
+        cartons.extend(
+            (sscc, c) for c in session.scalars(select(Carton).where(Carton.pallet_id == pallet.id))
+        )
     return cartons
 
 
@@ -74,16 +84,9 @@ def create_waybill(
         ref(session, Region, c, field="route_region_codes", what="region")
         for c in data.route_region_codes
     ]
-    cartons = (
-        resolve_cartons(session, data.carton_payloads, settings=settings, field="carton_payloads")
-        if data.carton_payloads
-        else []
-    )
-    seen = {c.id for c in cartons}
-    for c in _pallet_cartons(session, data.pallet_ssccs):
-        if c.id not in seen:
-            cartons.append(c)
-            seen.add(c.id)
+    listed = _listed_cartons(session, data, settings)
+    cartons = [c for _payload, c in listed]
+    warnings = _territory_warnings(session, listed, dest)
     busy = _on_active_waybill(session, [c.id for c in cartons])
     if busy:
         raise Conflict(f"already on an active waybill: {', '.join(busy[:10])}")
@@ -121,12 +124,80 @@ def create_waybill(
         data={
             **data.model_dump(mode="json", exclude={"carton_payloads"}),
             "carton_serials": sorted(c.serial for c in cartons),
+            "warnings": [w.model_dump(mode="json", exclude={"payload"}) for w in warnings],
         },
     )
     out = to_out(session, waybill)
     out.carton_serials = sorted(c.serial for c in cartons)
     out.notified_users = notified
+    out.warnings = warnings
     return out
+
+
+def check_waybill(session: Session, *, data: WaybillIn, settings: Settings) -> WaybillCheckOut:
+    """A dry run of issuing: the same references and cartons are checked (422 / 404 alike), and
+    the answer lists the cartons coded outside the destination's territory. Nothing is written."""
+    dest = ref(
+        session,
+        Distributor,
+        data.destination_distributor_code,
+        field="destination_distributor_code",
+        what="distributor",
+    )
+    ref(session, Salesperson, data.salesperson_code, field="salesperson_code", what="salesperson")
+    for c in data.route_region_codes:
+        ref(session, Region, c, field="route_region_codes", what="region")
+    return WaybillCheckOut(
+        warnings=_territory_warnings(session, _listed_cartons(session, data, settings), dest)
+    )
+
+
+def _listed_cartons(
+    session: Session, data: WaybillIn, settings: Settings
+) -> list[tuple[str, Carton]]:
+    """Each carton on board with the item that listed it (its payload, or its pallet's SSCC)."""
+    listed = list(
+        zip(
+            data.carton_payloads,
+            resolve_cartons(
+                session, data.carton_payloads, settings=settings, field="carton_payloads"
+            )
+            if data.carton_payloads
+            else [],
+            strict=True,
+        )
+    )
+    seen = {c.id for _p, c in listed}
+    for sscc, c in _pallet_cartons(session, data.pallet_ssccs):
+        if c.id not in seen:
+            listed.append((sscc, c))
+            seen.add(c.id)
+    return listed
+
+
+def _territory_warnings(
+    session: Session, listed: list[tuple[str, Carton]], dest: Distributor
+) -> list[WaybillWarning]:
+    tree = region_tree(session)
+    territory = territories(session, tree, {dest.id})[dest.id]
+    held = sorted(territory)
+    warnings: list[WaybillWarning] = []
+    for payload, c in listed:
+        check = check_coded_region(
+            coded_region_path=tree.path_codes(c.region_id), destination_territory=territory
+        )
+        if check.warn:
+            warnings.append(
+                WaybillWarning(
+                    payload=payload,
+                    serial=c.serial,
+                    reason=check.rule,
+                    carton_region_code=tree.nodes[c.region_id].code,
+                    destination_territory=held,
+                    detail=check.detail,
+                )
+            )
+    return warnings
 
 
 def _on_active_waybill(session: Session, carton_ids: list[int]) -> list[str]:

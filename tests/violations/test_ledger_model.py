@@ -1,6 +1,6 @@
-"""Random sequences of deliveries, scans, appeals, confirmations, dismissals and reversals,
-checked after every step against an independent model of credited sales and fines, and
-against the ledger's own invariants.
+"""Random sequences of deliveries, custody hand-offs to sub-customers, scans, appeals,
+confirmations, dismissals and reversals, checked after every step against an independent model
+of credited sales and fines, and against the ledger's own invariants.
 
 CI size and the same sequences every run by default; CG_MODEL_EXAMPLES / CG_MODEL_STEPS make a
 bigger, random run, e.g.
@@ -37,6 +37,8 @@ from app.auth.visibility import Visibility, visibility
 from app.codes import service as codes
 from app.codes.schemas import CodeBatchIn
 from app.config import get_settings
+from app.custody import service as custody
+from app.custody.schemas import CustodyItemIn
 from app.errors import Conflict
 from app.ledger import money
 from app.ledger import service as ledger
@@ -47,10 +49,15 @@ from app.models import (
     JournalLine,
     PartyType,
     Role,
+    SubCustomer,
+    SubCustomerTier,
     User,
+    Violation,
 )
 from app.scans import service as scans
 from app.scans.schemas import ScanIn
+from app.subcustomers import service as subcustomers
+from app.subcustomers.schemas import SubCustomerIn
 from app.violations import sanctions, service
 from app.violations.schemas import Ruling
 from app.waybills import service as waybills
@@ -66,6 +73,9 @@ DISTRIBUTORS = {
     "D-370300-2": ("SP-370300", "370300", True),
     "D-371500-2": ("SP-371500", "371500", False),
 }
+# distributor -> its approved 二批 in its own city, agreement signed (fined per carton on its own)
+SUB_CUSTOMERS = {d: f"SC-{region}-M1" for d, (_sp, region, _signed) in DISTRIBUTORS.items()}
+SUB_FINE_FEN = 5000
 # checkpoint -> (region, region kind, the invaded distributor and salesperson)
 CHECKPOINTS = {
     "JN-G2-N": ("370100", "home_base", "D-370100-1", "SP-370100"),
@@ -87,6 +97,8 @@ class ModelViolation:
     invaded_salesperson: str
     region_kind: str
     step: int
+    sub_customer: str | None = None
+    """The diverting sub-customer: the carton's last custodian of record, when one held it."""
     status: str = "open"
     fine_fen: int = 0
     penalty_fen: int = 0
@@ -114,11 +126,20 @@ class LedgerMachine(RuleBasedStateMachine):
             assert inspector is not None
             self.inspector: int = inspector
             self.dist_ids = dict(s.execute(select(Distributor.code, Distributor.id)).all())
+            self.sub_ids = dict(
+                s.execute(
+                    select(SubCustomer.code, SubCustomer.id).where(
+                        SubCustomer.code.in_(SUB_CUSTOMERS.values())
+                    )
+                ).all()
+            )
         self.credited: dict[str, int] = {}
         self.fined: dict[str, int] = {}
         self.deposit: dict[str, int] = {}
         self.lifted: set[int] = set()  # violations whose supply stop HQ lifted
         self.owner: dict[str, str] = {}  # carton payload -> distributor it was delivered to
+        self.holder: dict[str, str] = {}  # carton payload -> sub-customer that received it
+        self.shipped: dict[str, str] = {}  # carton payload -> sub-customer it is on its way to
         self.violations: dict[int, ModelViolation] = {}
         self.clock = datetime.now(UTC) - timedelta(days=20)
         self.steps = 0
@@ -300,10 +321,83 @@ class LedgerMachine(RuleBasedStateMachine):
                 self.lifted |= {v.id for v in self.violations.values() if v.distributor == d}
                 self.seen["lifted"] += 1
 
+    def in_distributors_hands(self) -> list[str]:
+        return [c for c in self.owner if c not in self.holder and c not in self.shipped]
+
+    def hand_off(self, direction: custody.Direction, who: Principal, item: CustodyItemIn) -> str:
+        self.clock += timedelta(minutes=1)
+        with self.session() as s, s.begin():
+            (result,) = custody.hand_off(
+                s,
+                direction=direction,
+                items_in=[item],
+                principal=who,
+                ref=f"model-{direction}",
+                settings=get_settings(),
+                policy=self.policy,
+            )
+        assert result.error is None and result.violation_id is None, result
+        assert result.outcome is not None
+        return result.outcome
+
+    @precondition(lambda self: self.in_distributors_hands())
+    @rule(data=st.data(), own=st.integers(0, 3))
+    def ship(self, data: st.DataObject, own: int) -> None:
+        """出库: a distributor ships a carton it holds to its own 二批 (inside its territory:
+        accepted) or, now and then, to another city's 二批 (outside: refused, nothing moves)."""
+        carton = data.draw(st.sampled_from(self.in_distributors_hands()))
+        distributor = self.owner[carton]
+        others = sorted(sc for d, sc in SUB_CUSTOMERS.items() if d != distributor)
+        to = SUB_CUSTOMERS[distributor] if own else data.draw(st.sampled_from(others))
+        who = Principal(
+            user_id=self.inspector,
+            username=f"{distributor}-user",
+            role=Role.distributor,
+            distributor_id=self.dist_ids[distributor],
+        )
+        outcome = self.hand_off(
+            "ship", who, CustodyItemIn(payload=carton, to_party_code=to, at=self.clock)
+        )
+        if own:
+            assert outcome == "accepted"
+            self.shipped[carton] = to
+            self.seen["shipped"] += 1
+        else:
+            assert outcome == "refused"
+            self.seen["ship_refused"] += 1
+
+    @precondition(lambda self: self.shipped)
+    @rule(data=st.data())
+    def receive(self, data: st.DataObject) -> None:
+        """入库: the 二批 scans in what its distributor shipped it and becomes its custodian."""
+        carton = data.draw(st.sampled_from(sorted(self.shipped)))
+        sub = self.shipped[carton]
+        who = Principal(
+            user_id=self.inspector,
+            username=f"{sub}-user",
+            role=Role.sub_customer,
+            sub_customer_id=self.sub_ids[sub],
+        )
+        assert self.hand_off("receive", who, CustodyItemIn(payload=carton, at=self.clock)) == (
+            "accepted"
+        )
+        self.holder[carton] = self.shipped.pop(carton)
+        self.seen["received"] += 1
+
     @rule(data=st.data(), checkpoint=st.sampled_from(sorted(CHECKPOINTS)))
     def scan(self, data: st.DataObject, checkpoint: str) -> None:
         carton = data.draw(st.sampled_from(list(self.owner)))  # delivery order: replayable
         self.scan_at(carton, checkpoint)
+
+    @precondition(lambda self: self.holder)
+    @rule(data=st.data())
+    def scan_sub_customer_stock(self, data: st.DataObject) -> None:
+        """An inspector comes upon a carton a 二批 received, out of its region: a new case names
+        the 二批 and its distributor."""
+        carton = data.draw(st.sampled_from(sorted(self.holder)))
+        home = DISTRIBUTORS[self.owner[carton]][1]
+        away = sorted(c for c, (region, *_) in CHECKPOINTS.items() if region != home)
+        self.scan_at(carton, data.draw(st.sampled_from(away)))
 
     def released(self) -> list[str]:
         """Cartons whose violation was dismissed or reversed and that nothing counts now."""
@@ -348,6 +442,19 @@ class LedgerMachine(RuleBasedStateMachine):
             self.seen["joined"] += 1
             return
         assert result.violation_id not in self.violations
+        # Blame on the last custodian of record: the 二批 that received it (a shipment not yet
+        # received leaves it with the distributor), jointly with its distributor.
+        sub = self.holder.get(carton)
+        auditor = Principal(user_id=0, username="model-auditor", role=Role.hq_auditor)
+        with self.session() as s:
+            out = service.get_violation(
+                s, violation_id=result.violation_id, vis=visibility(s, auditor), principal=auditor
+            )
+        found = (out.diverting_distributor_code, out.diverting_sub_customer_code, out.blame_rule)
+        rule_ = "sub_customer_custodian" if sub else "distributor_custodian"
+        assert found == (distributor, sub, rule_), found
+        assert out.invaded_distributor_code == invaded, out
+        self.seen["sub_customer_blamed" if sub else "distributor_blamed"] += 1
         self.violations[result.violation_id] = ModelViolation(
             id=result.violation_id,
             carton=carton,
@@ -357,6 +464,7 @@ class LedgerMachine(RuleBasedStateMachine):
             invaded_salesperson=invaded_sp,
             region_kind=kind,
             step=self.steps,
+            sub_customer=sub,
         )
         self.seen["opened"] += 1
 
@@ -434,6 +542,12 @@ class LedgerMachine(RuleBasedStateMachine):
         v.from_deposit_fen = min(owed, self.deposit.get(v.distributor, 0))
         v.status = "confirmed"
         self.seen["confirmed"] += 1
+        with self.session() as s:
+            sub_fine = s.get_one(Violation, v.id).sub_customer_fine_fen
+        # The 二批 signed its own agreement: it owes its own fine, recorded on the violation and
+        # outside the ledger (whose parties are the company's contract partners).
+        assert sub_fine == (SUB_FINE_FEN if v.sub_customer else None), (v, sub_fine)
+        self.seen["sub_customer_fined"] += bool(sub_fine)
         self.seen["fined"] += bool(v.fine_fen)
         self.seen[f"step_{step}"] += 1
         self.seen["paid_from_deposit"] += bool(v.from_deposit_fen)
@@ -582,9 +696,33 @@ class LedgerMachine(RuleBasedStateMachine):
                         assert e.pay_change_fen == p.amount_fen - without
 
 
+def with_sub_customers(databases: conftest.Databases) -> str:
+    """The demo plus one approved 二批 under each of the model's distributors, as a template."""
+    url = databases.copy(databases.template("demo", conftest._build_demo))
+    conftest._use(url)
+    hq = Principal(user_id=0, username="model", role=Role.admin)
+    signed = datetime.now(UTC) - timedelta(days=365)
+    with db.get_sessionmaker()() as s, s.begin():
+        for distributor, code in SUB_CUSTOMERS.items():
+            subcustomers.create(
+                s,
+                data=SubCustomerIn(
+                    code=code,
+                    name=f"{code} 二批",
+                    tier=SubCustomerTier.WHOLESALE_2,
+                    region_code=DISTRIBUTORS[distributor][1],
+                    distributor_code=distributor,
+                    agreement_signed_at=signed,
+                ),
+                principal=hq,
+            )
+    db.get_engine().dispose()
+    return url
+
+
 def test_ledger_matches_an_independent_model(databases: conftest.Databases) -> None:
     LedgerMachine.databases = databases
-    LedgerMachine.template = databases.template("demo", conftest._build_demo)
+    LedgerMachine.template = with_sub_customers(databases)
     run_state_machine_as_test(
         LedgerMachine,
         settings=settings(
@@ -598,5 +736,6 @@ def test_ledger_matches_an_independent_model(databases: conftest.Databases) -> N
     )
     every = {"opened", "joined", "appealed", "confirmed", "fined", "dismissed", "reversed"}
     every |= {"refused", "recounted", "lodged", "paid_from_deposit", "step_warning"}
-    every |= {"refund_refused"}
-    assert every <= {k for k, n in LedgerMachine.seen.items() if n}, LedgerMachine.seen
+    every |= {"refund_refused", "shipped", "ship_refused", "received", "sub_customer_blamed"}
+    every |= {"distributor_blamed", "sub_customer_fined"}
+    assert every <= {k for k, n in LedgerMachine.seen.items() if n}, str(dict(LedgerMachine.seen))
