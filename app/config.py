@@ -14,7 +14,7 @@ from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-from app.codes.gs1 import SigningKeys
+from app.common.signing import SigningKeys
 
 # Development-only signing key: usable on a laptop, refused in production.
 DEV_SIGNING_KEYS = "D1:ZGV2LW9ubHktc2lnbmluZy1rZXktY2hhbmdlLW1lLTAx"

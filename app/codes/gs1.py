@@ -13,9 +13,8 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
 from typing import Literal, Protocol
 from urllib.parse import quote, urlsplit
 
@@ -28,38 +27,20 @@ from biip.gtin import Gtin
 from biip.sscc import Sscc
 from biip.symbology import SymbologyIdentifier
 
+from app.common.signing import KEY_ID_RE, SigningKeys
+
 GS = "\x1d"
 SERIAL_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SERIAL_LENGTH = 16  # 36**16 is about 2**82.7: far above the 64 bits the spec asks for
 MAC_BYTES = 10  # 80 bits, exactly 16 base32 characters with no padding
 MAX_PAYLOAD_CHARS = 1024  # a carton code is under 150; anything this long is not one of ours
 
-KEY_ID_RE = re.compile(r"[A-Z0-9]{1,8}")
 SERIAL_RE = re.compile(r"[0-9A-Z]{10,20}")
 REGION_CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 _MAC_RE = re.compile(r"[A-Z2-7]{16}")
 
 PayloadForm = Literal["element_string", "hri", "digital_link"]
 Verification = Literal["valid", "forged", "unknown_key"]
-
-
-@dataclass(frozen=True)
-class SigningKeys:
-    """HMAC keys by key id; new codes are signed with `current`, all of them verify."""
-
-    keys: Mapping[str, bytes] = field(repr=False)
-    current: str
-
-    def __post_init__(self) -> None:
-        for key_id, key in self.keys.items():
-            if not KEY_ID_RE.fullmatch(key_id):
-                raise ValueError(f"key id {key_id!r} is not 1-8 characters of A-Z and 0-9")
-            if len(key) < 16:
-                raise ValueError(f"key {key_id!r} is shorter than 16 bytes")
-        if self.current not in self.keys:
-            raise ValueError(f"current key id {self.current!r} is not among the keys")
-        # A private read-only copy, so a caller mutating its dict cannot change verification.
-        object.__setattr__(self, "keys", MappingProxyType(dict(self.keys)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from app.codes.schemas import (
     PublicVerificationOut,
 )
 from app.common.lookup import count_rows, invalid, ref
+from app.common.signing import SigningKeys
 from app.common.types import Page
 from app.config import Settings
 from app.db import table_of, utcnow
@@ -231,7 +232,7 @@ def resume_batch(
             ctx.batch.status = BatchStatus.issuing
     batch = ctx.batch
     # The batch keeps the key it started with, even if the current key rotated since.
-    keys = gs1.SigningKeys(settings.signing.keys, current=batch.key_id)
+    keys = SigningKeys(settings.signing.keys, current=batch.key_id)
     remaining = batch.quantity - batch.issued
     chunk = chunk or ISSUE_CHUNK
     try:

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageChops
 
 from app.codes.decode import DecodedSymbol, decode_image
-from app.codes.gs1 import CartonCode, ParsedCarton, SigningKeys, issue_code, parse_payload, verify
+from app.codes.gs1 import CartonCode, ParsedCarton, issue_code, parse_payload, verify
 from app.codes.labels import (
     LabelData,
     Layout,
@@ -19,6 +19,7 @@ from app.codes.labels import (
     render_labels_pdf,
     write_labels_pdf,
 )
+from app.common.signing import SigningKeys
 
 KEYS = SigningKeys({"K7": bytes(range(1, 33))}, current="K7")
 BASE = "https://cg.example.com/c"

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from app.codes import gs1
+from app.common.signing import SigningKeys
 from tests.scans.conftest import T0, World, iso
 
 GS = "\x1d"
@@ -107,7 +108,7 @@ def test_forged_unknown_and_unreadable(world: World) -> None:
     assert world.one(tampered, "JN-G2-N", T0)["verdict"] == "forged"
     swapped = code.replace("(91)370100", "(91)370200")
     assert world.one(swapped, "JN-G2-N", T0)["verdict"] == "forged"
-    other_key = gs1.SigningKeys(keys={"ZZ": b"k" * 32}, current="ZZ")
+    other_key = SigningKeys(keys={"ZZ": b"k" * 32}, current="ZZ")
     foreign = gs1.issue_code(gtin="06901234560015", region_code="370100", keys=other_key)
     assert world.one(foreign.element_string, "JN-G2-N", T0)["verdict"] == "unknown"
     from app.config import get_settings
