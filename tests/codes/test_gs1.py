@@ -159,7 +159,9 @@ def _variants(code: CartonCode) -> dict[str, str]:
 
 @pytest.mark.parametrize("variant", list(_variants(_code())))
 def test_every_accepted_form_round_trips_and_verifies(variant: str) -> None:
-    code = _code()
+    # A fixed serial with no "9": a random one holds "91" or "92" about once in 40 codes, and
+    # then the forms without GS split two ways (the property test below covers that case).
+    code = _code(serial="ABCDEFGH12345678")
     parsed = _read(_variants(code)[variant])
     _same_code(parsed, code)
     assert verify(parsed, keys=KEYS) == "valid"
