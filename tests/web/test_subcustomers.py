@@ -66,7 +66,9 @@ def test_a_distributor_sees_its_own_sub_customers_by_name_with_status_credit_and
     ]
     assert len(dumped) == 3
     for vid in dumped:
-        backend.post("auditor", f"/violations/{vid}/decide", {"decision": "confirm", "note": "核实"})
+        backend.post(
+            "auditor", f"/violations/{vid}/decide", {"decision": "confirm", "note": "属实"}
+        )
     w2_now = backend.get("jinan-distributor", "/sub-customers/SC-370100-W2")
     assert w2_now["revocation_recommended"] is True
 
@@ -142,7 +144,7 @@ def test_another_distributor_sees_only_its_own_on_a_phone_and_in_english(
         assert "聊城市酒水批发市场二批" in text
         for name in others(backend, "D-371500-1"):
             assert name not in text, name
-        # A card per sub-customer: no header row, every cell labelled, nothing wider than the screen.
+        # A card each: no header row, every cell labelled, nothing wider than the screen.
         expect(page.locator("#sub-customers thead")).to_be_hidden()
         first = rows.first
         expect(first.locator("td").nth(2)).to_have_attribute("data-label", "状态")
