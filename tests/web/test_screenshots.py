@@ -76,6 +76,9 @@ def test_every_page_fits_and_is_photographed(
         page.locator(f"tr[data-violation-id='{violation}']").click()
         expect(page.locator("#detail")).to_have_attribute("data-violation-id", str(violation))
         expect(page.locator("#detail")).to_contain_text("聊城市")
+        # 我的下级客户 is in the picture: the demo's Jinan 二批 by name.
+        expect(page.locator("#sub-customers tr[data-sub-customer]")).to_have_count(5)
+        expect(page.locator("#sub-customers")).to_contain_text("济南市酒水批发市场二批")
         no_sideways_scroll(page)
         shoot(page, f"distributor-{size}")
         page.click("#inbox-btn")

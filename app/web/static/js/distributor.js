@@ -1,8 +1,9 @@
 // The distributor's (and salesperson's) page: violation reports against and for them, the
-// evidence and appeal, and their credited sales by month.
+// evidence and appeal, their sub-customers, and their credited sales by month.
 import { api, clear, currentPeriod, errorText, h, money, requireSession, t, table } from "./core.js";
 import { mountInbox } from "./inbox.js";
 import { loadNames, partyName } from "./names.js";
+import { showSubCustomers } from "./subcustomers.js";
 import { showViolation, violationList } from "./violations.js";
 
 const $ = (id) => document.getElementById(id);
@@ -87,7 +88,8 @@ async function main() {
   const period = $("period");
   period.value = currentPeriod();
   period.addEventListener("change", () => period.value && showBalances(me, period.value));
-  await showBalances(me, period.value);
+  // Certificates are the distributor's to hand out; a salesperson sees the list only.
+  await Promise.all([showBalances(me, period.value), showSubCustomers($("sub-customers"), { certificates: !!me.distributor_code })]);
   await mountInbox({ onOpen: (item) => item.violation_id && showViolation(detail, item.violation_id, { me, onChanged: () => list && list.reload() }) });
   document.body.dataset.ready = "true";
 }
