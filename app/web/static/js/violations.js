@@ -225,7 +225,7 @@ function timeline(events) {
         e.from_status ? `${statusLabel(e.from_status)} → ` : "",
         statusLabel(e.to_status),
         ` · ${e.actor}`,
-        e.note ? h("div", {}, t("history.note", { note: e.note })) : null,
+        e.note ? h("div", {}, t("history.note", { note: systemNote(e.note) })) : null,
         e.evidence ? h("div", { class: "hint" }, t("history.evidence", { evidence: e.evidence })) : null,
       ),
     ),
@@ -381,4 +381,10 @@ export async function showViolation(container, id, { me, onChanged }) {
   );
   // On a phone the details sit below the list: bring them into view.
   if (container.getBoundingClientRect().top > window.innerHeight) container.scrollIntoView({ block: "start" });
+}
+
+// Notes the service writes itself ("opened by a diversion scan") are shown in the reader's language.
+function systemNote(note) {
+  const opened = /^opened by a (\w+) scan$/.exec(note);
+  return opened ? t("history.opened_by", { kind: t(`kind.${opened[1]}`) }) : note;
 }
