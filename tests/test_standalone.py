@@ -47,7 +47,7 @@ def test_a_clone_with_nothing_beside_it_collects_every_test(tmp_path: Path) -> N
     subprocess.run(
         ["git", "clone", "-q", "--no-hardlinks", str(REPO), str(clone)], check=True, timeout=300
     )
-    assert not (clone.parent.parent / "shared").exists()
+    assert not clone.parent.parent.joinpath("shared").exists()  # nothing beside the clone
     code, ids, out = _collect(clone)
     assert code == 0, out
     here_code, here_ids, here_out = _collect(REPO)
