@@ -92,6 +92,36 @@ def start(cmd: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[by
     raise SystemExit(f"server on port {port} did not start")
 
 
+def start_pair(
+    tmp: Path, env: dict[str, str], workers: int, bare_app: str
+) -> tuple[subprocess.Popen[bytes], subprocess.Popen[bytes], str, str]:
+    """`channelguard serve` and a bare FastAPI app (`bare_app`, its source) with the same
+    worker count, each on a free port: the service and its ceiling, measured in one run."""
+    port, bare_port = free_port(), free_port()
+    exe = str(Path(sys.executable).parent / "channelguard")
+    app = start([exe, "serve", "--port", str(port), "--workers", str(workers)], port, env)
+    (tmp / "bare_app.py").write_text(bare_app)
+    bare = start(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bare_app:app",
+            "--port",
+            str(bare_port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--app-dir",
+            str(tmp),
+        ],
+        bare_port,
+        env,
+    )
+    return app, bare, f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
+
+
 BARE_APP = textwrap.dedent("""
     from fastapi import FastAPI
     from pydantic import BaseModel
@@ -244,29 +274,7 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
     token, sample = prepare(url, args.codes)
     env = {**os.environ, "DATABASE_URL": url, "CG_PHOTO_DIR": str(tmp / "photos")}
-    port, bare_port = free_port(), free_port()
-    exe = str(Path(sys.executable).parent / "channelguard")
-    app = start([exe, "serve", "--port", str(port), "--workers", str(args.workers)], port, env)
-    (tmp / "bare_app.py").write_text(BARE_APP)
-    bare = start(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bare_app:app",
-            "--port",
-            str(bare_port),
-            "--workers",
-            str(args.workers),
-            "--log-level",
-            "warning",
-            "--app-dir",
-            str(tmp),
-        ],
-        bare_port,
-        env,
-    )
-    base, bare_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
+    app, bare, base, bare_base = start_pair(tmp, env, args.workers, BARE_APP)
     try:
         api_tp, ins_tp, lat_app, lat_bare = [], [], [], []
         for run in range(args.runs):

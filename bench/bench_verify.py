@@ -20,7 +20,6 @@ import http.client
 import os
 import random
 import statistics
-import sys
 import tempfile
 import textwrap
 import time
@@ -28,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench.bench_scans import LAGER, free_port, start
+from bench.bench_scans import LAGER, start_pair
 
 BARE_APP = textwrap.dedent("""
     from fastapi import FastAPI, Request
@@ -131,29 +130,7 @@ def main() -> None:
         "CG_PHOTO_DIR": str(tmp / "photos"),
         "CG_PUBLIC_VERIFY_PER_MINUTE": "100000000",
     }
-    port, bare_port = free_port(), free_port()
-    exe = str(Path(sys.executable).parent / "channelguard")
-    app = start([exe, "serve", "--port", str(port), "--workers", str(args.workers)], port, env)
-    (tmp / "bare_app.py").write_text(BARE_APP)
-    bare = start(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bare_app:app",
-            "--port",
-            str(bare_port),
-            "--workers",
-            str(args.workers),
-            "--log-level",
-            "warning",
-            "--app-dir",
-            str(tmp),
-        ],
-        bare_port,
-        env,
-    )
-    base, bare_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
+    app, bare, base, bare_base = start_pair(tmp, env, args.workers, BARE_APP)
     try:
         runs: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
         for run in range(args.runs):
