@@ -14,6 +14,11 @@ from rules.vocab import SanctionStep
 ZERO_RATE = Decimal("0")
 
 
+def cny(amount_fen: int) -> str:
+    """An amount in fen as the reasons print it: `600.00 CNY`."""
+    return f"{Decimal(amount_fen) / 100:.2f} CNY"
+
+
 def rate_for(amount_fen: int, tiers: RateSchedule) -> Decimal:
     """The rate of the highest tier the amount reaches; nothing is paid on nothing (or less)."""
     if amount_fen <= 0:

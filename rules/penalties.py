@@ -1,4 +1,5 @@
-"""Penalty rules: value transfers, fines, appeal and auto-confirm windows, dismissal."""
+"""Penalty rules: fines, appeal and auto-confirm windows, dismissal. What a diversion moves on
+the ledger is `rules.transfers`."""
 
 from __future__ import annotations
 
@@ -6,45 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
 
-from rules.policy import NoInvadedDistributor, Policy, SalespersonSide
-from rules.vocab import PartyType, RegionKind
-
-SYSTEM_UNASSIGNED = "unassigned"
-"""Company system account balancing whatever the policy assigns to no party."""
-SYSTEM_COMPANY = "company"
-"""Company system account taking the salesperson side when the policy says `company`."""
-
-
-class LegRole(StrEnum):
-    """Why a leg is in a transfer, for statements that show each line's cause."""
-
-    DIVERTING_DISTRIBUTOR = "diverting_distributor"
-    DIVERTING_SALESPERSON = "diverting_salesperson"
-    INVADED_DISTRIBUTOR = "invaded_distributor"
-    INVADED_SALESPERSON_SIDE = "invaded_salesperson_side"
-
-
-@dataclass(frozen=True)
-class Leg:
-    """One posting of a transfer; negative lowers the party's credited sales."""
-
-    party_type: PartyType
-    party_code: str
-    amount_fen: int
-    role: LegRole
-
-
-@dataclass(frozen=True)
-class TransferPlan:
-    """The legs of a diversion's value transfer (sum zero), or none with the reason."""
-
-    legs: tuple[Leg, ...]
-    value_fen: int
-    rule: str
-    policy_version: str
-    reason: str
+from rules.money import cny
+from rules.policy import Policy
+from rules.vocab import RegionKind
 
 
 @dataclass(frozen=True)
@@ -62,68 +28,6 @@ class FineDecision:
 def advisory_market(region_path: Sequence[str], policy: Policy) -> bool:
     """Whether a region (given with its ancestors) lies in a market where penalties are advisory."""
     return any(code in policy.markets.advisory_region_codes for code in region_path)
-
-
-def _fen(amount: int) -> str:
-    return f"{Decimal(amount) / 100:.2f} CNY"
-
-
-def transfer_plan(
-    *,
-    carton_value_fen: int,
-    cartons: int,
-    diverting_distributor: str,
-    diverting_salesperson: str,
-    invaded_distributor: str | None,
-    invaded_salesperson: str | None,
-    advisory: bool,
-    policy: Policy,
-) -> TransferPlan:
-    """Plan the SPEC §2.3 transfer: the diverting side loses the value, the invaded side gains."""
-    if carton_value_fen < 0 or cartons < 1:
-        raise ValueError("carton_value_fen must be >= 0 and cartons >= 1")
-    value = carton_value_fen * cartons
-
-    def plan(rule: str, reason: str, legs: tuple[Leg, ...] = ()) -> TransferPlan:
-        return TransferPlan(legs, value, rule, policy.version, reason)
-
-    if advisory:
-        return plan("advisory_market", "advisory market: transfer recorded, not posted")
-    if value == 0:
-        return plan("zero_value", "carton value is zero: nothing to transfer")
-    if invaded_distributor is None and (
-        policy.transfer.no_invaded_distributor is NoInvadedDistributor.SKIP
-    ):
-        return plan("no_invaded_distributor", "no invaded distributor: policy posts no transfer")
-
-    notes: list[str] = []
-    legs = [
-        Leg(PartyType.DISTRIBUTOR, diverting_distributor, -value, LegRole.DIVERTING_DISTRIBUTOR),
-        Leg(PartyType.SALESPERSON, diverting_salesperson, -value, LegRole.DIVERTING_SALESPERSON),
-    ]
-    if invaded_distributor is None:
-        gainer = (PartyType.SYSTEM, SYSTEM_UNASSIGNED)
-        notes.append(f"no invaded distributor: credited to system account {SYSTEM_UNASSIGNED}")
-    else:
-        gainer = (PartyType.DISTRIBUTOR, invaded_distributor)
-    legs.append(Leg(*gainer, value, LegRole.INVADED_DISTRIBUTOR))
-
-    side = policy.transfer.salesperson_side
-    if side is SalespersonSide.INVADED_REGION_SALESPERSON and invaded_salesperson is not None:
-        receiver = (PartyType.SALESPERSON, invaded_salesperson)
-    elif side is SalespersonSide.COMPANY:
-        receiver = (PartyType.SYSTEM, SYSTEM_COMPANY)
-        notes.append(f"salesperson side to system account {SYSTEM_COMPANY}")
-    else:
-        receiver = (PartyType.SYSTEM, SYSTEM_UNASSIGNED)
-        why = "policy credits no salesperson"
-        if side is SalespersonSide.INVADED_REGION_SALESPERSON:
-            why = "invaded region has no salesperson"
-        notes.append(f"{why}: salesperson side to system account {SYSTEM_UNASSIGNED}")
-    legs.append(Leg(*receiver, value, LegRole.INVADED_SALESPERSON_SIDE))
-
-    reason = f"{cartons} carton(s) x {_fen(carton_value_fen)} = {_fen(value)} moved"
-    return plan("value_transfer", "; ".join([reason, *notes]), tuple(legs))
 
 
 def _multiplier(offence_number: int, policy: Policy) -> Decimal:
@@ -164,10 +68,10 @@ def fine_for(
     amount = int(
         (Decimal(per_carton * cartons) * multiplier).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     )
-    reason = f"{cartons} carton(s) x {_fen(per_carton)} ({RegionKind(region_kind).value})"
+    reason = f"{cartons} carton(s) x {cny(per_carton)} ({RegionKind(region_kind).value})"
     if multiplier != 1:
         reason += f" x {multiplier} (offence {offence} within {policy.fines.lookback_days} days)"
-    return decision(amount, "fine_schedule", f"{reason} = {_fen(amount)}")
+    return decision(amount, "fine_schedule", f"{reason} = {cny(amount)}")
 
 
 def appeal_allowed(*, opened_at: datetime, now: datetime, policy: Policy) -> bool:
@@ -196,9 +100,9 @@ def dismissal_recommended(
         )
     if value_fen >= rule.value_fen:
         return True, (
-            f"{_fen(value_fen)} diverted {window} reaches the threshold of {_fen(rule.value_fen)}"
+            f"{cny(value_fen)} diverted {window} reaches the threshold of {cny(rule.value_fen)}"
         )
     return False, (
-        f"{confirmed_violations_in_window} confirmed diversions and {_fen(value_fen)} {window} "
+        f"{confirmed_violations_in_window} confirmed diversions and {cny(value_fen)} {window} "
         "are below the thresholds"
     )

@@ -47,6 +47,7 @@ from rules.custody import (
 )
 from rules.penalties import advisory_market
 from rules.policy import Policy
+from rules.transfers import case_value
 
 Direction = Literal["ship", "receive"]
 FUTURE_TOLERANCE = timedelta(hours=24)
@@ -392,7 +393,7 @@ def _finding(
         diverting_distributor_id=b.diverting_distributor_id,
         diverting_sub_customer_id=b.diverting_sub_customer_id,
         blame_rule=b.rule,
-        value_fen=c.value_fen,
+        value_fen=case_value([c.value_fen]),
         region_id=region_id,
         detected_at=at,
         policy_version=policy.version,

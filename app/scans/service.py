@@ -40,6 +40,7 @@ from app.violations.opening import CaseDraft, open_or_join_many
 from rules.blame import Blame, Custody, blame
 from rules.penalties import advisory_market
 from rules.policy import Policy
+from rules.transfers import case_value
 from rules.verdicts import (
     Decision,
     ScanFacts,
@@ -637,7 +638,7 @@ def _findings(
             diverting_distributor_id=distributor,
             diverting_sub_customer_id=sub_customer,
             blame_rule=rule,
-            value_fen=sum(c.value_fen for c in cartons),
+            value_fen=case_value(c.value_fen for c in cartons),
             region_id=it.region.id,
             detected_at=it.scanned_at,
             policy_version=policy.version,
@@ -651,7 +652,7 @@ def _findings(
                 kind=ViolationKind.CLONED,
                 carton_ids=tuple(c.id for c in cloned),
                 diverting_distributor_id=None,
-                value_fen=sum(c.value_fen for c in cloned),
+                value_fen=case_value(c.value_fen for c in cloned),
                 region_id=it.region.id,
                 detected_at=it.scanned_at,
                 policy_version=policy.version,

@@ -6,6 +6,7 @@ locks the violation's row (`SELECT … FOR UPDATE`; SQLite's single writer does 
 checks its status, so of any number of racing requests exactly one wins and the others get 409.
 Confirmation posts the value transfer and the fine through the ledger, where each cause posts
 once; reversal posts compensating entries. Who a case names and who may appeal are decided in
-`rules/violations.py`, amounts and fines in `rules/penalties.py` and `rules/money.py`: policy
+`rules/violations.py`, what a diversion moves from whom to whom in `rules/transfers.py`, fines
+in `rules/penalties.py` and `rules/money.py`: policy
 comes from `rules/`, never from here.
 """

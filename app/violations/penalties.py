@@ -1,5 +1,6 @@
 """What a confirmation moves on the ledger (SPEC §2.3 transfer, fine) and how a reversal undoes it.
-The amounts come from `rules.penalties`; this module only gathers the facts and posts."""
+What moves, from whom, to whom is decided in `rules.transfers`, the fine in `rules.penalties`;
+this module only gathers the facts and posts."""
 
 from __future__ import annotations
 
@@ -25,8 +26,9 @@ from app.regions.tree import region_tree
 from app.violations import sanctions
 from rules.blame import sub_customer_fine
 from rules.money import fine_from_deposit
-from rules.penalties import advisory_market, fine_for, transfer_plan
+from rules.penalties import advisory_market, fine_for
 from rules.policy import Policy, load_policy
+from rules.transfers import case_transfer, chargeable
 
 TRANSFER = "violation_transfer"
 FINE = "violation_fine"
@@ -74,20 +76,14 @@ def prior_confirmed(session: Session, v: Violation, policy: Policy) -> int:
 def _transfer_legs(
     session: Session, v: Violation, *, advisory: bool, policy: Policy
 ) -> tuple[list[LegIn], str, str]:
+    """Gather the parties' codes; `rules.transfers` decides what moves."""
     diverting = session.get_one(Distributor, v.diverting_distributor_id)
-    diverting_sp = _code(
-        session, Salesperson, v.diverting_salesperson_id or diverting.salesperson_id
-    )
-    # The plan multiplies a carton value by cartons; a mixed-value violation moves its total.
-    if v.cartons and v.value_fen % v.cartons == 0:
-        carton_value, cartons = v.value_fen // v.cartons, v.cartons
-    else:
-        carton_value, cartons = v.value_fen, 1
-    plan = transfer_plan(
-        carton_value_fen=carton_value,
-        cartons=cartons,
+    plan = case_transfer(
+        value_fen=v.value_fen,
+        cartons=v.cartons,
         diverting_distributor=diverting.code,
-        diverting_salesperson=diverting_sp or "",
+        diverting_salesperson=_code(session, Salesperson, v.diverting_salesperson_id),
+        distributor_salesperson=_code(session, Salesperson, diverting.salesperson_id) or "",
         invaded_distributor=_code(session, Distributor, v.invaded_distributor_id),
         invaded_salesperson=_code(session, Salesperson, v.invaded_salesperson_id),
         advisory=advisory,
@@ -108,13 +104,10 @@ def _transfer_legs(
 
 def post_confirmation(session: Session, v: Violation, *, actor: str) -> None:
     """Post the value transfer and, with an agreement on file, the fine; record both decisions."""
-    if v.kind is ViolationKind.CLONED:
+    gate = chargeable(v.kind, diverting_distributor_id=v.diverting_distributor_id)
+    if not gate.allowed:
         v.fine_fen = 0
-        v.fine_reason = "confirmed counterfeit (cloned code): no transfer and no fine"
-        return
-    if v.diverting_distributor_id is None:
-        v.fine_fen = 0
-        v.fine_reason = "the goods were never delivered to a distributor: nobody to charge"
+        v.fine_reason = gate.reason
         return
     policy = load_policy()
     path = region_tree(session).path(v.region_id)

@@ -10,20 +10,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rules.penalties import (
-    SYSTEM_COMPANY,
-    SYSTEM_UNASSIGNED,
-    Leg,
-    LegRole,
-    PartyType,
-    TransferPlan,
     advisory_market,
     appeal_allowed,
     auto_confirm_due,
     dismissal_recommended,
     fine_for,
-    transfer_plan,
 )
 from rules.policy import Policy
+from rules.transfers import (
+    SYSTEM_COMPANY,
+    SYSTEM_UNASSIGNED,
+    Leg,
+    LegRole,
+    TransferPlan,
+    transfer_plan,
+)
+from rules.vocab import PartyType
 from tests.rules.conftest import PolicyFactory, policy_variant
 
 T0 = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
