@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import bindparam, insert, select, update
@@ -34,7 +34,8 @@ from app.models import (
     distributor_region,
 )
 from app.regions.tree import RegionTree, region_tree, territories
-from app.scans.service import CartonFacts, Item, recognise
+from app.scans.gather import FUTURE_TOLERANCE
+from app.scans.recognise import CartonFacts, Item, recognise
 from app.violations.opening import CaseDraft, open_or_join_many
 from rules.blame import Custody, blame
 from rules.custody import (
@@ -50,7 +51,7 @@ from rules.policy import Policy
 from rules.transfers import case_value
 
 Direction = Literal["ship", "receive"]
-FUTURE_TOLERANCE = timedelta(hours=24)
+
 GRAVITY = [Outcome.REFUSED, Outcome.WARNING, Outcome.ACCEPTED]
 
 

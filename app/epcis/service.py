@@ -43,8 +43,9 @@ from app.models import (
     Scan,
     SubCustomer,
 )
+from app.scans.recognise import Item
 from app.scans.schemas import ScanResult
-from app.scans.service import Item, ingest
+from app.scans.service import ingest
 from rules.policy import Policy
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"

@@ -15,6 +15,7 @@ from app.errors import Forbidden, PayloadTooLarge
 from app.models import Role
 from app.scans import service
 from app.scans.idempotency import run_once
+from app.scans.recognise import Item
 from app.scans.schemas import ScanBatchOut
 from rules.policy import load_policy
 
@@ -47,7 +48,7 @@ def ingest_batch(
     principal: Principal,
     key: str | None,
     fingerprint: Any,
-    items: Callable[[], Sequence[service.Item]],
+    items: Callable[[], Sequence[Item]],
     source: Source,
     photo_sha256: str | None = None,
     before: Callable[[], None] | None = None,

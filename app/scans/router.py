@@ -21,6 +21,7 @@ from app.models import Photo, Role, Scan, Violation
 from app.scans import service
 from app.scans.ingest import ingest_batch
 from app.scans.photos import store_photo
+from app.scans.recognise import Item
 from app.scans.schemas import ScanBatchIn, ScanBatchOut, ScanIn
 
 router = APIRouter(prefix="/scans", tags=["scans"])
@@ -90,7 +91,7 @@ def upload_photo(
 
     digest = hashlib.sha256(data).hexdigest()
 
-    def items() -> list[service.Item]:
+    def items() -> list[Item]:
         out = []
         for sym in symbols:
             it = service.items_from([template.model_copy(update={"payload": sym.text})])[0]
