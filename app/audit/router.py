@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from app.audit import service
 from app.auth.deps import Staff
-from app.common.types import Cursor
+from app.common.types import Cursor, CursorPage
 from app.config import get_settings
 from app.db import DbSession
 from app.errors import NotFound
@@ -28,9 +28,9 @@ class AuditEntryOut(BaseModel):
     hash: str
 
 
-class AuditPage(BaseModel):
-    items: list[AuditEntryOut]
+class AuditPage(CursorPage[AuditEntryOut]):
     next_after_seq: int | None
+    """The same as `next`, as the number earlier clients read (and send as `after_seq`)."""
 
 
 class VerifyOut(BaseModel):
@@ -76,15 +76,21 @@ def list_audit_log(
     session: DbSession,
     _who: Staff,
     after_seq: Cursor = 0,
+    after: Annotated[Cursor | None, Query(description="the `next` of the previous page")] = None,
     limit: int = Query(100, ge=1, le=1000),
     entity_type: str | None = None,
     entity_key: str | None = None,
 ) -> AuditPage:
     rows = service.list_entries(
-        session, limit=limit, after_seq=after_seq, entity_type=entity_type, entity_key=entity_key
+        session,
+        limit=limit,
+        after_seq=after if after is not None else after_seq,
+        entity_type=entity_type,
+        entity_key=entity_key,
     )
     items = [AuditEntryOut.model_validate(r, from_attributes=True) for r in rows]
-    return AuditPage(items=items, next_after_seq=items[-1].seq if len(items) == limit else None)
+    last = items[-1].seq if len(items) == limit else None
+    return AuditPage(items=items, next=None if last is None else str(last), next_after_seq=last)
 
 
 @router.get("/verify", response_model_exclude_none=True)

@@ -72,7 +72,7 @@ def list_batch_codes(
     items, next_after = service.code_page(
         session, batch_id=batch_id, settings=get_settings(), after=after, limit=limit
     )
-    return CodePage(items=items, next_after=next_after)
+    return CodePage(items=items, next=next_after, next_after=next_after)
 
 
 @router.get("/code-batches/{batch_id}/codes.csv", response_class=StreamingResponse)

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from app.common.types import Code, Schema
+from app.common.types import Code, CursorPage, Schema
 from app.products.schemas import GtinStr
 from rules.vocab import CodeLevel
 
@@ -45,10 +45,9 @@ class CodeBatchOut(BaseModel):
     """Inline for batches of up to 1,000; every batch lists them at …/codes and …/codes.csv."""
 
 
-class CodePage(BaseModel):
-    items: list[IssuedCode]
+class CodePage(CursorPage[IssuedCode]):
     next_after: str | None
-    """Pass as `after` to get the next page; null on the last page."""
+    """The same as `next`, under the name earlier clients read."""
 
 
 class VoidIn(Schema):

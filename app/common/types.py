@@ -181,6 +181,14 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
+class CursorPage(BaseModel, Generic[T]):
+    """A page of a list read by cursor: pass `next` back as `after` for the following page;
+    `next` is null on the last page."""
+
+    items: list[T]
+    next: str | None
+
+
 class PageParams(BaseModel):
     limit: int = Field(default=50, ge=1, le=500)
     offset: Offset = 0

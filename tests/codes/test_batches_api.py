@@ -57,6 +57,7 @@ def test_large_batch_is_paged_and_streamed_as_csv(api: Api) -> None:
         params = {"limit": 500, **({"after": after} if after else {})}
         page = api.get("admin", f"/api/v1/code-batches/{batch['id']}/codes", params=params).json()
         seen += [c["serial"] for c in page["items"]]
+        assert page["next"] == page["next_after"]  # one cursor shape: pass `next` as `after`
         after = page["next_after"]
         if after is None:
             break
