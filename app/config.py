@@ -178,8 +178,8 @@ class Settings(BaseSettings):
 
     @property
     def signing(self) -> SigningKeys:
-        keys, current = self.keys
-        return SigningKeys(keys=keys, current=current)
+        # Cached by the setting's text: every public verification and every scan asks for it.
+        return _signing(self.signing_keys)
 
     @property
     def allowed_link_hosts(self) -> frozenset[str]:
@@ -223,6 +223,12 @@ def parse_signing_keys(value: str) -> tuple[dict[str, bytes], str]:
         keys[key_id] = raw
         current = key_id
     return keys, current
+
+
+@lru_cache(maxsize=8)
+def _signing(value: str) -> SigningKeys:
+    keys, current = parse_signing_keys(value)
+    return SigningKeys(keys=keys, current=current)
 
 
 @lru_cache

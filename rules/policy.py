@@ -425,6 +425,17 @@ def load_policy_file(path: Path) -> Policy:
 
 def available_versions(directory: Path = POLICY_DIR) -> tuple[str, ...]:
     """Policy versions on file, oldest first."""
+    try:
+        # Keyed by the folder's mtime: a new version file shows up at once, and the public
+        # verify page (every request loads the policy) does not list the folder each time.
+        stamp = directory.stat().st_mtime_ns
+    except OSError:
+        return ()
+    return _versions_cached(directory, stamp)
+
+
+@cache
+def _versions_cached(directory: Path, stamp: int) -> tuple[str, ...]:
     return tuple(sorted(path.stem for path in directory.glob("*.toml")))
 
 
