@@ -26,7 +26,7 @@ class Http:
         self.client = httpx.Client(base_url=server.base_url, timeout=60)
 
     def __call__(self, method: str, user: str, path: str, **kw: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.server.tokens[user]}"}
+        headers = {"Authorization": f"Bearer {self.server.tokens[user]}", **kw.pop("headers", {})}
         return self.client.request(method, f"/api/v1{path}", headers=headers, **kw)
 
 
