@@ -77,6 +77,16 @@ class Settings(BaseSettings):
     page_size_max: int = Field(default=500, gt=0)
     webhook_secret: str = DEV_WEBHOOK_SECRET
     """Root secret; each distributor's webhook signing secret is HMAC(this, distributor code)."""
+    hq_webhook_url: str = ""
+    """If set, HQ's inbox events (new violations, appeals, consumer signals) are also sent here as
+    signed webhook calls, with HQ's own secret (`channelguard webhooks secret --hq`)."""
+    vehicle_registration: Literal["when_registered", "required"] = "when_registered"
+    """`when_registered`: a waybill's plate, if it is on the vehicle register, must be active and
+    approved for the destination; an unregistered plate passes (older clients keep working).
+    `required`: every waybill's vehicle must be registered and approved."""
+    waybill_check_grace_hours: float = Field(default=6.0, ge=0, le=240)
+    """Hours before dispatch and after expected arrival that a checkpoint still counts as inside
+    a waybill's window (traffic, loading)."""
     auth_failure_limit: int = Field(default=20, gt=0)
     """Failed bearer-token checks allowed per client address within `auth_failure_window`."""
     auth_failure_window: float = Field(default=60.0, gt=0)

@@ -19,6 +19,16 @@ from app.models.report import SalesTarget, ScorecardGrade
 from app.models.sanction import Sanction
 from app.models.scan import IdempotencyKey, Photo, Scan
 from app.models.subcustomer import CustodyEvent, SubCustomer
+from app.models.transport import (
+    Squad,
+    Vehicle,
+    WaybillInspection,
+    WebhookRelayCursor,
+    squad_checkpoint,
+    squad_inspector,
+    squad_salesperson,
+    vehicle_distributor,
+)
 from app.models.user import ApiToken, Role, User
 from app.models.violation import Violation, ViolationCarton, ViolationEvent
 from app.models.waybill import (
@@ -82,11 +92,13 @@ __all__ = [
     "SanctionStep",
     "Scan",
     "ScorecardGrade",
+    "Squad",
     "SubCustomer",
     "SubCustomerStatus",
     "SubCustomerTier",
     "Tier",
     "User",
+    "Vehicle",
     "Violation",
     "ViolationCarton",
     "ViolationEvent",
@@ -94,8 +106,14 @@ __all__ = [
     "ViolationStatus",
     "Waybill",
     "WaybillCarton",
+    "WaybillInspection",
     "WaybillStatus",
     "WaybillStop",
     "WebhookDelivery",
+    "WebhookRelayCursor",
     "distributor_region",
+    "squad_checkpoint",
+    "squad_inspector",
+    "squad_salesperson",
+    "vehicle_distributor",
 ]
