@@ -7,7 +7,7 @@ cursors, set at the newest existing inbox events so that an upgrade sends no old
 Downgrade drops all of it (HQ webhook calls included).
 
 Revision ID: vehicles_squads_inspections
-Revises: audit_merkle_log
+Revises: region_label_colour
 Create Date: 2026-12-02 09:00:00
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from alembic import op
 import app.db
 
 revision: str = 'vehicles_squads_inspections'
-down_revision: str | None = 'audit_merkle_log'
+down_revision: str | None = 'region_label_colour'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
