@@ -77,7 +77,34 @@ VERDICT_ZH = {
 }
 CUSTODY_ZH = {"deliver": "公司交付", "ship": "出库", "receive": "入库"}
 SIGNATURE_ZH = {"valid": "有效(签名与编码一致)", "forged": "无效(伪造)", "unknown_key": "未知密钥"}
-ROLE_ZH = {"diverting": "窜货方", "invaded": "被窜入方"}
+# The notes the service itself writes, in the reader's language (people's notes stay as written).
+SYSTEM_NOTE_ZH = {
+    "opened by a diversion scan": "由窜货扫描自动立案",
+    "opened by a cloned scan": "由克隆码扫描自动立案",
+}
+STEP_ZH = {
+    "warning": "警告",
+    "interview": "约谈",
+    "deposit_deduction": "扣保证金",
+    "rebate_cut": "扣减返利",
+    "supply_stop": "断货",
+}
+CAUSE_ZH = {
+    "violation_transfer": "窜货销量转移",
+    "violation_fine": "罚款",
+    "fine_from_deposit": "罚款(从保证金扣除)",
+    "sanction_penalty": "处罚扣款",
+    "sanction_from_deposit": "处罚(从保证金扣除)",
+    "reversal": "冲销",
+}
+ACCOUNT_ZH = {
+    "credited_sales": "计入销量",
+    "fines": "罚款",
+    "system": "公司",
+    "rebates": "返利",
+    "commissions": "提成",
+    "deposit": "保证金",
+}
 
 
 # What the dossier shows --------------------------------------------------------------------
@@ -835,7 +862,9 @@ def draw(data: DossierData) -> bytes:
         ["申诉截止", _when(data, v.appeal_deadline)],
         ["政策版本", v.policy_version + ("(仅记录,不处罚)" if v.advisory else "")],
     ]
-    if v.fine is not None:
+    if v.fine is not None and v.status.value in ("open", "appealed"):
+        summary.append(["罚款", "尚未决定(确认时按政策计算)"])
+    elif v.fine is not None:
         summary.append(["罚款", f"¥{v.fine}" + (f"({v.fine_reason})" if v.fine_reason else "")])
     report = verify_bundle(data.proof) if data.proof.get("checkpoint") else None
     proved = len(data.proof["entries"])
@@ -953,7 +982,7 @@ def draw(data: DossierData) -> bytes:
                 f"{_esc(s.checkpoint_name or s.region_name or '')};照片 SHA-256:{s.photo_sha256}",
                 st["small"],
             )
-            img = _photo(s.photo_path, 170, 110) if s.photo_path is not None else None
+            img = _photo(s.photo_path, 150, 90) if s.photo_path is not None else None
             if img is None:
                 story.append(KeepTogether([P("(照片文件缺失)", st["base"]), caption]))
             else:
@@ -969,7 +998,7 @@ def draw(data: DossierData) -> bytes:
                 _when(data, ev.at),
                 f"{before} → {after}" if before else after,
                 ev.actor,
-                ev.note or "—",
+                SYSTEM_NOTE_ZH.get(ev.note or "", ev.note or "—"),
                 ev.evidence or "—",
             ]
         )
@@ -981,7 +1010,7 @@ def draw(data: DossierData) -> bytes:
             rows.append(
                 [
                     _when(data, sn.decided_at),
-                    sn.step.value,
+                    STEP_ZH.get(sn.step.value, sn.step.value),
                     str(sn.offence_number),
                     sn.reason,
                     "生效" if sn.in_force else "已撤回或解除",
@@ -996,9 +1025,11 @@ def draw(data: DossierData) -> bytes:
                 rows.append(
                     [
                         _when(data, p.posted_at),
-                        p.cause_type,
-                        _party(data, line.party_code),
-                        line.kind,
+                        CAUSE_ZH.get(p.cause_type, p.cause_type),
+                        "公司"
+                        if line.party_type.value == "system"
+                        else _party(data, line.party_code),
+                        ACCOUNT_ZH.get(line.kind.value, line.kind.value),
                         str(line.amount),
                     ]
                 )

@@ -4,6 +4,7 @@ naming the entry, once an audit row or the attached proof is tampered with."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import subprocess
@@ -14,6 +15,8 @@ from typing import Any
 
 import pytest
 import segno
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from PIL import Image
 from sqlalchemy import select, text
 from typer.testing import CliRunner
@@ -24,6 +27,7 @@ from app.config import get_settings
 from app.db import get_sessionmaker
 from app.models import AuditEntry, Role
 from app.violations import dossier
+from tests.conftest import _reset_caches
 from tests.violations.market import Market, now
 
 JINAN = "D-370100-1"
@@ -288,3 +292,32 @@ def test_the_command_line_writes_the_dossier(case: int, tmp_path: Path) -> None:
     assert "聊城市" in _text(out)
     result = CliRunner().invoke(cli, ["violations", "dossier", "999999", "-o", str(out)])
     assert result.exit_code == 2
+
+
+def test_a_lawyer_verifies_without_the_database(
+    case: int, market: Market, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pdf = tmp_path / "d.pdf"
+    pdf.write_bytes(market.api.get("auditor", f"/api/v1/violations/{case}/dossier.pdf").content)
+    published = market.api.get("auditor", "/api/v1/audit-log/checkpoint").json()["public_key"]
+    nowhere = tmp_path / "no-database-here.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{nowhere}")
+    _reset_caches()
+    try:
+        code, out = _verify(pdf)
+        assert code == 0, out
+        assert "key inside the dossier" in out
+        code, out = _verify(pdf, "--public-key", published)
+        assert code == 0, out
+        assert "key inside the dossier" not in out
+        # Another log's key: the dossier's checkpoint is not that log's.
+        other = base64.b64encode(
+            Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        ).decode()
+        code, out = _verify(pdf, "--public-key", other)
+        assert code == 1, out
+        assert "signature does not verify" in out
+        assert not nowhere.exists()  # verifying never creates a database
+    finally:
+        monkeypatch.undo()
+        _reset_caches()
