@@ -16,7 +16,7 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -346,6 +346,9 @@ def gather(
 # The audit proofs --------------------------------------------------------------------------
 
 
+_OPENING_SLACK = timedelta(minutes=5)
+
+
 def _case_entries(
     session: Session, *, violation: Violation, cartons: Sequence[Carton], with_money: bool
 ) -> list[AuditEntry]:
@@ -354,8 +357,12 @@ def _case_entries(
     vid = str(violation.id)
     serials = [c.serial for c in cartons]
     batches = sorted({str(c.batch_id) for c in cartons})
+    # The opening entry names every violation its scan batch opened and is written in the same
+    # transaction as the violation: looked for by time (indexed), not by a substring of its key.
+    opened_near = (violation.created_at - _OPENING_SLACK, violation.created_at + _OPENING_SLACK)
     conds = [
-        (AuditEntry.entity_type == "violation") & (AuditEntry.entity_key.contains(vid)),
+        (AuditEntry.entity_type == "violation") & (AuditEntry.entity_key == vid),
+        (AuditEntry.action == "violations.opened") & AuditEntry.at.between(*opened_near),
         AuditEntry.entity_type.in_(("carton", "item_code")) & AuditEntry.entity_key.in_(serials),
         (AuditEntry.entity_type == "code_batch") & AuditEntry.entity_key.in_(batches),
     ]

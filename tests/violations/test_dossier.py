@@ -173,6 +173,11 @@ def test_dossier_reads_in_chinese_embeds_its_font_and_its_proof_verifies(
     actions = {item["entry"]["action"] for item in bundle["entries"]}
     assert {"violations.opened", "violation.appealed", "violation.confirmed"} <= actions
     assert "code_batch.issued" in actions
+    for item in bundle["entries"]:  # no other case's entries
+        entry = item["entry"]
+        if entry["entity_type"] == "violation":
+            opened = [o["id"] for o in entry["data"].get("violations", [])]
+            assert entry["entity_key"] == str(case) or case in opened, entry
     assert not bundle["pending"]
     code, out = _verify(pdf)
     assert code == 0, out
