@@ -361,8 +361,9 @@ def load_activity(session: Session, *, inspector_id: int) -> None:
             settings=settings,
             actor=ACTOR,
         )
-        if deliver:
-            waybills.deliver_waybill(session, number=number, actor=ACTOR)
+        if deliver:  # on the day it was due, so no carton is seen before it arrived
+            arrived = now - timedelta(days=days_ago) + timedelta(hours=30)
+            waybills.deliver_waybill(session, number=number, actor=ACTOR, at=arrived)
     sightings = [  # (payload, checkpoint, days ago, observed unit price)
         *[(p, "JN-G2-N", 15, "4.20") for p in jinan[:6]],
         *[(p, "LC-G3", 9 - i, "3.20") for i, p in enumerate(jinan[6:10])],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -277,13 +278,18 @@ def _notify_route(
     return len(users)
 
 
-def deliver_waybill(session: Session, *, number: str, actor: str) -> WaybillOut:
-    """Hand the cartons to the destination distributor's territory and credit the sale."""
+def deliver_waybill(
+    session: Session, *, number: str, actor: str, at: datetime | None = None
+) -> WaybillOut:
+    """Hand the cartons to the destination distributor's territory and credit the sale.
+
+    `at` is when the truck arrived, if that was earlier than now (loading past business)."""
+    delivered_at = at or utcnow()
     waybill = by_code_number(session, number)
     done = session.execute(
         update(Waybill)
         .where(Waybill.id == waybill.id, Waybill.status == WaybillStatus.active)
-        .values(status=WaybillStatus.delivered, delivered_at=utcnow())
+        .values(status=WaybillStatus.delivered, delivered_at=delivered_at)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(f"waybill {number!r} is {waybill.status.value}, not active")
@@ -305,7 +311,7 @@ def deliver_waybill(session: Session, *, number: str, actor: str) -> WaybillOut:
             .where(Carton.id.in_(chunk))
             .values(
                 distributor_id=waybill.destination_distributor_id,
-                delivered_at=now,
+                delivered_at=delivered_at,
                 custodian_type=CustodyParty.DISTRIBUTOR.value,
                 custodian_id=waybill.destination_distributor_id,
                 pending_to_type=None,
@@ -322,7 +328,7 @@ def deliver_waybill(session: Session, *, number: str, actor: str) -> WaybillOut:
                     "from_id": None,
                     "to_type": CustodyParty.DISTRIBUTOR,
                     "to_id": waybill.destination_distributor_id,
-                    "at": now,
+                    "at": delivered_at,
                     "user_id": None,
                     "ref": number,
                     "outcome": "accepted",
