@@ -1,0 +1,240 @@
+"""Group commit for single scans: requests that arrive within a few milliseconds of each other
+are judged and written in one shared transaction, each answered with its own result.
+
+A scanner at a gate sends one scan per request; thirty of them at once used to queue for the
+database one transaction each. Here the request thread hands its scan to this process's
+committer and waits. The committer gathers what arrives within `scan_group_window_ms`, judges the
+scans of one inspector together in one call (the per-call cost of looking up regions, cartons and
+sightings is paid once), stores each request's Idempotency-Key row with its own answer, and
+commits once.
+
+Exactly-once holds as for a lone request: each key row is written in the shared transaction with
+its response, so a crash between the commit and the answers leaves every scan stored once and a
+retry replays its stored answer; a crash before the commit leaves nothing. One bad request does
+not fail its neighbours: a request that raises is retried alone in its own savepoint, and if the
+shared transaction itself cannot commit, each request is run again in a transaction of its own.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app import db
+from app.auth.principal import Principal
+from app.config import get_settings
+from app.errors import Forbidden
+from app.models import IdempotencyKey
+from app.scans import service
+from app.scans.ingest import SCANNERS, ingest_batch, once
+from app.scans.schemas import ScanBatchOut, ScanIn
+from rules.policy import load_policy
+
+
+@dataclass(eq=False)
+class Pending:
+    """One request waiting for its answer."""
+
+    principal: Principal
+    key: str | None
+    fingerprint: Any
+    scans: Sequence[ScanIn]
+    done: threading.Event = field(default_factory=threading.Event)
+    answer: ScanBatchOut | None = None
+    error: BaseException | None = None
+
+    def settle(self, answer: ScanBatchOut | None, error: BaseException | None) -> None:
+        self.answer, self.error = answer, error
+
+
+class _Unshared(Exception):
+    """A shared judgement must be undone and its requests run one by one."""
+
+
+class GroupCommitter:
+    """This process's committer: one thread, started on first use (after uvicorn forks)."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[Pending] = queue.SimpleQueue()
+        self._started = False
+        self._lock = threading.Lock()
+
+    def submit(
+        self, *, principal: Principal, key: str | None, fingerprint: Any, scans: Sequence[ScanIn]
+    ) -> ScanBatchOut:
+        """Judge these scans in the next shared transaction; the answer once it committed."""
+        if principal.role not in SCANNERS:
+            raise Forbidden("only inspectors and admin record scans")
+        self._start()
+        pending = Pending(principal=principal, key=key, fingerprint=fingerprint, scans=scans)
+        self._queue.put(pending)
+        pending.done.wait()
+        if pending.error is not None:
+            raise pending.error
+        assert pending.answer is not None
+        return pending.answer
+
+    def _start(self) -> None:
+        with self._lock:
+            if not self._started:
+                threading.Thread(target=self._loop, name="scan-group-commit", daemon=True).start()
+                self._started = True
+
+    def _loop(self) -> None:
+        while True:
+            group = [self._queue.get()]
+            settings = get_settings()
+            deadline = time.monotonic() + settings.scan_group_window_ms / 1000
+            while len(group) < settings.scan_group_max:
+                left = deadline - time.monotonic()
+                try:
+                    group.append(
+                        self._queue.get(timeout=left) if left > 0 else self._queue.get_nowait()
+                    )
+                except queue.Empty:
+                    break
+            try:
+                commit_group(group)
+            except BaseException as exc:  # never leave a request waiting forever
+                for p in group:
+                    if p.answer is None and p.error is None:
+                        p.settle(None, exc)
+            finally:
+                for p in group:
+                    p.done.set()
+
+
+def commit_group(group: list[Pending]) -> None:
+    """Judge and store a group in one transaction; on a failed commit, each one alone."""
+    try:
+        with db.get_sessionmaker()() as session, session.begin():
+            answers = judge(session, group)
+    except Exception:
+        for p in group:
+            _alone_in_own_transaction(p)
+        return
+    for p, (answer, error) in zip(group, answers, strict=True):
+        p.settle(answer, error)
+
+
+def judge(
+    session: Session, group: list[Pending]
+) -> list[tuple[ScanBatchOut | None, BaseException | None]]:
+    """Each request's answer (or error), judged inside `session`'s open transaction."""
+    out: dict[int, tuple[ScanBatchOut | None, BaseException | None]] = {}
+    by_user: dict[int, list[tuple[int, Pending]]] = defaultdict(list)
+    for i, p in enumerate(group):
+        by_user[p.principal.user_id].append((i, p))
+    for user_id, members in by_user.items():
+        fresh, replays = _split(session, user_id, members)
+        if fresh:
+            try:
+                with session.begin_nested():
+                    out.update(_judge_together(session, user_id, fresh))
+            except Exception:
+                replays = fresh + replays  # undone: each alone below
+        for i, p in sorted(replays, key=lambda m: m[0]):
+            out[i] = _alone(session, p)
+    return [out[i] for i in range(len(group))]
+
+
+def _split(
+    session: Session, user_id: int, members: list[tuple[int, Pending]]
+) -> tuple[list[tuple[int, Pending]], list[tuple[int, Pending]]]:
+    """New requests (judged together) and those whose key is known or repeated in the group
+    (run alone after, so that they replay or meet a 409 exactly as a lone request would)."""
+    fresh, rest = [], []
+    seen: set[str] = set()
+    for i, p in members:
+        if p.key is not None and (
+            p.key in seen or session.get(IdempotencyKey, (user_id, p.key)) is not None
+        ):
+            rest.append((i, p))
+            continue
+        if p.key is not None:
+            seen.add(p.key)
+        fresh.append((i, p))
+    return fresh, rest
+
+
+def _judge_together(
+    session: Session, user_id: int, fresh: list[tuple[int, Pending]]
+) -> dict[int, tuple[ScanBatchOut | None, BaseException | None]]:
+    items: list[service.Item] = []
+    spans: list[tuple[int, int]] = []
+    for _, p in fresh:
+        part = service.items_from(p.scans)
+        spans.append((len(items), len(items) + len(part)))
+        items.extend(part)
+    results = service.ingest(
+        session,
+        items=items,
+        user_id=user_id,
+        settings=get_settings(),
+        policy=load_policy(),
+        source="api",
+    )
+    out: dict[int, tuple[ScanBatchOut | None, BaseException | None]] = {}
+    for (i, p), (a, b) in zip(fresh, spans, strict=True):
+        response = ScanBatchOut(results=results[a:b]).model_dump(mode="json")
+        # Stores the key row with this answer; on PostgreSQL a key still held by another
+        # transaction raises Conflict, and the whole shared judgement is undone.
+        stored = once(
+            session,
+            principal=p.principal,
+            key=p.key,
+            fingerprint=p.fingerprint,
+            size=len(p.scans),
+            what="scans",
+            compute=_given(response),
+        )
+        if stored is not response:
+            raise _Unshared("an answer was replayed inside a shared judgement")
+        out[i] = (ScanBatchOut.model_validate(response), None)
+    return out
+
+
+def _given(response: dict[str, Any]) -> Callable[[], dict[str, Any]]:
+    return lambda: response
+
+
+def _alone(session: Session, p: Pending) -> tuple[ScanBatchOut | None, BaseException | None]:
+    """One request in its own savepoint of the shared transaction."""
+    try:
+        with session.begin_nested():
+            return _ingest(session, p), None
+    except Exception as exc:
+        return None, exc
+
+
+def _alone_in_own_transaction(p: Pending) -> None:
+    try:
+        with db.get_sessionmaker()() as session, session.begin():
+            answer = _ingest(session, p)
+    except Exception as exc:
+        p.settle(None, exc)
+        return
+    p.settle(answer, None)
+
+
+def _ingest(session: Session, p: Pending) -> ScanBatchOut:
+    return ingest_batch(
+        session,
+        principal=p.principal,
+        key=p.key,
+        fingerprint=p.fingerprint,
+        items=lambda: service.items_from(p.scans),
+        source="api",
+        size=len(p.scans),
+    )
+
+
+committer = GroupCommitter()
+"""This process's committer, shared by its request threads."""
