@@ -21,19 +21,22 @@ import queue
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from app import db
 from app.auth.principal import Principal
 from app.config import get_settings
+from app.db import table_of, utcnow
 from app.errors import Forbidden
 from app.models import IdempotencyKey
 from app.scans import service
-from app.scans.ingest import SCANNERS, ingest_batch, once
+from app.scans.idempotency import fingerprint
+from app.scans.ingest import SCANNERS, ingest_batch
 from app.scans.schemas import ScanBatchOut, ScanIn
 from rules.policy import load_policy
 
@@ -52,10 +55,6 @@ class Pending:
 
     def settle(self, answer: ScanBatchOut | None, error: BaseException | None) -> None:
         self.answer, self.error = answer, error
-
-
-class _Unshared(Exception):
-    """A shared judgement must be undone and its requests run one by one."""
 
 
 class GroupCommitter:
@@ -148,14 +147,36 @@ def judge(
 def _split(
     session: Session, user_id: int, members: list[tuple[int, Pending]]
 ) -> tuple[list[tuple[int, Pending]], list[tuple[int, Pending]]]:
-    """New requests (judged together) and those whose key is known or repeated in the group
-    (run alone after, so that they replay or meet a 409 exactly as a lone request would)."""
+    """New requests (judged together) and the rest, run alone after so that they replay or
+    meet a 409 exactly as a lone request would: a key already stored, repeated in the group,
+    or (PostgreSQL) still held by another transaction."""
+    keys = list(dict.fromkeys(p.key for _, p in members if p.key is not None))
+    held = set(keys)
+    if keys and session.get_bind().dialect.name == "postgresql":
+        # The lock run_once takes, all at once; then the stored keys are read under it.
+        rows = session.execute(
+            text(
+                "SELECT k FROM unnest(CAST(:ks AS text[])) AS k "
+                "WHERE pg_try_advisory_xact_lock(hashtextextended(:u || ':' || k, 0))"
+            ),
+            {"ks": keys, "u": str(user_id)},
+        )
+        held = {r[0] for r in rows}
+    stored = (
+        set(
+            session.scalars(
+                select(IdempotencyKey.key).where(
+                    IdempotencyKey.user_id == user_id, IdempotencyKey.key.in_(keys)
+                )
+            )
+        )
+        if keys
+        else set()
+    )
     fresh, rest = [], []
     seen: set[str] = set()
     for i, p in members:
-        if p.key is not None and (
-            p.key in seen or session.get(IdempotencyKey, (user_id, p.key)) is not None
-        ):
+        if p.key is not None and (p.key in seen or p.key in stored or p.key not in held):
             rest.append((i, p))
             continue
         if p.key is not None:
@@ -182,27 +203,25 @@ def _judge_together(
         source="api",
     )
     out: dict[int, tuple[ScanBatchOut | None, BaseException | None]] = {}
+    keys: list[dict[str, Any]] = []
+    now = utcnow()
     for (i, p), (a, b) in zip(fresh, spans, strict=True):
-        response = ScanBatchOut(results=results[a:b]).model_dump(mode="json")
-        # Stores the key row with this answer; on PostgreSQL a key still held by another
-        # transaction raises Conflict, and the whole shared judgement is undone.
-        stored = once(
-            session,
-            principal=p.principal,
-            key=p.key,
-            fingerprint=p.fingerprint,
-            size=len(p.scans),
-            what="scans",
-            compute=_given(response),
-        )
-        if stored is not response:
-            raise _Unshared("an answer was replayed inside a shared judgement")
-        out[i] = (ScanBatchOut.model_validate(response), None)
+        answer = ScanBatchOut(results=results[a:b])
+        if p.key is not None:
+            # The row run_once would write, written for the whole group in one statement.
+            keys.append(
+                {
+                    "user_id": user_id,
+                    "key": p.key,
+                    "request_hash": fingerprint(p.fingerprint),
+                    "response": answer.model_dump(mode="json"),
+                    "created_at": now,
+                }
+            )
+        out[i] = (answer, None)
+    if keys:
+        session.execute(insert(table_of(IdempotencyKey)), keys)
     return out
-
-
-def _given(response: dict[str, Any]) -> Callable[[], dict[str, Any]]:
-    return lambda: response
 
 
 def _alone(session: Session, p: Pending) -> tuple[ScanBatchOut | None, BaseException | None]:
