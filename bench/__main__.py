@@ -426,6 +426,7 @@ def main() -> None:
     ap.add_argument("--bottles", type=int, default=2_000, help="bottle codes to verify")
     ap.add_argument("--issue", type=int, default=50_000, help="codes per issuance run")
     ap.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only")
+    ap.add_argument("--skip-photos", action="store_true", help="no photo decoding")
     args = ap.parse_args()
     args.codes = args.codes or 100_000
     args.large = args.large or (10_000_000 if args.full else 500_000)
@@ -440,7 +441,8 @@ def main() -> None:
         bench_database(args, None, tmp)
     if pg:
         bench_database(args, pg, tmp)
-    bench_photos(args.runs)
+    if not args.skip_photos:
+        bench_photos(args.runs)
     print(f"\ntotal {time.monotonic() - _started:.0f} s")
 
 
