@@ -58,7 +58,7 @@ class Pending:
 
 
 class GroupCommitter:
-    """This process's committer: one thread, started on first use (after uvicorn forks)."""
+    """This process's committer: its threads start on first use (in each uvicorn worker)."""
 
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue[Pending] = queue.SimpleQueue()
@@ -82,9 +82,15 @@ class GroupCommitter:
 
     def _start(self) -> None:
         with self._lock:
-            if not self._started:
-                threading.Thread(target=self._loop, name="scan-group-commit", daemon=True).start()
-                self._started = True
+            if self._started:
+                return
+            # SQLite has one writer at a time anyway; PostgreSQL judges several groups at once.
+            sqlite = db.get_engine().dialect.name == "sqlite"
+            for n in range(1 if sqlite else get_settings().scan_group_threads):
+                threading.Thread(
+                    target=self._loop, name=f"scan-group-commit-{n}", daemon=True
+                ).start()
+            self._started = True
 
     def _loop(self) -> None:
         while True:
