@@ -68,6 +68,14 @@ class Settings(BaseSettings):
     digital_link_hosts: str = "id.channelguard.example"
     """Comma-separated hosts whose Digital Link URIs are accepted as carton codes."""
     max_scans_per_request: int = Field(default=10_000, gt=0)
+    scan_group_commit: bool = True
+    """Single-scan requests arriving together share one transaction (app/scans/groupcommit.py)."""
+    scan_group_window_ms: float = Field(default=2.0, ge=0, le=100)
+    """How long the committer waits for more single scans before judging a group."""
+    scan_group_max: int = Field(default=128, gt=0)
+    """At most this many requests in one shared transaction."""
+    scan_group_threads: int = Field(default=4, gt=0, le=64)
+    """Shared transactions judged at once per process on PostgreSQL (SQLite: one)."""
     max_upload_bytes: int = Field(default=15_000_000, gt=0)
     max_image_pixels: int = Field(default=40_000_000, gt=0)
     max_request_bytes: int = Field(default=20_000_000, gt=0)
