@@ -360,6 +360,25 @@ class SanctionPolicy(_Section):
         return value
 
 
+class PriceCasePolicy(_Section):
+    """Price disorder (乱价) as cases against the seller (SPEC §2.16). Off: a price below the
+    floor stays a finding on the scan, as before 2026-12-20."""
+
+    open_cases: StrictBool = False
+    fine_per_carton_fen: NonNegativeInt = 0
+    """The seller's distributor's fine per underpriced carton, only with an agreement on file;
+    repeat offences within `fines.lookback_days` take `fines.repeat_multipliers`."""
+    sub_customer_fine_per_carton_fen: NonNegativeInt = 0
+    """A selling sub-customer's own fine per carton, only under its own agreement."""
+
+
+class SalespersonPolicy(_Section):
+    """What a diverting salesperson bears itself (SPEC §2.2): a fine per diverted carton and the
+    dismissal recommendation, both only with its own agreement on file."""
+
+    fine_per_carton_fen: NonNegativeInt = 0
+
+
 class Policy(_Section):
     """One version of the rules: every threshold and penalty, immutable. Sections added in
     later versions default to what older versions did (or did not do)."""
@@ -381,6 +400,8 @@ class Policy(_Section):
     rebates: RebatePolicy = RebatePolicy()
     deposits: DepositPolicy = DepositPolicy()
     sanctions: SanctionPolicy = SanctionPolicy()
+    price_cases: PriceCasePolicy = PriceCasePolicy()
+    salespeople: SalespersonPolicy = SalespersonPolicy()
 
     @field_validator("version")
     @classmethod

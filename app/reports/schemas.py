@@ -81,6 +81,11 @@ class DismissalOut(BaseModel):
     recommended: bool
     reason: str
     policy_version: str
+    agreement_on_file: bool = True
+    """Without its own agreement a salesperson is never recommended: only the record."""
+    rests_on: list[int] = Field(default_factory=list)
+    """Ids of the confirmed violations a recommendation rests on (empty when none is made)."""
+    rule: str = ""
 
 
 class DismissalList(BaseModel):

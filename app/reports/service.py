@@ -29,8 +29,8 @@ from app.models import (
     ViolationStatus,
 )
 from app.reports.schemas import DismissalOut, PlanCompletionOut, ScorecardOut, TargetOut
-from rules.penalties import dismissal_recommended
 from rules.policy import Indicator, load_policy
+from rules.salespeople import Offence, dismissal
 from rules.stars import COMPUTED, star_indicators
 
 PARTY_MODELS: dict[PartyType, type[Distributor] | type[Salesperson]] = {
@@ -285,43 +285,50 @@ def dismissals(
     session: Session, *, now: datetime, vis: Visibility, recommended_only: bool = False
 ) -> list[DismissalOut]:
     """Per salesperson: confirmed diversions it is the diverting side of in the policy's window,
-    and whether removing it from the post (就地免职) is recommended."""
+    and whether removing it from the post (就地免职) is recommended, naming the violations it
+    rests on. Without its own agreement on file: only the record."""
     policy = load_policy()
     since = now - timedelta(days=policy.dismissal.window_days)
-    stmt = select(Salesperson.id, Salesperson.code).order_by(Salesperson.code)
+    stmt = select(Salesperson.id, Salesperson.code, Salesperson.agreement_signed_at).order_by(
+        Salesperson.code
+    )
     if not vis.everything:
         stmt = stmt.where(Salesperson.id.in_(vis.salesperson_ids))
     people = session.execute(stmt).all()
-    totals = {
-        sp: (int(n), int(value or 0))
-        for sp, n, value in session.execute(
-            select(Violation.diverting_salesperson_id, func.count(), func.sum(Violation.value_fen))
-            .where(
-                Violation.diverting_salesperson_id.in_([p.id for p in people]),
-                Violation.kind == ViolationKind.DIVERSION,
-                Violation.status == ViolationStatus.CONFIRMED,
-                Violation.detected_at >= since,
-            )
-            .group_by(Violation.diverting_salesperson_id)
+    offences: dict[int, list[Offence]] = {}
+    for sp_id, vid, at, value in session.execute(
+        select(
+            Violation.diverting_salesperson_id,
+            Violation.id,
+            Violation.detected_at,
+            Violation.value_fen,
+        ).where(
+            Violation.diverting_salesperson_id.in_([p.id for p in people]),
+            Violation.kind == ViolationKind.DIVERSION,
+            Violation.status == ViolationStatus.CONFIRMED,
+            Violation.detected_at >= since,
         )
-    }
+    ):
+        if sp_id is not None:
+            offences.setdefault(sp_id, []).append(Offence(vid, at, value))
     out = []
-    for sp_id, code in people:
-        count, value = totals.get(sp_id, (0, 0))
-        recommended, reason = dismissal_recommended(
-            confirmed_violations_in_window=count, value_fen=value, policy=policy
-        )
-        if recommended_only and not recommended:
+    for sp_id, code, signed in people:
+        mine = offences.get(sp_id, [])
+        d = dismissal(offences=mine, agreement_signed_at=signed, now=now, policy=policy)
+        if recommended_only and not d.recommended:
             continue
         out.append(
             DismissalOut(
                 salesperson_code=code,
-                confirmed_violations=count,
-                value=from_fen(value),
+                confirmed_violations=len(mine),
+                value=from_fen(sum(o.value_fen for o in mine)),
                 window_days=policy.dismissal.window_days,
-                recommended=recommended,
-                reason=reason,
+                recommended=d.recommended,
+                reason=d.reason,
                 policy_version=policy.version,
+                agreement_on_file=signed is not None,
+                rests_on=list(d.rests_on) if d.recommended else [],
+                rule=d.rule,
             )
         )
     return out

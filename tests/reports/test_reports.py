@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app import db
 from app.ledger.service import period_of
-from app.models import AuditEntry
+from app.models import AuditEntry, Role
 from rules.policy import load_policy
 from tests.violations.market import Market, now
 
@@ -203,3 +203,68 @@ def test_dismissal_is_recommended_at_the_policys_threshold(market: Market) -> No
     assert set(dismissals(market, "jinan-sales")) == {"SP-370100"}
     assert dismissals(market, "jinan-distributor") == {}
     assert market.api.get("inspector", "/api/v1/reports/dismissals").status_code == 403
+
+
+def test_dismissal_names_the_violations_it_rests_on(market: Market) -> None:
+    cartons = market.stock(JN3, "SP-370100", "370100", 3)
+    vids = [market.divert(c, "LC-G3") for c in cartons]
+    for vid in vids:
+        confirm(market, vid)
+    row = dismissals(market)["SP-370100"]
+    assert row["recommended"] is True and row["agreement_on_file"] is True
+    assert row["rests_on"] == vids and row["rule"] == "dismissal.count_threshold"
+    assert all(str(v) in row["reason"] for v in vids)
+    # The salesperson's own fine, under its agreement: 10.00 a carton, seen by it and HQ only.
+    mine = market.violation(vids[0], "jinan-sales")
+    assert mine["salesperson_fine"] == "10.00"
+    assert "salesperson_fine.schedule" in mine["salesperson_fine_reason"]
+    distributor = market.user("jn3-boss", Role.distributor, distributor=JN3)
+    theirs = market.violation(vids[0], distributor)
+    assert theirs["salesperson_fine"] is None and theirs["fine"] is not None
+
+
+def test_a_salesperson_without_an_agreement_is_only_recorded(market: Market) -> None:
+    api = market.api
+    r = api.post(
+        "admin",
+        "/api/v1/salespeople",
+        json={"code": "SP-NEW", "name": "新来的业务员", "region_code": "370100"},
+    )
+    assert r.status_code == 201, r.text
+    r = api.post(
+        "admin",
+        "/api/v1/distributors",
+        json={
+            "code": "D-NEW",
+            "name": "新客户商行",
+            "tier": "wholesale_1",
+            "region_codes": ["370100"],
+            "salesperson_code": "SP-NEW",
+            "agreement_signed_at": "2026-01-01T00:00:00+08:00",
+        },
+    )
+    assert r.status_code == 201, r.text
+    cartons = market.stock("D-NEW", "SP-NEW", "370100", 3)
+    vids = [market.divert(c, "LC-G3") for c in cartons]
+    for vid in vids:
+        confirm(market, vid)
+    v = market.violation(vids[0])
+    assert v["diverting_salesperson_code"] == "SP-NEW"
+    # The distributor signed: its fine stands; the salesperson did not: 0.00, recorded only.
+    assert v["fine"] != "0.00"
+    assert v["salesperson_fine"] == "0.00"
+    assert "salesperson_fine.no_agreement" in v["salesperson_fine_reason"]
+    row = dismissals(market)["SP-NEW"]
+    assert (row["confirmed_violations"], row["recommended"]) == (3, False)
+    assert row["agreement_on_file"] is False and row["rests_on"] == []
+    assert row["rule"] == "dismissal.no_agreement" and "recorded only" in row["reason"]
+    assert "SP-NEW" not in dismissals(market, recommended_only="true")
+    # Signing the agreement now does not reach back to diversions before it.
+    r = api.patch(
+        "admin",
+        "/api/v1/salespeople/SP-NEW",
+        json={"agreement_signed_at": now().isoformat()},
+    )
+    assert r.status_code == 200, r.text
+    row = dismissals(market)["SP-NEW"]
+    assert row["recommended"] is False and row["rule"] == "dismissal.below_thresholds"
