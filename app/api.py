@@ -19,6 +19,7 @@ from app.regions.router import router as regions_router
 from app.reports.router import router as reports_router
 from app.salespeople.router import router as salespeople_router
 from app.scans.router import router as scans_router
+from app.subcustomers.direct_router import router as direct_accounts_router
 from app.subcustomers.router import router as subcustomers_router
 from app.verify.router import signals_router
 from app.violations.router import router as violations_router
@@ -45,6 +46,7 @@ for r in (
     custody_router,
     violations_router,
     subcustomers_router,
+    direct_accounts_router,
     ledger_router,
     deposits_router,
     reports_router,
