@@ -19,6 +19,8 @@ from app.models import (
     AccountKind,
     Carton,
     Distributor,
+    JournalLine,
+    LedgerAccount,
     PartyType,
     Salesperson,
     SalesTarget,
@@ -31,7 +33,7 @@ from app.models import (
 from app.reports.schemas import DismissalOut, PlanCompletionOut, ScorecardOut, TargetOut
 from rules.policy import Indicator, load_policy
 from rules.salespeople import Offence, dismissal
-from rules.stars import COMPUTED, star_indicators
+from rules.stars import COMPUTED, growth_bp, ratio_bp, star_indicators
 
 PARTY_MODELS: dict[PartyType, type[Distributor] | type[Salesperson]] = {
     PartyType.DISTRIBUTOR: Distributor,
@@ -232,6 +234,41 @@ def scorecards(
             .group_by(Carton.distributor_id)
         ).all()
     )
+    codes = [d.code for d in distributors]
+    credited: dict[str, int] = {}
+    last_year: dict[str, int] = {}
+    targets: dict[str, int] = {}
+    if len(period) == 7:  # plan and growth are monthly measures
+        before = f"{int(period[:4]) - 1:04d}{period[4:]}"
+        for into, month in ((credited, period), (last_year, before)):
+            for b in ledger.balances(session, period=month):
+                if b.party_type is PartyType.DISTRIBUTOR and b.party_code in codes:
+                    into[b.party_code] = b.amount_fen
+        targets = {
+            t.party_code: t.target_fen
+            for t in session.scalars(
+                select(SalesTarget).where(
+                    SalesTarget.period == period,
+                    SalesTarget.party_type == PartyType.DISTRIBUTOR,
+                    SalesTarget.party_code.in_(codes),
+                )
+            )
+        }
+    # What a distributor owes in fines now: its fines account, less what its deposit paid.
+    owed = {
+        code: -int(total)
+        for code, total in session.execute(
+            select(LedgerAccount.party_code, func.sum(JournalLine.amount_fen))
+            .join(JournalLine, JournalLine.account_id == LedgerAccount.id)
+            .where(
+                LedgerAccount.party_type == PartyType.DISTRIBUTOR,
+                LedgerAccount.kind == AccountKind.fines,
+                LedgerAccount.party_code.in_(codes),
+            )
+            .group_by(LedgerAccount.party_code)
+        )
+        if total is not None and total < 0
+    }
     entered: dict[int, dict[Indicator | str, int]] = {}
     for g in session.scalars(
         select(ScorecardGrade).where(
@@ -242,12 +279,18 @@ def scorecards(
     out = []
     for d in distributors:
         others = entered.get(d.id, {})
+        target = targets.get(d.code)
+        completion = ratio_bp(max(credited.get(d.code, 0), 0), target) if target else None
+        growth = growth_bp(credited.get(d.code, 0), last_year.get(d.code, 0))
         rating = star_indicators(
             confirmed_diversions=diversions.get(d.id, 0),
             priced_inspections=int(priced.get(d.id, 0)),
             price_violations=int(below_floor.get(d.id, 0)),
             other_grades=others,
             policy=policy,
+            completion_bp=completion,
+            growth_bp=growth,
+            unpaid_fines_fen=owed.get(d.code, 0),
         )
         out.append(
             ScorecardOut(
@@ -257,10 +300,15 @@ def scorecards(
                 priced_inspections=int(priced.get(d.id, 0)),
                 price_violations=int(below_floor.get(d.id, 0)),
                 grades=dict(rating.grades),
-                entered_missing=[i for i in Indicator if i not in COMPUTED and i not in others],
+                entered_missing=[i for i in Indicator if i not in rating.grades],
                 score_pct=rating.score_pct,
                 stars=rating.stars,
                 policy_version=rating.policy_version,
+                computed=sorted(rating.computed),
+                plan_completion_pct=None if completion is None else Decimal(completion) / 100,
+                sales_growth_pct=None if growth is None else Decimal(growth) / 100,
+                fines_owed=from_fen(owed.get(d.code, 0)),
+                star_cap_rule=rating.star_cap_rule,
             )
         )
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -142,7 +143,10 @@ def test_scorecard_grades_diversion_and_price_control_from_the_data(market: Mark
     )
     assert r.status_code == 204, r.text
     card = scorecard(market, JN3)
-    assert card["entered_missing"] == [] and (card["score_pct"], card["stars"]) == (83, 4)
+    # 83 % earns four stars, but the confirmed diversion's fine is owed (no deposit paid it):
+    # the policy caps the stars at three until it is paid.
+    assert card["entered_missing"] == [] and (card["score_pct"], card["stars"]) == (83, 3)
+    assert card["star_cap_rule"] == "stars.unpaid_fines_cap" and card["fines_owed"] != "0.00"
     # The year's card counts the same facts; grades entered per month do not carry over.
     year = scorecard(market, JN3, period=card["period"][:4])
     assert year["confirmed_diversions"] == 1 and len(year["entered_missing"]) == 4
@@ -268,3 +272,58 @@ def test_a_salesperson_without_an_agreement_is_only_recorded(market: Market) -> 
     assert r.status_code == 200, r.text
     row = dismissals(market)["SP-NEW"]
     assert row["recommended"] is False and row["rule"] == "dismissal.below_thresholds"
+
+
+def test_scorecard_computes_plan_completion_and_growth_from_the_ledger(market: Market) -> None:
+    from app.ledger import service as ledger
+    from app.ledger.service import LegIn
+    from app.models import AccountKind, PartyType
+
+    month = period_of(now())
+    r = market.api.client.put(
+        f"/api/v1/reports/targets/distributor/{JN3}/{month}",
+        json={"target": "192.00"},
+        headers=market.api.as_("admin"),
+    )
+    assert r.status_code == 200, r.text
+    market.stock(JN3, "SP-370100", "370100", 3)  # 144.00 of a 192.00 target: 75 %
+    a_year_ago = now().replace(year=now().year - 1, day=min(now().day, 28))
+    with db.get_sessionmaker()() as s, s.begin():
+        ledger.post_entry(
+            s,
+            cause_type="delivery",
+            cause_key="WB-LAST-YEAR",
+            legs=[
+                LegIn(PartyType.DISTRIBUTOR, JN3, AccountKind.credited_sales, 10000, "x"),
+                LegIn(PartyType.SYSTEM, "shipments", AccountKind.system, -10000, "x"),
+            ],
+            rule="delivery_credit",
+            policy_version=load_policy().version,
+            memo="last year's sales",
+            actor="test",
+            posted_at=a_year_ago,
+        )
+    card = scorecard(market, JN3)
+    assert Decimal(card["plan_completion_pct"]) == Decimal(75)
+    assert Decimal(card["sales_growth_pct"]) == Decimal(44)  # 144.00 against 100.00
+    # 75 % completion: grade 2 (60 % or more); 44 % growth: grade 5 (20 % or more).
+    assert card["grades"]["contract_completion"] == 2 and card["grades"]["sales_growth"] == 5
+    assert set(card["computed"]) == {
+        "diversion",
+        "price_control",
+        "contract_completion",
+        "sales_growth",
+    }
+    assert card["entered_missing"] == ["sales_share", "profitability"]
+    assert card["fines_owed"] == "0.00" and card["star_cap_rule"] is None
+    # An entered grade does not override what the data says.
+    r = market.api.client.put(
+        f"/api/v1/reports/scorecards/{JN3}/{month}/grades",
+        json={"grades": {"contract_completion": 5, "sales_share": 4, "profitability": 4}},
+        headers=market.api.as_("auditor"),
+    )
+    assert r.status_code == 204, r.text
+    card = scorecard(market, JN3)
+    assert card["grades"]["contract_completion"] == 2 and card["entered_missing"] == []
+    # Grade points 20..100: (100 + 100 + 40 + 100 + 80 + 80) / 600 = 83 %.
+    assert (card["score_pct"], card["stars"]) == (83, 4)
