@@ -106,7 +106,7 @@ def test_underpricing_in_its_own_region_is_a_case_against_the_seller(market: Mar
     assert r.status_code == 200 and r.json()["status"] == "reversed", r.text
     assert deposits(api)[JINAN] == "100.00"
     r = api.get("auditor", "/api/v1/audit-log/verify")
-    assert r.json()["ok"] is True
+    assert r.json()["ok"] is True, r.text
 
 
 def test_a_sub_customer_seller_answers_with_its_distributor(market: Market) -> None:
