@@ -20,6 +20,7 @@ from app.reports.router import router as reports_router
 from app.salespeople.router import router as salespeople_router
 from app.scans.router import router as scans_router
 from app.squads.router import router as squads_router
+from app.subcustomers.direct_router import router as direct_accounts_router
 from app.subcustomers.router import router as subcustomers_router
 from app.vehicles.router import router as vehicles_router
 from app.verify.router import signals_router
@@ -47,6 +48,7 @@ for r in (
     custody_router,
     violations_router,
     subcustomers_router,
+    direct_accounts_router,
     ledger_router,
     deposits_router,
     reports_router,

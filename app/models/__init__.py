@@ -4,6 +4,7 @@ from app.models.audit import AuditCheckpoint, AuditEntry, AuditLeaf, AuditLogSta
 from app.models.checkpoint import Checkpoint
 from app.models.code import Carton, CartonStatus, CodeBatch, ItemCode, Pallet
 from app.models.consumer import ConsumerSignal, PublicVerification
+from app.models.direct import DirectAccount, DirectAccountAssignment
 from app.models.inbox import InboxRead
 from app.models.ledger import (
     AccountKind,
@@ -69,6 +70,8 @@ __all__ = [
     "CustodyEvent",
     "CustodyKind",
     "CustodyParty",
+    "DirectAccount",
+    "DirectAccountAssignment",
     "Distributor",
     "IdempotencyKey",
     "InboxRead",

@@ -36,6 +36,7 @@ from app.models import (
 )
 from app.regions.tree import RegionNode, RegionTree, region_tree, territories
 from app.scans.schemas import ScanIn, ScanReason, ScanResult
+from app.violations import price_cases
 from app.violations.opening import CaseDraft, open_or_join_many
 from rules.blame import Blame, Custody, blame
 from rules.penalties import advisory_market
@@ -469,6 +470,7 @@ def ingest(
     order = sorted(range(len(items)), key=lambda i: items[i].scanned_at)
     by_index: dict[int, ScanResult] = {}
     judged: list[tuple[int, dict[str, Any], list[tuple[CartonFacts, Decision]]]] = []
+    floors: dict[tuple[int, int], int | None] = {}
     for i in order:
         it = items[i]
         if it.error or it.region is None:
@@ -552,6 +554,7 @@ def ingest(
                 policy,
             )
             decisions.append((c, d))
+            floors[i, c.id] = floor
             if here.has_position:
                 seen[c.id].append(here)
         judged.append((i, base, decisions))
@@ -562,15 +565,39 @@ def ingest(
         _findings(it=items[i], tree=tree, decisions=d, policy=policy, blamed=blamed)
         for i, _, d in judged
     ]
+    # Price disorder is a case of its own against the seller, diverted goods or not.
+    priced = [(i, d) for i, _, d in judged if items[i].observed_price_fen is not None]
+    supply = price_cases.supply_lines(
+        session, [_priced(items[i], c, None) for i, ds in priced for c, _ in ds]
+    )
+    for k, (i, _, decisions) in enumerate(judged):
+        it = items[i]
+        if it.observed_price_fen is None or it.region is None:
+            continue
+        findings_of[k] = (
+            price_cases.drafts(
+                session,
+                cartons=[_priced(it, c, floors[i, c.id], d.verdict) for c, d in decisions],
+                region_id=it.region.id,
+                detected_at=it.scanned_at,
+                advisory=advisory_market(tree.path_codes(it.region.id), policy),
+                policy=policy,
+                supply=supply,
+            )
+            + findings_of[k]
+        )  # price cases first: a diversion is the scan's case when both
     flat = [f for fs in findings_of for f in fs]
     violation_ids = iter(open_or_join_many(session, flat, tree=tree))
     for (i, base, decisions), fs in zip(judged, findings_of, strict=True):
         it = items[i]
         assert it.region is not None
         violation_id: dict[int, int] = {}
+        price_id: dict[int, int] = {}
         for f in fs:
             vid = next(violation_ids)
             violation_id.update((c, vid) for c in f.carton_ids)
+            if f.kind is ViolationKind.PRICE:
+                price_id.update((c, vid) for c in f.carton_ids)
         for c, d in decisions:
             rows.append(
                 {
@@ -594,6 +621,7 @@ def ingest(
             verdict=worst.verdict.value,
             region_code=it.region.code,
             violation_id=violation_id.get(worst_c.id),
+            price_violation_id=price_id.get(worst_c.id),
             findings=sorted({f.value for _, d in decisions for f in d.findings}),
             rule=worst.rule,
             policy_version=worst.policy_version,
@@ -607,6 +635,21 @@ def ingest(
         session.execute(insert(table_of(Scan)), rows[start : start + CHUNK])
     results = [by_index[i] for i in range(len(items))]
     return results
+
+
+def _priced(
+    it: Item, c: CartonFacts, floor: int | None, verdict: Verdict | None = None
+) -> price_cases.PricedCarton:
+    return price_cases.PricedCarton(
+        c.id,
+        c.value_fen,
+        it.observed_price_fen,
+        floor,
+        c.distributor_id,
+        c.custodian_type,
+        c.custodian_id,
+        verdict not in (Verdict.CLONED, Verdict.VOIDED),
+    )
 
 
 def _findings(

@@ -49,7 +49,7 @@ def list_violations(
     who: Anyone,
     page: Annotated[PageParams, Depends()],
     status: Annotated[str | None, Query(description="open, appealed, confirmed, ...")] = None,
-    kind: Annotated[str | None, Query(description="diversion or cloned")] = None,
+    kind: Annotated[str | None, Query(description="diversion, cloned or price")] = None,
     distributor_code: str | None = None,
     region_code: str | None = None,
 ) -> ViolationList:
