@@ -19,7 +19,10 @@ from app.regions.router import router as regions_router
 from app.reports.router import router as reports_router
 from app.salespeople.router import router as salespeople_router
 from app.scans.router import router as scans_router
+from app.squads.router import router as squads_router
+from app.subcustomers.direct_router import router as direct_accounts_router
 from app.subcustomers.router import router as subcustomers_router
+from app.vehicles.router import router as vehicles_router
 from app.verify.router import signals_router
 from app.violations.router import router as violations_router
 from app.waybills.router import router as waybills_router
@@ -45,6 +48,7 @@ for r in (
     custody_router,
     violations_router,
     subcustomers_router,
+    direct_accounts_router,
     ledger_router,
     deposits_router,
     reports_router,
@@ -52,5 +56,7 @@ for r in (
     inbox_router,
     audit_router,
     signals_router,
+    vehicles_router,
+    squads_router,
 ):
     api_router.include_router(r)

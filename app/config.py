@@ -68,6 +68,14 @@ class Settings(BaseSettings):
     digital_link_hosts: str = "id.channelguard.example"
     """Comma-separated hosts whose Digital Link URIs are accepted as carton codes."""
     max_scans_per_request: int = Field(default=10_000, gt=0)
+    scan_group_commit: bool = True
+    """Single-scan requests arriving together share one transaction (app/scans/groupcommit.py)."""
+    scan_group_window_ms: float = Field(default=2.0, ge=0, le=100)
+    """How long the committer waits for more single scans before judging a group."""
+    scan_group_max: int = Field(default=128, gt=0)
+    """At most this many requests in one shared transaction."""
+    scan_group_threads: int = Field(default=4, gt=0, le=64)
+    """Shared transactions judged at once per process on PostgreSQL (SQLite: one)."""
     max_upload_bytes: int = Field(default=15_000_000, gt=0)
     max_image_pixels: int = Field(default=40_000_000, gt=0)
     max_request_bytes: int = Field(default=20_000_000, gt=0)
@@ -77,6 +85,16 @@ class Settings(BaseSettings):
     page_size_max: int = Field(default=500, gt=0)
     webhook_secret: str = DEV_WEBHOOK_SECRET
     """Root secret; each distributor's webhook signing secret is HMAC(this, distributor code)."""
+    hq_webhook_url: str = ""
+    """If set, HQ's inbox events (new violations, appeals, consumer signals) are also sent here as
+    signed webhook calls, with HQ's own secret (`channelguard webhooks secret --hq`)."""
+    vehicle_registration: Literal["when_registered", "required"] = "when_registered"
+    """`when_registered`: a waybill's plate, if it is on the vehicle register, must be active and
+    approved for the destination; an unregistered plate passes (older clients keep working).
+    `required`: every waybill's vehicle must be registered and approved."""
+    waybill_check_grace_hours: float = Field(default=6.0, ge=0, le=240)
+    """Hours before dispatch and after expected arrival that a checkpoint still counts as inside
+    a waybill's window (traffic, loading)."""
     auth_failure_limit: int = Field(default=20, gt=0)
     """Failed bearer-token checks allowed per client address within `auth_failure_window`."""
     auth_failure_window: float = Field(default=60.0, gt=0)
@@ -178,8 +196,8 @@ class Settings(BaseSettings):
 
     @property
     def signing(self) -> SigningKeys:
-        keys, current = self.keys
-        return SigningKeys(keys=keys, current=current)
+        # Cached by the setting's text: every public verification and every scan asks for it.
+        return _signing(self.signing_keys)
 
     @property
     def allowed_link_hosts(self) -> frozenset[str]:
@@ -223,6 +241,12 @@ def parse_signing_keys(value: str) -> tuple[dict[str, bytes], str]:
         keys[key_id] = raw
         current = key_id
     return keys, current
+
+
+@lru_cache(maxsize=8)
+def _signing(value: str) -> SigningKeys:
+    keys, current = parse_signing_keys(value)
+    return SigningKeys(keys=keys, current=current)
 
 
 @lru_cache

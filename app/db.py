@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -67,22 +70,28 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 class SqliteWriteQueue:
-    """Transactions of one process take turns through a lock before BEGIN IMMEDIATE.
+    """Transactions take turns through a lock before BEGIN IMMEDIATE: a thread lock within the
+    process, then (for a database file) an flock on `<file>-writelock` across processes.
 
     IMMEDIATE takes SQLite's write lock up front, so read-check-write sequences cannot
-    interleave. Without the queue, threads that find the lock taken poll for it with SQLite's
-    busy handler, which sleeps up to 100 ms between tries: under 32 concurrent requests that
-    turned a 4 ms transaction into seconds of waiting. Other processes still meet the busy
-    handler (30 s)."""
+    interleave. Without the queue, threads and processes that find the lock taken poll for it
+    with SQLite's busy handler, which sleeps up to 100 ms between tries: under 32 concurrent
+    requests that turned a 4 ms transaction into seconds of waiting. The file lock extends the
+    queue to every process on the file (`serve --workers N`, a CLI issuing codes beside it);
+    the kernel drops it with a process that dies."""
 
-    def __init__(self) -> None:
+    def __init__(self, lock_file: Path | None = None) -> None:
         self._lock = threading.Lock()
+        self._lock_file = lock_file
+        self._fd: int | None = None
+        self._fd_pid = 0
 
     def begin(self, conn: Any) -> None:
         if not self._lock.acquire(timeout=30):
             raise TimeoutError("waited 30 s for the database: another transaction is stuck")
         conn.info["cg_write_lock"] = True
         try:
+            self._lock_across_processes()
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
             self.release(conn)
@@ -91,7 +100,30 @@ class SqliteWriteQueue:
     def release(self, conn: Any) -> None:
         # A plain Lock, not an RLock: FastAPI may finish a request on another pool thread.
         if conn.info.pop("cg_write_lock", False):
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
             self._lock.release()
+
+    def _lock_across_processes(self) -> None:
+        if self._lock_file is None:
+            return
+        if self._fd is None or self._fd_pid != os.getpid():
+            # A forked worker opens its own descriptor: flock is per open file description.
+            self._fd = os.open(self._lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+            self._fd_pid = os.getpid()
+        deadline = time.monotonic() + 30
+        pause = 0.0002
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        "waited 30 s for the database: another process's transaction is stuck"
+                    ) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.002)
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -123,7 +155,9 @@ def make_engine(url: str) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 30},
             hide_parameters=True,
         )
-        queue = SqliteWriteQueue()
+        queue = SqliteWriteQueue(
+            path.with_name(path.name + "-writelock") if path is not None else None
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", queue.begin)
         event.listen(engine, "commit", queue.release)

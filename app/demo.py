@@ -83,6 +83,27 @@ MORE_CITIES: list[tuple[str, str, str, str, tuple[float, float]]] = [
 ]
 UNHELD = {"371600"}
 
+# 商标颜色差异化: each city's cartons carry its own label colour, so that a carton on the wrong
+# shelf stands out at a glance (Binzhou, held by nobody, has none).
+LABEL_COLOURS = {
+    "370100": "#C0392B",
+    "370200": "#1F6FB2",
+    "370300": "#7D3C98",
+    "370400": "#B9770E",
+    "370500": "#117A65",
+    "370600": "#2E86C1",
+    "370700": "#CA6F1E",
+    "370800": "#1E8449",
+    "370900": "#A93226",
+    "371000": "#5B2C6F",
+    "371100": "#F1C40F",
+    "371300": "#16A085",
+    "371400": "#884EA0",
+    "371500": "#D35400",
+    "371700": "#27AE60",
+    "410100": "#34495E",
+}
+
 # code, name, region, lat, lon: toll stations and junctions on the expressways into each city
 CHECKPOINTS = [
     ("JN-G2-N", "G2京沪高速 济南北收费站", "370100", 36.742, 117.015),
@@ -128,6 +149,7 @@ def load_master_data(session: Session) -> None:
                 kind=kind,
                 parent_code=parent,
                 boundary=_boundary(code, lat, lon),
+                colour=LABEL_COLOURS.get(code),
             ),
             actor=ACTOR,
         )
@@ -339,8 +361,9 @@ def load_activity(session: Session, *, inspector_id: int) -> None:
             settings=settings,
             actor=ACTOR,
         )
-        if deliver:
-            waybills.deliver_waybill(session, number=number, actor=ACTOR)
+        if deliver:  # on the day it was due, so no carton is seen before it arrived
+            arrived = now - timedelta(days=days_ago) + timedelta(hours=30)
+            waybills.deliver_waybill(session, number=number, actor=ACTOR, at=arrived)
     sightings = [  # (payload, checkpoint, days ago, observed unit price)
         *[(p, "JN-G2-N", 15, "4.20") for p in jinan[:6]],
         *[(p, "LC-G3", 9 - i, "3.20") for i, p in enumerate(jinan[6:10])],

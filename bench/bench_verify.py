@@ -52,9 +52,6 @@ FORMS = {"json": "application/json", "html": "text/html,application/xhtml+xml,*/
 def prepare(url: str, n_codes: int) -> list[str]:
     """Migrate, load the demo, issue bottle codes: the paths (with query) their QRs point at."""
     os.environ["DATABASE_URL"] = url
-    from app.codes import service as codes
-    from app.codes.schemas import CodeBatchIn
-    from app.config import get_settings
     from app.db import get_sessionmaker
     from app.demo import load_demo
     from app.migrate import upgrade_to_head
@@ -62,6 +59,16 @@ def prepare(url: str, n_codes: int) -> list[str]:
     upgrade_to_head(url)
     with get_sessionmaker()() as s, s.begin():
         load_demo(s)
+    return issue_bottles(n_codes)
+
+
+def issue_bottles(n_codes: int) -> list[str]:
+    """Issue bottle codes into the current database: the paths (with query) their QRs open."""
+    from app.codes import service as codes
+    from app.codes.schemas import CodeBatchIn
+    from app.config import get_settings
+    from app.db import get_sessionmaker
+
     paths: list[str] = []
     left = n_codes
     while left > 0:

@@ -208,6 +208,16 @@ class StarPolicy(_Section):
         tuple[NonNegativeInt, ...], Field(min_length=4, max_length=4)
     ]
     weights: Annotated[Mapping[Indicator, NonNegativeInt], _AS_DICT]
+    completion_min_pct_for_grade: Annotated[
+        tuple[NonNegativeInt, ...], Field(min_length=4, max_length=4)
+    ] = (100, 90, 80, 60)
+    """Least plan completion (credited sales / target, %) that earns grades 5, 4, 3 and 2."""
+    growth_min_pct_for_grade: Annotated[
+        tuple[Annotated[int, Strict()], ...], Field(min_length=4, max_length=4)
+    ] = (20, 10, 0, -10)
+    """Least growth of credited sales against the same month last year (%) for grades 5-2."""
+    unpaid_fines_max_stars: Annotated[int, Strict(), Field(ge=1, le=5)] = 5
+    """Most stars a distributor owing fines its deposit did not cover may hold (5: no cap)."""
 
     _read_only_weights = field_validator("weights")(_read_only)
 
@@ -216,6 +226,10 @@ class StarPolicy(_Section):
         _ascending(self.grade_points, "grade_points")
         _ascending(self.diversion_max_for_grade, "diversion_max_for_grade")
         _ascending(self.price_violation_max_bp_for_grade, "price_violation_max_bp_for_grade")
+        for name in ("completion_min_pct_for_grade", "growth_min_pct_for_grade"):
+            values = getattr(self, name)
+            if list(values) != sorted(values, reverse=True):
+                raise ValueError(f"{name} must be in descending order (grade 5 first)")
         if list(self.star_min_score_pct) != sorted(self.star_min_score_pct, reverse=True):
             raise ValueError("star_min_score_pct must be in descending order (five stars first)")
         if self.grade_points[-1] == 0:
@@ -360,6 +374,25 @@ class SanctionPolicy(_Section):
         return value
 
 
+class PriceCasePolicy(_Section):
+    """Price disorder (乱价) as cases against the seller (SPEC §2.16). Off: a price below the
+    floor stays a finding on the scan, as before 2026-12-20."""
+
+    open_cases: StrictBool = False
+    fine_per_carton_fen: NonNegativeInt = 0
+    """The seller's distributor's fine per underpriced carton, only with an agreement on file;
+    repeat offences within `fines.lookback_days` take `fines.repeat_multipliers`."""
+    sub_customer_fine_per_carton_fen: NonNegativeInt = 0
+    """A selling sub-customer's own fine per carton, only under its own agreement."""
+
+
+class SalespersonPolicy(_Section):
+    """What a diverting salesperson bears itself (SPEC §2.2): a fine per diverted carton and the
+    dismissal recommendation, both only with its own agreement on file."""
+
+    fine_per_carton_fen: NonNegativeInt = 0
+
+
 class Policy(_Section):
     """One version of the rules: every threshold and penalty, immutable. Sections added in
     later versions default to what older versions did (or did not do)."""
@@ -381,6 +414,8 @@ class Policy(_Section):
     rebates: RebatePolicy = RebatePolicy()
     deposits: DepositPolicy = DepositPolicy()
     sanctions: SanctionPolicy = SanctionPolicy()
+    price_cases: PriceCasePolicy = PriceCasePolicy()
+    salespeople: SalespersonPolicy = SalespersonPolicy()
 
     @field_validator("version")
     @classmethod
@@ -425,6 +460,17 @@ def load_policy_file(path: Path) -> Policy:
 
 def available_versions(directory: Path = POLICY_DIR) -> tuple[str, ...]:
     """Policy versions on file, oldest first."""
+    try:
+        # Keyed by the folder's mtime: a new version file shows up at once, and the public
+        # verify page (every request loads the policy) does not list the folder each time.
+        stamp = directory.stat().st_mtime_ns
+    except OSError:
+        return ()
+    return _versions_cached(directory, stamp)
+
+
+@cache
+def _versions_cached(directory: Path, stamp: int) -> tuple[str, ...]:
     return tuple(sorted(path.stem for path in directory.glob("*.toml")))
 
 

@@ -1,15 +1,20 @@
-"""Five-star distributor grading (SPEC §2.9): the diversion and price-control indicators."""
+"""Five-star distributor grading (SPEC §2.9): the six indicators of seed 001. Diversion and
+price control are always computed; plan completion (from targets) and sales growth (against the
+same month last year) whenever the data exists, else entered; the other two are entered. Fines
+left unpaid cap the stars."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from rules.policy import Indicator, Policy
 
 COMPUTED = frozenset({Indicator.DIVERSION, Indicator.PRICE_CONTROL})
-"""Indicators the service grades itself; the other four are entered."""
+"""Indicators the service always grades itself: never entered."""
+COMPUTABLE = frozenset({Indicator.CONTRACT_COMPLETION, Indicator.SALES_GROWTH})
+"""Graded from the data when it exists (a target; sales a year before), entered otherwise."""
 
 
 @dataclass(frozen=True)
@@ -20,6 +25,10 @@ class StarRating:
     score_pct: int
     stars: int
     policy_version: str
+    computed: frozenset[Indicator] = field(default_factory=frozenset)
+    """The indicators graded from data this time."""
+    star_cap_rule: str | None = None
+    """Set when a rule held the stars down (e.g. `stars.unpaid_fines_cap`)."""
 
     @property
     def diversion_grade(self) -> int:
@@ -47,12 +56,20 @@ def star_indicators(
     price_violations: int,
     other_grades: Mapping[Indicator | str, int] | None = None,
     policy: Policy,
+    completion_bp: int | None = None,
+    growth_bp: int | None = None,
+    unpaid_fines_fen: int = 0,
 ) -> StarRating:
-    """Grade diversion and price control, then the stars over every indicator supplied."""
-    if min(confirmed_diversions, priced_inspections, price_violations) < 0:
+    """Grade what the data allows, take the entered grades for the rest, then the stars over
+    every graded indicator. `completion_bp` is credited sales / target in basis points (None:
+    no target); `growth_bp` the growth against the same month last year (None: no sales
+    then); `unpaid_fines_fen` what the distributor owes in fines now."""
+    if min(confirmed_diversions, priced_inspections, price_violations, unpaid_fines_fen) < 0:
         raise ValueError("counts must not be negative")
     if price_violations > priced_inspections:
         raise ValueError("price_violations cannot exceed priced_inspections")
+    if completion_bp is not None and completion_bp < 0:
+        raise ValueError("completion_bp must not be negative")
     rules = policy.stars
     grades: dict[Indicator, int] = {
         Indicator.DIVERSION: _grade(
@@ -66,13 +83,22 @@ def star_indicators(
             ]
         ),
     }
+    if completion_bp is not None:
+        grades[Indicator.CONTRACT_COMPLETION] = _grade(
+            [completion_bp >= pct * 100 for pct in rules.completion_min_pct_for_grade]
+        )
+    if growth_bp is not None:
+        grades[Indicator.SALES_GROWTH] = _grade(
+            [growth_bp >= pct * 100 for pct in rules.growth_min_pct_for_grade]
+        )
+    computed = frozenset(grades)
     for name, grade in (other_grades or {}).items():
         indicator = Indicator(name)
         if indicator in COMPUTED:
             raise ValueError(f"{indicator.value} is computed by the service, not entered")
         if not 1 <= grade <= 5:
             raise ValueError(f"{indicator.value}: grade must be 1-5, got {grade}")
-        grades[indicator] = grade
+        grades.setdefault(indicator, grade)  # the data wins over an entry where it exists
 
     best = rules.grade_points[-1]
     attainable = sum(rules.weights[indicator] * best for indicator in grades)
@@ -81,4 +107,23 @@ def star_indicators(
     score = sum(rules.weights[i] * rules.grade_points[g - 1] for i, g in grades.items())
     score_pct = score * 100 // attainable
     stars = _grade([score_pct >= minimum for minimum in rules.star_min_score_pct])
-    return StarRating(MappingProxyType(grades), score_pct, stars, policy.version)
+    cap_rule = None
+    if unpaid_fines_fen > 0 and stars > rules.unpaid_fines_max_stars:
+        stars, cap_rule = rules.unpaid_fines_max_stars, "stars.unpaid_fines_cap"
+    return StarRating(
+        MappingProxyType(grades), score_pct, stars, policy.version, computed, cap_rule
+    )
+
+
+def ratio_bp(numerator: int, denominator: int) -> int:
+    """numerator / denominator in basis points, rounded down (integers only)."""
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    return numerator * 10_000 // denominator
+
+
+def growth_bp(current: int, last_year: int) -> int | None:
+    """Growth against the same period last year in basis points; None without sales then."""
+    if last_year <= 0:
+        return None
+    return (current - last_year) * 10_000 // last_year

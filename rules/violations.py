@@ -67,12 +67,24 @@ def case_parties(
     """The parties a new case names.
 
     - A cloned code proves nothing about who diverted: HQ reviews it and nobody is named.
+    - A price case names the seller alone: nobody was invaded.
     - A case that knows its invaded distributor (a receipt from outside the supply line
       invades the receiver's distributor) names it; otherwise the scanned region decides.
     - A distributor never invades itself: goods found in its own other territory name no
       invaded distributor."""
     if kind is ViolationKind.CLONED:
         return CaseParties(None, None, None, None, None, "case.cloned_names_nobody")
+    if kind is ViolationKind.PRICE:
+        # Price disorder harms the market, not one neighbour's credited sales: the case names
+        # the seller (and its salesperson) only, and moves no value.
+        return CaseParties(
+            diverting_distributor_id,
+            diverting_salesperson_id,
+            diverting_sub_customer_id,
+            None,
+            None,
+            "case.price_names_the_seller",
+        )
     invaded_d, rule = invaded.distributor_id, invaded.rule
     if known_invaded_distributor_id is not None:
         invaded_d, rule = known_invaded_distributor_id, "invaded.receiver_distributor"

@@ -59,6 +59,8 @@ class ViolationKind(StrEnum):
     DIVERSION = "diversion"
     CLONED = "cloned"
     """A copied code: goes to HQ review and never blames a distributor automatically."""
+    PRICE = "price"
+    """乱价: sold below the tier's uniform price; a case against the seller (SPEC §2.16)."""
 
 
 class SubCustomerTier(StrEnum):

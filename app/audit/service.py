@@ -344,6 +344,12 @@ def verify(
     checkpoint kept outside if given; name the first entry found changed, removed, reordered or
     added late."""
     settings = settings or get_settings()
+    # Hold the sequencer off while we read (a shared lock on its state row, released with our
+    # transaction). On PostgreSQL each statement sees the latest commit: a batch integrated
+    # between two of our reads would look like leaves that no checkpoint signed.
+    session.execute(
+        select(AuditLogState.id).where(AuditLogState.id == 1).with_for_update(read=True)
+    )
     checkpoints = [
         _checkpoint_of(r)
         for r in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size))

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, status
 from app.auth.deps import Admin, Anyone
 from app.checkpoints import service
 from app.checkpoints.schemas import CheckpointIn, CheckpointOut, CheckpointPatch
+from app.common.lookup import SearchText
 from app.common.types import Page, PageParams
 from app.db import DbSession
 
@@ -24,9 +25,10 @@ def list_checkpoints(
     _who: Anyone,
     page: Annotated[PageParams, Depends()],
     region_code: str | None = None,
+    q: SearchText = None,
 ) -> Page[CheckpointOut]:
     items, total = service.list_checkpoints(
-        session, limit=page.limit, offset=page.offset, region_code=region_code
+        session, limit=page.limit, offset=page.offset, region_code=region_code, q=q
     )
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.checkpoints.schemas import CheckpointIn, CheckpointOut, CheckpointPatch
-from app.common.lookup import by_code, count_rows, ref
+from app.common.lookup import by_code, count_rows, ref, text_match
 from app.errors import Conflict
 from app.models import Checkpoint, Region
 
@@ -72,11 +72,18 @@ def get_checkpoint(session: Session, *, code: str) -> CheckpointOut:
 
 
 def list_checkpoints(
-    session: Session, *, limit: int, offset: int, region_code: str | None = None
+    session: Session,
+    *,
+    limit: int,
+    offset: int,
+    region_code: str | None = None,
+    q: str | None = None,
 ) -> tuple[list[CheckpointOut], int]:
     stmt = select(Checkpoint, Region.code).join(Region, Region.id == Checkpoint.region_id)
     if region_code is not None:
         stmt = stmt.where(Region.code == region_code)
+    if q:
+        stmt = stmt.where(text_match(q, Checkpoint.name, Checkpoint.code))
     stmt = stmt.order_by(Checkpoint.code)
     total = count_rows(session, stmt)
     rows = session.execute(stmt.limit(limit).offset(offset)).all()

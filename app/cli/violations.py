@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import typer
 
-from app.cli.common import console, require_existing_database
+from app.cli.common import (
+    ACTOR,
+    console,
+    require_existing_database,
+    settings_or_exit,
+    transaction,
+)
 from app.db import get_sessionmaker, utcnow
 from app.migrate import upgrade_to_head
 
-app = typer.Typer(help="Violations: auto-confirmation.", no_args_is_help=True)
+app = typer.Typer(help="Violations: auto-confirmation, evidence dossiers.", no_args_is_help=True)
 
 
 @app.command("auto-confirm")
@@ -48,3 +55,21 @@ def auto_confirm(
     console.print(f"auto-confirmed {len(confirmed)} violation(s)")
     for violation_id in confirmed:
         typer.echo(violation_id)
+
+
+@app.command("dossier")
+def dossier(
+    violation_id: int = typer.Argument(..., help="The violation's id."),
+    output: Path = typer.Option(..., "-o", "--output", help="Where to write the PDF."),
+) -> None:
+    """Write the evidence dossier (zh-CN PDF, audit proofs attached) of a violation, as HQ."""
+    from app.auth.principal import Principal
+    from app.models import Role
+    from app.violations import dossier as dossiers
+
+    settings = settings_or_exit()
+    hq = Principal(user_id=0, username=ACTOR, role=Role.hq_auditor)
+    with transaction(existing=True) as session:
+        pdf = dossiers.build(session, violation_id=violation_id, principal=hq, settings=settings)
+    output.write_bytes(pdf)
+    console.print(f"dossier of violation {violation_id}: {output} ({len(pdf)} bytes)")

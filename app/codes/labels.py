@@ -21,6 +21,7 @@ from typing import BinaryIO, Literal
 import numpy as np
 import zxingcpp
 from reportlab.graphics.barcode.code128 import Code128
+from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -68,6 +69,8 @@ class LabelData:
     product_name: str
     gtin: str
     serial: str
+    region_colour: str | None = None
+    """The region's label colour, "#RRGGBB" (商标颜色差异化): a band behind the region mark."""
 
 
 @cache
@@ -142,7 +145,10 @@ def _compress_last_page(canvas: Canvas) -> None:
 def _draw_label(canvas: Canvas, label: LabelData, width: float, height: float) -> None:
     inner = width - 2 * MARGIN
     top = height - MARGIN
+    if label.region_colour:
+        _draw_colour_band(canvas, label.region_colour, width, height, top - 19)
     _draw_fitted(canvas, region_mark(label.region_name), cjk_font(), 16, MARGIN, top - 15, inner)
+    canvas.setFillColorRGB(0, 0, 0)
     _draw_fitted(canvas, label.product_name, cjk_font(), 9, MARGIN, top - 26, inner)
     _draw_fitted(canvas, label.element_string, LATIN_FONT, 7, MARGIN, MARGIN, inner)
 
@@ -173,6 +179,20 @@ def _draw_label(canvas: Canvas, label: LabelData, width: float, height: float) -
             width - MARGIN - text_x,
             text_bottom - band_bottom,
         )
+
+
+def _draw_colour_band(
+    canvas: Canvas, colour: str, width: float, height: float, bottom: float
+) -> None:
+    """Fill the label's top edge, behind the region mark, with the region's colour, and set the
+    mark's ink to whichever of black or white reads better on it. The band ends above the QR
+    and the bars, so their quiet zones stay white."""
+    fill = HexColor(colour)
+    canvas.setFillColor(fill)
+    canvas.rect(0, bottom, width, height - bottom, stroke=0, fill=1)
+    # Relative luminance (sRGB weights): light colours get black text, dark ones white.
+    light = 0.2126 * fill.red + 0.7152 * fill.green + 0.0722 * fill.blue > 0.5
+    canvas.setFillColorRGB(*((0, 0, 0) if light else (1, 1, 1)))
 
 
 def _draw_fitted(

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, status
 from fastapi.responses import Response, StreamingResponse
 
 from app.auth.deps import require
@@ -24,7 +25,7 @@ from app.codes.schemas import (
     VoidIn,
 )
 from app.common.types import Id, Page, PageParams
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db import DbSession, get_sessionmaker
 from app.models import Role
 
@@ -32,6 +33,7 @@ router = APIRouter(tags=["codes"])
 Admin = Annotated[Principal, Depends(require(Role.admin))]
 CartonReader = Annotated[Principal, Depends(require(Role.admin, Role.hq_auditor, Role.inspector))]
 MAX_LABELS = 10_000
+log = logging.getLogger(__name__)
 
 
 @router.post("/code-batches", status_code=status.HTTP_201_CREATED)
@@ -47,6 +49,32 @@ def issue_code_batch(body: CodeBatchIn, session: DbSession, who: Admin) -> CodeB
     # chunk below takes in turn with the rest of the service's requests.
     session.commit()
     return service.resume_batch(get_sessionmaker(), batch_id=batch_id, settings=settings)
+
+
+@router.post("/code-batches/start", status_code=status.HTTP_202_ACCEPTED)
+def start_code_batch(
+    body: CodeBatchIn, session: DbSession, who: Admin, tasks: BackgroundTasks
+) -> CodeBatchOut:
+    """Answers 202 at once with the batch `issuing` and 0 codes stored; the codes are then
+    stored a chunk at a time after the answer. Poll `GET /code-batches/{id}` for `issued` until
+    `complete` (the admin page's progress bar does). A 422 for a bad gtin or region comes
+    before anything is stored."""
+    settings = get_settings()
+    batch_id = service.start_batch(session, data=body, settings=settings, actor=who.username)
+    out = service.get_batch(session, batch_id=batch_id)
+    # The batch row must be committed before the task that fills it starts.
+    session.commit()
+    tasks.add_task(_issue_in_background, batch_id, settings)
+    return out
+
+
+def _issue_in_background(batch_id: int, settings: Settings) -> None:
+    try:
+        service.resume_batch(get_sessionmaker(), batch_id=batch_id, settings=settings)
+    except Exception:
+        # resume_batch has marked the batch `failed`: the page shows it, the log says why, and
+        # `channelguard codes resume ID` finishes it.
+        log.exception("code batch %s stopped issuing", batch_id)
 
 
 @router.get("/code-batches")

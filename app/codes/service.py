@@ -77,6 +77,7 @@ class BatchContext:
     region_code: str
     region_name: str
     product_name: str
+    region_colour: str | None = None
 
 
 def issue_batch(
@@ -354,15 +355,15 @@ def _batch_out(batch: CodeBatch, gtin: str, region_code: str) -> CodeBatchOut:
 
 def batch_context(session: Session, batch_id: int) -> BatchContext:
     row = session.execute(
-        select(CodeBatch, Product.gtin, Product.name, Region.code, Region.name)
+        select(CodeBatch, Product.gtin, Product.name, Region.code, Region.name, Region.colour)
         .join(Product, Product.id == CodeBatch.product_id)
         .join(Region, Region.id == CodeBatch.region_id)
         .where(CodeBatch.id == batch_id)
     ).first()
     if row is None:
         raise NotFound(f"code batch {batch_id} not found")
-    batch, gtin, product_name, region_code, region_name = row
-    return BatchContext(batch, gtin, region_code, region_name, product_name)
+    batch, gtin, product_name, region_code, region_name, colour = row
+    return BatchContext(batch, gtin, region_code, region_name, product_name, colour)
 
 
 def get_batch(session: Session, *, batch_id: int) -> CodeBatchOut:
@@ -434,6 +435,7 @@ def label_data(ctx: BatchContext, code: gs1.CartonCode, settings: Settings) -> L
         product_name=ctx.product_name,
         gtin=code.gtin,
         serial=code.serial,
+        region_colour=ctx.region_colour,
     )
 
 

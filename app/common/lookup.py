@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from fastapi import Query
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import Select
 
+from app.common.types import PLAIN_TEXT_PATTERN
 from app.errors import NotFound, Unprocessable
 
 
@@ -50,3 +52,20 @@ def invalid(field: str, msg: str) -> Unprocessable:
 def count_rows(session: Session, stmt: Select[*tuple[Any, ...]]) -> int:
     """How many rows a list query would return without its limit: the `total` of a page."""
     return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+SearchText = Annotated[
+    str | None,
+    Query(
+        max_length=100,
+        pattern=PLAIN_TEXT_PATTERN,
+        description="only rows whose name or code contains this text (any case)",
+    ),
+]
+"""The `q` of a master-data list: what an admin types into the search box."""
+
+
+def text_match(q: str, *columns: InstrumentedAttribute[str]) -> ColumnElement[bool]:
+    """Rows where any of the columns contains `q`, case-insensitive; `%` and `_` are literal."""
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(*(col.ilike(pattern, escape="\\") for col in columns))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.auth.deps import Admin, Anyone, require
 from app.auth.principal import Principal
 from app.auth.visibility import visibility
+from app.common.lookup import SearchText
 from app.common.types import Page, PageParams
 from app.config import get_settings
 from app.db import DbSession
@@ -36,6 +37,7 @@ def list_distributors(
     page: Annotated[PageParams, Depends()],
     tier: Tier | None = None,
     region_code: str | None = None,
+    q: SearchText = None,
 ) -> Page[DistributorOut]:
     items, total = service.list_distributors(
         session,
@@ -44,6 +46,7 @@ def list_distributors(
         offset=page.offset,
         tier=tier,
         region_code=region_code,
+        q=q,
     )
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 

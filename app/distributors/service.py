@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.audit import service as audit
 from app.auth.visibility import Visibility
-from app.common.lookup import by_code, count_rows, invalid, ref
+from app.common.lookup import by_code, count_rows, invalid, ref, text_match
 from app.distributors.schemas import DistributorIn, DistributorOut, DistributorPatch
 from app.errors import Conflict, NotFound
 from app.models import Distributor, Region, Salesperson, Tier
@@ -116,6 +116,7 @@ def list_distributors(
     offset: int,
     tier: Tier | None = None,
     region_code: str | None = None,
+    q: str | None = None,
 ) -> tuple[list[DistributorOut], int]:
     stmt = select(Distributor).options(
         selectinload(Distributor.regions), selectinload(Distributor.salesperson)
@@ -126,6 +127,8 @@ def list_distributors(
         stmt = stmt.where(Distributor.tier == tier)
     if region_code is not None:
         stmt = stmt.where(Distributor.regions.any(Region.code == region_code))
+    if q:
+        stmt = stmt.where(text_match(q, Distributor.name, Distributor.code))
     stmt = stmt.order_by(Distributor.code)
     total = count_rows(session, stmt)
     return [to_out(d) for d in session.scalars(stmt.limit(limit).offset(offset))], total

@@ -4,6 +4,7 @@ from app.models.audit import AuditCheckpoint, AuditEntry, AuditLeaf, AuditLogSta
 from app.models.checkpoint import Checkpoint
 from app.models.code import Carton, CartonStatus, CodeBatch, ItemCode, Pallet
 from app.models.consumer import ConsumerSignal, PublicVerification
+from app.models.direct import DirectAccount, DirectAccountAssignment
 from app.models.inbox import InboxRead
 from app.models.ledger import (
     AccountKind,
@@ -19,6 +20,16 @@ from app.models.report import SalesTarget, ScorecardGrade
 from app.models.sanction import Sanction
 from app.models.scan import IdempotencyKey, Photo, Scan
 from app.models.subcustomer import CustodyEvent, SubCustomer
+from app.models.transport import (
+    Squad,
+    Vehicle,
+    WaybillInspection,
+    WebhookRelayCursor,
+    squad_checkpoint,
+    squad_inspector,
+    squad_salesperson,
+    vehicle_distributor,
+)
 from app.models.user import ApiToken, Role, User
 from app.models.violation import Violation, ViolationCarton, ViolationEvent
 from app.models.waybill import (
@@ -59,6 +70,8 @@ __all__ = [
     "CustodyEvent",
     "CustodyKind",
     "CustodyParty",
+    "DirectAccount",
+    "DirectAccountAssignment",
     "Distributor",
     "IdempotencyKey",
     "InboxRead",
@@ -82,11 +95,13 @@ __all__ = [
     "SanctionStep",
     "Scan",
     "ScorecardGrade",
+    "Squad",
     "SubCustomer",
     "SubCustomerStatus",
     "SubCustomerTier",
     "Tier",
     "User",
+    "Vehicle",
     "Violation",
     "ViolationCarton",
     "ViolationEvent",
@@ -94,8 +109,14 @@ __all__ = [
     "ViolationStatus",
     "Waybill",
     "WaybillCarton",
+    "WaybillInspection",
     "WaybillStatus",
     "WaybillStop",
     "WebhookDelivery",
+    "WebhookRelayCursor",
     "distributor_region",
+    "squad_checkpoint",
+    "squad_inspector",
+    "squad_salesperson",
+    "vehicle_distributor",
 ]

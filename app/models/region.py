@@ -24,5 +24,7 @@ class Region(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
     boundary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """GeoJSON Polygon or MultiPolygon (lon, lat order), validated on the way in."""
+    colour: Mapped[str | None] = mapped_column(String(7))
+    """The region's label colour (商标颜色差异化), "#RRGGBB": a band on its carton labels."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

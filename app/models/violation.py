@@ -39,6 +39,9 @@ class Violation(Base):
     """The rule (rules.blame) that named the diverting parties, under `policy_version`."""
     sub_customer_fine_fen: Mapped[int | None] = mapped_column(BigInteger)
     sub_customer_fine_reason: Mapped[str | None] = mapped_column(String(300))
+    salesperson_fine_fen: Mapped[int | None] = mapped_column(BigInteger)
+    """The diverting salesperson's own fine, under its own agreement (policy `salespeople`)."""
+    salesperson_fine_reason: Mapped[str | None] = mapped_column(String(300))
     invaded_distributor_id: Mapped[int | None] = mapped_column(
         ForeignKey("distributor.id"), index=True
     )

@@ -24,6 +24,8 @@ class Waybill(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
     vehicle_plate: Mapped[str] = mapped_column(String(20))
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
+    """The registered vehicle, when the plate is on the register (统一备案)."""
     driver: Mapped[str | None] = mapped_column(String(80))
     dispatched_at: Mapped[datetime]
     expected_arrival: Mapped[datetime]
@@ -86,12 +88,13 @@ class Notification(Base):
 
 
 class WebhookDelivery(Base):
-    """Outbox row: a webhook call to a distributor, retried with backoff until delivered."""
+    """Outbox row: a webhook call to a distributor (or to HQ when `distributor_id` is None),
+    retried with backoff until delivered."""
 
     __tablename__ = "webhook_delivery"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    distributor_id: Mapped[int] = mapped_column(ForeignKey("distributor.id"), index=True)
+    distributor_id: Mapped[int | None] = mapped_column(ForeignKey("distributor.id"), index=True)
     url: Mapped[str] = mapped_column(String(500))
     event: Mapped[str] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text)

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from app.auth.deps import Admin, Anyone
+from app.common.lookup import SearchText
 from app.common.types import Page, PageParams
 from app.db import DbSession
 from app.products import service
@@ -20,9 +21,9 @@ def create_product(body: ProductIn, session: DbSession, who: Admin) -> ProductOu
 
 @router.get("")
 def list_products(
-    session: DbSession, _who: Anyone, page: Annotated[PageParams, Depends()]
+    session: DbSession, _who: Anyone, page: Annotated[PageParams, Depends()], q: SearchText = None
 ) -> Page[ProductOut]:
-    items, total = service.list_products(session, limit=page.limit, offset=page.offset)
+    items, total = service.list_products(session, limit=page.limit, offset=page.offset, q=q)
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 

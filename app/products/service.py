@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.common.lookup import count_rows, invalid
+from app.common.lookup import count_rows, invalid, text_match
 from app.common.types import from_fen, to_fen
 from app.errors import Conflict, NotFound
 from app.models import Product, Tier
@@ -98,7 +98,11 @@ def get_product(session: Session, *, gtin: str) -> ProductOut:
     return to_out(product_by_gtin(session, gtin))
 
 
-def list_products(session: Session, *, limit: int, offset: int) -> tuple[list[ProductOut], int]:
+def list_products(
+    session: Session, *, limit: int, offset: int, q: str | None = None
+) -> tuple[list[ProductOut], int]:
     stmt = select(Product).order_by(Product.gtin)
+    if q:
+        stmt = stmt.where(text_match(q, Product.name, Product.gtin))
     total = count_rows(session, stmt)
     return [to_out(p) for p in session.scalars(stmt.limit(limit).offset(offset))], total

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from app.auth.deps import Admin, Anyone
+from app.common.lookup import SearchText
 from app.common.types import Page, PageParams
 from app.db import DbSession
 from app.models import RegionKind
@@ -26,9 +27,10 @@ def list_regions(
     page: Annotated[PageParams, Depends()],
     parent_code: str | None = None,
     kind: RegionKind | None = None,
+    q: SearchText = None,
 ) -> Page[RegionOut]:
     items, total = service.list_regions(
-        session, limit=page.limit, offset=page.offset, parent_code=parent_code, kind=kind
+        session, limit=page.limit, offset=page.offset, parent_code=parent_code, kind=kind, q=q
     )
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 

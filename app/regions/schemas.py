@@ -10,6 +10,12 @@ from app.models import RegionKind
 from app.regions.geo import validate_boundary
 
 Boundary = Annotated[dict[str, Any], AfterValidator(validate_boundary)]
+Colour = Annotated[
+    str,
+    Field(pattern=r"^#[0-9A-Fa-f]{6}$", examples=["#C0392B"]),
+    AfterValidator(str.upper),
+]
+"""A label colour as #RRGGBB."""
 
 
 class RegionIn(Schema):
@@ -18,6 +24,8 @@ class RegionIn(Schema):
     kind: RegionKind
     parent_code: Code | None = None
     boundary: Boundary | None = None
+    colour: Colour | None = None
+    """The region's label colour (商标颜色差异化): a band on its carton labels."""
 
 
 class RegionPatch(Schema):
@@ -25,6 +33,7 @@ class RegionPatch(Schema):
     kind: RegionKind | None = None
     parent_code: Code | None = None
     boundary: Boundary | None = None
+    colour: Colour | None = None
 
 
 class RegionOut(Out):
@@ -33,4 +42,5 @@ class RegionOut(Out):
     kind: RegionKind
     parent_code: str | None
     boundary: dict[str, Any] | None
+    colour: str | None = None
     created_at: datetime

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from app.audit import service as audit
-from app.common.lookup import by_code, count_rows, invalid, ref
+from app.common.lookup import by_code, count_rows, invalid, ref, text_match
 from app.errors import Conflict
 from app.models import Region, RegionKind
 from app.regions.schemas import RegionIn, RegionOut, RegionPatch
@@ -20,6 +20,7 @@ def to_out(region: Region, parent_code: str | None) -> RegionOut:
         kind=region.kind,
         parent_code=parent_code,
         boundary=region.boundary,
+        colour=region.colour,
         created_at=region.created_at,
     )
 
@@ -46,6 +47,7 @@ def create_region(session: Session, *, data: RegionIn, actor: str) -> RegionOut:
         kind=data.kind,
         parent_id=parent.id if parent else None,
         boundary=data.boundary,
+        colour=data.colour,
     )
     session.add(region)
     session.flush()
@@ -70,6 +72,8 @@ def update_region(session: Session, *, code: str, data: RegionPatch, actor: str)
         region.kind = data.kind
     if "boundary" in changes:
         region.boundary = data.boundary
+    if "colour" in changes:
+        region.colour = data.colour
     if "parent_code" in changes:
         if data.parent_code is None:
             region.parent_id = None
@@ -102,6 +106,7 @@ def list_regions(
     offset: int,
     parent_code: str | None = None,
     kind: RegionKind | None = None,
+    q: str | None = None,
 ) -> tuple[list[RegionOut], int]:
     parent = aliased(Region)
     stmt = select(Region, parent.code).outerjoin(parent, Region.parent_id == parent.id)
@@ -109,6 +114,8 @@ def list_regions(
         stmt = stmt.where(parent.code == parent_code)
     if kind is not None:
         stmt = stmt.where(Region.kind == kind)
+    if q:
+        stmt = stmt.where(text_match(q, Region.name, Region.code))
     stmt = stmt.order_by(Region.code)
     total = count_rows(session, stmt)
     rows = session.execute(stmt.limit(limit).offset(offset)).all()

@@ -66,6 +66,16 @@ class ScorecardOut(BaseModel):
     score_pct: int
     stars: int
     policy_version: str
+    computed: list[Indicator] = Field(default_factory=list)
+    """Indicators graded from the data this time (an entered grade counts only where the data
+    cannot grade: no target, no sales a year before)."""
+    plan_completion_pct: Decimal | None = None
+    """Credited sales / the month's target (%), when a target is set."""
+    sales_growth_pct: Decimal | None = None
+    """Growth of credited sales against the same month last year (%), when there were sales."""
+    fines_owed: Money = Decimal("0.00")
+    """Fines the deposit did not cover, owed now; they cap the stars (`star_cap_rule`)."""
+    star_cap_rule: str | None = None
 
 
 class ScorecardList(BaseModel):
@@ -81,6 +91,11 @@ class DismissalOut(BaseModel):
     recommended: bool
     reason: str
     policy_version: str
+    agreement_on_file: bool = True
+    """Without its own agreement a salesperson is never recommended: only the record."""
+    rests_on: list[int] = Field(default_factory=list)
+    """Ids of the confirmed violations a recommendation rests on (empty when none is made)."""
+    rule: str = ""
 
 
 class DismissalList(BaseModel):

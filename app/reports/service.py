@@ -19,6 +19,8 @@ from app.models import (
     AccountKind,
     Carton,
     Distributor,
+    JournalLine,
+    LedgerAccount,
     PartyType,
     Salesperson,
     SalesTarget,
@@ -29,9 +31,9 @@ from app.models import (
     ViolationStatus,
 )
 from app.reports.schemas import DismissalOut, PlanCompletionOut, ScorecardOut, TargetOut
-from rules.penalties import dismissal_recommended
 from rules.policy import Indicator, load_policy
-from rules.stars import COMPUTED, star_indicators
+from rules.salespeople import Offence, dismissal
+from rules.stars import COMPUTED, growth_bp, ratio_bp, star_indicators
 
 PARTY_MODELS: dict[PartyType, type[Distributor] | type[Salesperson]] = {
     PartyType.DISTRIBUTOR: Distributor,
@@ -232,6 +234,41 @@ def scorecards(
             .group_by(Carton.distributor_id)
         ).all()
     )
+    codes = [d.code for d in distributors]
+    credited: dict[str, int] = {}
+    last_year: dict[str, int] = {}
+    targets: dict[str, int] = {}
+    if len(period) == 7:  # plan and growth are monthly measures
+        before = f"{int(period[:4]) - 1:04d}{period[4:]}"
+        for into, month in ((credited, period), (last_year, before)):
+            for b in ledger.balances(session, period=month):
+                if b.party_type is PartyType.DISTRIBUTOR and b.party_code in codes:
+                    into[b.party_code] = b.amount_fen
+        targets = {
+            t.party_code: t.target_fen
+            for t in session.scalars(
+                select(SalesTarget).where(
+                    SalesTarget.period == period,
+                    SalesTarget.party_type == PartyType.DISTRIBUTOR,
+                    SalesTarget.party_code.in_(codes),
+                )
+            )
+        }
+    # What a distributor owes in fines now: its fines account, less what its deposit paid.
+    owed = {
+        code: -int(total)
+        for code, total in session.execute(
+            select(LedgerAccount.party_code, func.sum(JournalLine.amount_fen))
+            .join(JournalLine, JournalLine.account_id == LedgerAccount.id)
+            .where(
+                LedgerAccount.party_type == PartyType.DISTRIBUTOR,
+                LedgerAccount.kind == AccountKind.fines,
+                LedgerAccount.party_code.in_(codes),
+            )
+            .group_by(LedgerAccount.party_code)
+        )
+        if total is not None and total < 0
+    }
     entered: dict[int, dict[Indicator | str, int]] = {}
     for g in session.scalars(
         select(ScorecardGrade).where(
@@ -242,12 +279,18 @@ def scorecards(
     out = []
     for d in distributors:
         others = entered.get(d.id, {})
+        target = targets.get(d.code)
+        completion = ratio_bp(max(credited.get(d.code, 0), 0), target) if target else None
+        growth = growth_bp(credited.get(d.code, 0), last_year.get(d.code, 0))
         rating = star_indicators(
             confirmed_diversions=diversions.get(d.id, 0),
             priced_inspections=int(priced.get(d.id, 0)),
             price_violations=int(below_floor.get(d.id, 0)),
             other_grades=others,
             policy=policy,
+            completion_bp=completion,
+            growth_bp=growth,
+            unpaid_fines_fen=owed.get(d.code, 0),
         )
         out.append(
             ScorecardOut(
@@ -257,10 +300,15 @@ def scorecards(
                 priced_inspections=int(priced.get(d.id, 0)),
                 price_violations=int(below_floor.get(d.id, 0)),
                 grades=dict(rating.grades),
-                entered_missing=[i for i in Indicator if i not in COMPUTED and i not in others],
+                entered_missing=[i for i in Indicator if i not in rating.grades],
                 score_pct=rating.score_pct,
                 stars=rating.stars,
                 policy_version=rating.policy_version,
+                computed=sorted(rating.computed),
+                plan_completion_pct=None if completion is None else Decimal(completion) / 100,
+                sales_growth_pct=None if growth is None else Decimal(growth) / 100,
+                fines_owed=from_fen(owed.get(d.code, 0)),
+                star_cap_rule=rating.star_cap_rule,
             )
         )
     return out
@@ -285,43 +333,50 @@ def dismissals(
     session: Session, *, now: datetime, vis: Visibility, recommended_only: bool = False
 ) -> list[DismissalOut]:
     """Per salesperson: confirmed diversions it is the diverting side of in the policy's window,
-    and whether removing it from the post (就地免职) is recommended."""
+    and whether removing it from the post (就地免职) is recommended, naming the violations it
+    rests on. Without its own agreement on file: only the record."""
     policy = load_policy()
     since = now - timedelta(days=policy.dismissal.window_days)
-    stmt = select(Salesperson.id, Salesperson.code).order_by(Salesperson.code)
+    stmt = select(Salesperson.id, Salesperson.code, Salesperson.agreement_signed_at).order_by(
+        Salesperson.code
+    )
     if not vis.everything:
         stmt = stmt.where(Salesperson.id.in_(vis.salesperson_ids))
     people = session.execute(stmt).all()
-    totals = {
-        sp: (int(n), int(value or 0))
-        for sp, n, value in session.execute(
-            select(Violation.diverting_salesperson_id, func.count(), func.sum(Violation.value_fen))
-            .where(
-                Violation.diverting_salesperson_id.in_([p.id for p in people]),
-                Violation.kind == ViolationKind.DIVERSION,
-                Violation.status == ViolationStatus.CONFIRMED,
-                Violation.detected_at >= since,
-            )
-            .group_by(Violation.diverting_salesperson_id)
+    offences: dict[int, list[Offence]] = {}
+    for sp_id, vid, at, value in session.execute(
+        select(
+            Violation.diverting_salesperson_id,
+            Violation.id,
+            Violation.detected_at,
+            Violation.value_fen,
+        ).where(
+            Violation.diverting_salesperson_id.in_([p.id for p in people]),
+            Violation.kind == ViolationKind.DIVERSION,
+            Violation.status == ViolationStatus.CONFIRMED,
+            Violation.detected_at >= since,
         )
-    }
+    ):
+        if sp_id is not None:
+            offences.setdefault(sp_id, []).append(Offence(vid, at, value))
     out = []
-    for sp_id, code in people:
-        count, value = totals.get(sp_id, (0, 0))
-        recommended, reason = dismissal_recommended(
-            confirmed_violations_in_window=count, value_fen=value, policy=policy
-        )
-        if recommended_only and not recommended:
+    for sp_id, code, signed in people:
+        mine = offences.get(sp_id, [])
+        d = dismissal(offences=mine, agreement_signed_at=signed, now=now, policy=policy)
+        if recommended_only and not d.recommended:
             continue
         out.append(
             DismissalOut(
                 salesperson_code=code,
-                confirmed_violations=count,
-                value=from_fen(value),
+                confirmed_violations=len(mine),
+                value=from_fen(sum(o.value_fen for o in mine)),
                 window_days=policy.dismissal.window_days,
-                recommended=recommended,
-                reason=reason,
+                recommended=d.recommended,
+                reason=d.reason,
                 policy_version=policy.version,
+                agreement_on_file=signed is not None,
+                rests_on=list(d.rests_on) if d.recommended else [],
+                rule=d.rule,
             )
         )
     return out

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, status
 
 from app.auth.deps import Admin, Anyone
 from app.auth.visibility import visibility
+from app.common.lookup import SearchText
 from app.common.types import Page, PageParams
 from app.db import DbSession
 from app.salespeople import service
@@ -21,10 +22,10 @@ def create_salesperson(body: SalespersonIn, session: DbSession, who: Admin) -> S
 
 @router.get("")
 def list_salespeople(
-    session: DbSession, who: Anyone, page: Annotated[PageParams, Depends()]
+    session: DbSession, who: Anyone, page: Annotated[PageParams, Depends()], q: SearchText = None
 ) -> Page[SalespersonOut]:
     items, total = service.list_salespeople(
-        session, vis=visibility(session, who), limit=page.limit, offset=page.offset
+        session, vis=visibility(session, who), limit=page.limit, offset=page.offset, q=q
     )
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 

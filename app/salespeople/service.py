@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.auth.visibility import Visibility
-from app.common.lookup import by_code, count_rows, ref
+from app.common.lookup import by_code, count_rows, ref, text_match
 from app.errors import Conflict, NotFound
 from app.models import Region, Salesperson
 from app.salespeople.schemas import SalespersonIn, SalespersonOut, SalespersonPatch
@@ -75,9 +75,11 @@ def get_salesperson(session: Session, *, code: str, vis: Visibility) -> Salesper
 
 
 def list_salespeople(
-    session: Session, *, vis: Visibility, limit: int, offset: int
+    session: Session, *, vis: Visibility, limit: int, offset: int, q: str | None = None
 ) -> tuple[list[SalespersonOut], int]:
     stmt = select(Salesperson).order_by(Salesperson.code)
+    if q:
+        stmt = stmt.where(text_match(q, Salesperson.name, Salesperson.code))
     if not vis.everything:
         stmt = stmt.where(Salesperson.id.in_(vis.salesperson_ids))
     total = count_rows(session, stmt)

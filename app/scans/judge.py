@@ -16,6 +16,7 @@ from app.violations.opening import CaseDraft
 from rules.blame import Blame, blame
 from rules.penalties import advisory_market
 from rules.policy import Policy
+from rules.prices import price_case
 from rules.transfers import case_value
 from rules.verdicts import (
     Decision,
@@ -41,6 +42,8 @@ SEVERITY = [
 class CartonVerdict:
     carton: CartonFacts
     decision: Decision
+    floor_fen: int | None = None
+    """The price floor the scan's observed price was held to, if it gave one."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ def judge(g: Gathered, policy: Policy) -> tuple[Judged, ...]:
                 ),
                 policy,
             )
-            verdicts.append(CartonVerdict(c, d))
+            verdicts.append(CartonVerdict(c, d, floor))
             if here.has_position:
                 seen.setdefault(c.id, []).append(here)
         out.append(Judged(i, it, cartons=tuple(verdicts)))
@@ -136,7 +139,10 @@ def _with_cases(j: Judged, *, g: Gathered, policy: Policy) -> Judged:
             by_diverter[key].append(cv.carton)
         elif cv.decision.verdict is Verdict.CLONED:
             cloned.append(cv.carton)
-    cases = [
+    # Price disorder is a case of its own against the seller, diverted goods or not; price
+    # cases come first, so a diversion is the scan's case when it opens both.
+    cases = _price_cases(j, g=g, policy=policy, advisory=advisory)
+    cases += [
         CaseDraft(
             kind=ViolationKind.DIVERSION,
             carton_ids=tuple(c.id for c in cartons),
@@ -165,3 +171,38 @@ def _with_cases(j: Judged, *, g: Gathered, policy: Policy) -> Judged:
             )
         )
     return Judged(j.index, it, j.decision, j.cartons, tuple(cases))
+
+
+def _price_cases(j: Judged, *, g: Gathered, policy: Policy, advisory: bool) -> list[CaseDraft]:
+    """The price cases a scan's cartons open, one per seller (`rules.prices`)."""
+    it = j.item
+    assert it.region is not None
+    if it.observed_price_fen is None or not policy.price_cases.open_cases:
+        return []
+    by_seller: dict[tuple[int | None, int | None, str], list[CartonFacts]] = defaultdict(list)
+    for cv in j.cartons:
+        decision = price_case(
+            observed_fen=it.observed_price_fen,
+            floor_fen=cv.floor_fen,
+            custody=g.custody[cv.carton.id],
+            policy=policy,
+            genuine=cv.decision.verdict not in (Verdict.CLONED, Verdict.VOIDED),
+        )
+        if decision.opens:
+            key = (decision.seller_distributor_id, decision.seller_sub_customer_id, decision.rule)
+            by_seller[key].append(cv.carton)
+    return [
+        CaseDraft(
+            kind=ViolationKind.PRICE,
+            carton_ids=tuple(c.id for c in group),
+            diverting_distributor_id=distributor,
+            diverting_sub_customer_id=sub_customer,
+            blame_rule=rule,
+            value_fen=case_value(c.value_fen for c in group),
+            region_id=it.region.id,
+            detected_at=it.scanned_at,
+            policy_version=policy.version,
+            advisory=advisory,
+        )
+        for (distributor, sub_customer, rule), group in by_seller.items()
+    ]

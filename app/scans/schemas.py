@@ -53,6 +53,9 @@ class ScanResult(BaseModel):
     verdict: str | None = None
     region_code: str | None = None
     violation_id: int | None = None
+    """The case this scan opened or joined: its diversion, else its price case."""
+    price_violation_id: int | None = None
+    """The price case (乱价) a price below the floor opened or joined against the seller."""
     findings: list[str] = Field(default_factory=list)
     error: str | None = None
     rule: str | None = None

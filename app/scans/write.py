@@ -9,7 +9,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from app.db import table_of
-from app.models import Scan
+from app.models import Scan, ViolationKind
 from app.regions.tree import RegionNode, RegionTree
 from app.scans.gather import Gathered
 from app.scans.judge import Judged
@@ -56,11 +56,15 @@ def write(
         open_or_join_many(session, [c for j in judged for c in j.cases], tree=g.tree)
     )
     case_of: dict[int, dict[int, int]] = {}
+    price_case_of: dict[int, dict[int, int]] = {}
     for j in judged:
         found = case_of[j.index] = {}
-        for case in j.cases:
+        priced = price_case_of[j.index] = {}
+        for case in j.cases:  # price cases first: a diversion is the carton's case if both
             vid = next(violation_ids)
             found.update((c, vid) for c in case.carton_ids)
+            if case.kind is ViolationKind.PRICE:
+                priced.update((c, vid) for c in case.carton_ids)
 
     def base(j: Judged) -> dict[str, Any]:
         it = j.item
@@ -121,11 +125,15 @@ def write(
     for start in range(0, len(rows), CHUNK):
         # Core, not ORM bulk: the rows are complete, and this skips per-row ORM bookkeeping.
         session.execute(insert(table_of(Scan)), rows[start : start + CHUNK])
-    by_index = {j.index: _result(g.tree, j, case_of[j.index]) for j in judged}
+    by_index = {
+        j.index: _result(g.tree, j, case_of[j.index], price_case_of[j.index]) for j in judged
+    }
     return [by_index[i] for i in range(len(g.items))]
 
 
-def _result(tree: RegionTree, j: Judged, violation_of: dict[int, int]) -> ScanResult:
+def _result(
+    tree: RegionTree, j: Judged, violation_of: dict[int, int], price_case_of: dict[int, int]
+) -> ScanResult:
     it = j.item
     if it.error or it.region is None:
         return ScanResult(
@@ -155,6 +163,7 @@ def _result(tree: RegionTree, j: Judged, violation_of: dict[int, int]) -> ScanRe
         verdict=worst.verdict.value,
         region_code=it.region.code,
         violation_id=violation_of.get(worst_c.id),
+        price_violation_id=price_case_of.get(worst_c.id),
         findings=sorted({f.value for cv in j.cartons for f in cv.decision.findings}),
         rule=worst.rule,
         policy_version=worst.policy_version,

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from app.auth.deps import Admin, Anyone, require
 from app.auth.principal import Principal
 from app.auth.visibility import visibility
+from app.common.lookup import SearchText
 from app.common.types import Page, PageParams, Schema
 from app.config import get_settings
 from app.db import DbSession, utcnow
@@ -18,7 +19,7 @@ from app.errors import PUBLIC_ERROR_RESPONSES, Conflict, NotFound
 from app.models import Distributor, Region, Role, SubCustomerStatus
 from app.subcustomers import service
 from app.subcustomers.certificate import CertificateData, render_certificate_pdf
-from app.subcustomers.schemas import DealerOut, SubCustomerIn, SubCustomerOut
+from app.subcustomers.schemas import DealerOut, SubCustomerIn, SubCustomerOut, SubCustomerPatch
 
 router = APIRouter(prefix="/sub-customers", tags=["sub-customers"])
 public_router = APIRouter(tags=["public"], responses=PUBLIC_ERROR_RESPONSES)
@@ -44,6 +45,7 @@ def list_sub_customers(
     page: Annotated[PageParams, Depends()],
     distributor_code: str | None = None,
     status: Annotated[SubCustomerStatus | None, Query()] = None,
+    q: SearchText = None,
 ) -> Page[SubCustomerOut]:
     """The sub-customers the caller may see, each with the cartons it holds now, its credit
     score and sell-through: a distributor sees its own, a sub-customer itself."""
@@ -54,6 +56,7 @@ def list_sub_customers(
         offset=page.offset,
         distributor_code=distributor_code or None,
         status=status,
+        q=q,
     )
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
@@ -61,6 +64,14 @@ def list_sub_customers(
 @router.get("/{code}")
 def get_sub_customer(code: str, session: DbSession, who: Anyone) -> SubCustomerOut:
     return service.get(session, code=code, vis=visibility(session, who))
+
+
+@router.patch("/{code}")
+def update_sub_customer(
+    code: str, body: SubCustomerPatch, session: DbSession, who: Admin
+) -> SubCustomerOut:
+    """HQ corrects a sub-customer's name, tier, position, contact or agreement date."""
+    return service.update(session, code=code, data=body, actor=who.username)
 
 
 @router.post("/{code}/approve")

@@ -28,6 +28,26 @@ class SubCustomerIn(Schema):
         return self
 
 
+class SubCustomerPatch(Schema):
+    """What HQ may correct on a registered sub-customer. Its region and distributor stay: the
+    goods it holds were handed to it under them."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    tier: SubCustomerTier | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    contact: str | None = Field(default=None, max_length=200)
+    agreement_signed_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _position(self) -> SubCustomerPatch:
+        if ("lat" in self.model_fields_set) != ("lon" in self.model_fields_set) or (
+            (self.lat is None) != (self.lon is None)
+        ):
+            raise ValueError("give both lat and lon, or neither")
+        return self
+
+
 class SubCustomerOut(BaseModel):
     code: str
     name: str

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.auth.principal import Principal
 from app.auth.visibility import Visibility, sub_customer_filter
-from app.common.lookup import count_rows, invalid, ref
+from app.common.lookup import count_rows, invalid, ref, text_match
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound
 from app.models import (
@@ -31,7 +31,12 @@ from app.models import (
     distributor_region,
 )
 from app.regions.tree import region_tree
-from app.subcustomers.schemas import DealerOut, SubCustomerIn, SubCustomerOut
+from app.subcustomers.schemas import (
+    DealerOut,
+    SubCustomerIn,
+    SubCustomerOut,
+    SubCustomerPatch,
+)
 from rules.credit import Breach, credit_score
 from rules.policy import load_policy
 
@@ -94,6 +99,34 @@ def create(session: Session, *, data: SubCustomerIn, principal: Principal) -> Su
     return to_out(session, [sc])[0]
 
 
+def update(session: Session, *, code: str, data: SubCustomerPatch, actor: str) -> SubCustomerOut:
+    """HQ corrects a sub-customer's name, tier, position, contact or agreement date."""
+    sc = session.scalar(select(SubCustomer).where(SubCustomer.code == code))
+    if sc is None:
+        raise NotFound(f"sub-customer {code!r} not found")
+    changes = data.model_dump(mode="json", exclude_unset=True)
+    if data.name is not None:
+        sc.name = data.name
+    if data.tier is not None:
+        sc.tier = data.tier
+    if "lat" in changes:
+        sc.lat, sc.lon = data.lat, data.lon
+    if "contact" in changes:
+        sc.contact = data.contact
+    if "agreement_signed_at" in changes:
+        sc.agreement_signed_at = data.agreement_signed_at
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="sub_customer.updated",
+        entity_type="sub_customer",
+        entity_key=code,
+        data=changes,
+    )
+    return to_out(session, [sc])[0]
+
+
 def _visible(session: Session, code: str, vis: Visibility) -> SubCustomer:
     sc = session.scalar(
         select(SubCustomer).where(SubCustomer.code == code, sub_customer_filter(vis))
@@ -120,6 +153,7 @@ def list_sub_customers(
     offset: int,
     distributor_code: str | None = None,
     status: SubCustomerStatus | None = None,
+    q: str | None = None,
 ) -> tuple[list[SubCustomerOut], int]:
     stmt = select(SubCustomer).where(sub_customer_filter(vis))
     if distributor_code:
@@ -129,6 +163,8 @@ def list_sub_customers(
         )
     if status is not None:
         stmt = stmt.where(SubCustomer.status == status)
+    if q:
+        stmt = stmt.where(text_match(q, SubCustomer.name, SubCustomer.code))
     total = count_rows(session, stmt)
     rows = list(session.scalars(stmt.order_by(SubCustomer.code).limit(limit).offset(offset)))
     return to_out(session, rows), total

@@ -16,7 +16,7 @@ from typing import Any
 
 from shapely.geometry import Point, shape
 from shapely.ops import nearest_points
-from sqlalchemy import func, literal, select, union_all, update
+from sqlalchemy import bindparam, func, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from app.codes import gs1
@@ -72,9 +72,9 @@ class Answer:
         return out
 
 
-def _lookup(session: Session, serial: str) -> tuple[object, ...] | None:
-    """The code with this serial, carton or item, with its product and region: one query."""
+def _lookup_statement() -> Any:
     cols = (Product.gtin, Product.name, Region.code, Region.name)
+    serial: Any = bindparam("serial")
     items = (
         select(
             literal("item").label("kind"),
@@ -93,7 +93,34 @@ def _lookup(session: Session, serial: str) -> tuple[object, ...] | None:
         .join(Region, Region.id == Carton.region_id)
         .where(Carton.serial == serial)
     )
-    row: Any = session.execute(union_all(items, cartons)).first()
+    return union_all(items, cartons)
+
+
+def _count_statement(model: type[ItemCode] | type[Carton]) -> Any:
+    table: Any = model.__table__
+    c = table.c
+    return (
+        update(table)
+        .where(c.id == bindparam("code_id"))
+        .values(
+            verifications=c.verifications + 1,
+            first_verified_at=func.coalesce(c.first_verified_at, bindparam("now")),
+        )
+        .returning(c.verifications, c.first_verified_at)
+    )
+
+
+# Built once: constructing these per request cost more than running them (profiled).
+_LOOKUP = _lookup_statement()
+_COUNT = {"item": _count_statement(ItemCode), "carton": _count_statement(Carton)}
+_SIGHTINGS: Any = PublicVerification.__table__
+_SIGHTING = insert(_SIGHTINGS).returning(_SIGHTINGS.c.id)
+
+
+def _lookup(session: Session, serial: str) -> tuple[object, ...] | None:
+    """The code with this serial, carton or item, with its product and region: one query."""
+    # Core statements on the session's connection: no ORM work on the public page's hot path.
+    row: Any = session.connection().execute(_LOOKUP, {"serial": serial}).first()
     return tuple(row) if row is not None else None
 
 
@@ -131,28 +158,20 @@ def verify(
     if status == CartonStatus.voided or real_gtin != gtin or real_region != region_code:
         return Answer(genuine=False)
     assert isinstance(code_id, int)
-    model = ItemCode if kind == "item" else Carton
     now = utcnow()
-    count, first = session.execute(
-        update(model)
-        .where(model.id == code_id)
-        .values(
-            verifications=model.verifications + 1,
-            first_verified_at=func.coalesce(model.first_verified_at, now),
-        )
-        .returning(model.verifications, model.first_verified_at)
-    ).one()
+    conn = session.connection()
+    count, first = conn.execute(_COUNT[str(kind)], {"code_id": code_id, "now": now}).one()
     before = int(count) - 1
     sighting_id = None
     if before < policy.consumers.max_sightings_per_code:
-        sighting = PublicVerification(
-            carton_id=carton_id if isinstance(carton_id, int) else None,
-            item_id=code_id if kind == "item" else None,
-            at=now,
-        )
-        session.add(sighting)
-        session.flush()
-        sighting_id = sighting.id
+        sighting_id = conn.execute(
+            _SIGHTING,
+            {
+                "carton_id": carton_id if isinstance(carton_id, int) else None,
+                "item_id": code_id if kind == "item" else None,
+                "at": now,
+            },
+        ).scalar_one()
     return Answer(
         genuine=True,
         product_name=str(product_name),

@@ -152,7 +152,7 @@ def _parties(
 ) -> dict[str, int | None]:
     """Facts for `case_parties`: the scanned region's invaded party and the diverting
     distributor's salesperson, each looked up once per batch."""
-    if f.kind is ViolationKind.CLONED:
+    if f.kind in (ViolationKind.CLONED, ViolationKind.PRICE):
         invaded = Invaded(None, None, "invaded.not_looked_up")
     else:
         found = cache.get(f.region_id)

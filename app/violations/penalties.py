@@ -23,7 +23,7 @@ from app.models import (
     ViolationStatus,
 )
 from app.regions.tree import region_tree
-from app.violations import sanctions
+from app.violations import price_cases, salespeople, sanctions
 from rules.blame import sub_customer_fine
 from rules.money import fine_from_deposit
 from rules.penalties import advisory_market, fine_for
@@ -110,6 +110,9 @@ def post_confirmation(session: Session, v: Violation, *, actor: str) -> None:
         v.fine_reason = gate.reason
         return
     policy = load_policy()
+    if v.kind is ViolationKind.PRICE:
+        price_cases.post_confirmation(session, v, policy=policy, actor=actor)
+        return
     path = region_tree(session).path(v.region_id)
     # Once recorded as advisory (at detection) a violation stays so: no retroactive penalty.
     v.advisory = v.advisory or advisory_market([r.code for r in path], policy)
@@ -138,6 +141,7 @@ def post_confirmation(session: Session, v: Violation, *, actor: str) -> None:
     v.fine_fen = fine.amount_fen
     v.fine_reason = f"{fine.reason} (policy {fine.policy_version})"[:300]
     _sub_customer_fine(session, v, policy=policy)
+    salespeople.record_fine(session, v, policy=policy)
     if fine.amount_fen > 0:
         ledger.post_entry(
             session,

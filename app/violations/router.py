@@ -3,16 +3,17 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from app.auth.deps import Anyone, require
 from app.auth.principal import Principal
 from app.auth.visibility import visibility
 from app.common.types import Id, PageParams
+from app.config import get_settings
 from app.db import DbSession
 from app.errors import Unprocessable
 from app.models import Role, ViolationKind, ViolationStatus
-from app.violations import service
+from app.violations import dossier, service
 from app.violations.schemas import (
     AppealIn,
     DecideIn,
@@ -48,7 +49,7 @@ def list_violations(
     who: Anyone,
     page: Annotated[PageParams, Depends()],
     status: Annotated[str | None, Query(description="open, appealed, confirmed, ...")] = None,
-    kind: Annotated[str | None, Query(description="diversion or cloned")] = None,
+    kind: Annotated[str | None, Query(description="diversion, cloned or price")] = None,
     distributor_code: str | None = None,
     region_code: str | None = None,
 ) -> ViolationList:
@@ -70,6 +71,22 @@ def list_violations(
 def get_violation(violation_id: Id, session: DbSession, who: Anyone) -> ViolationDetail:
     return service.get_violation(
         session, violation_id=violation_id, vis=visibility(session, who), principal=who
+    )
+
+
+@router.get(
+    "/{violation_id}/dossier.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def violation_dossier(violation_id: Id, session: DbSession, who: Anyone) -> Response:
+    """The evidence dossier (zh-CN PDF) with its audit proofs attached; HQ, and the parties to
+    the case for their own; anyone else gets 404."""
+    pdf = dossier.build(session, violation_id=violation_id, principal=who, settings=get_settings())
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="dossier-{violation_id}.pdf"'},
     )
 
 

@@ -42,6 +42,10 @@ class ViolationOut(BaseModel):
     sub_customer_fine: Money | None
     """The diverting sub-customer's own fine, set on confirmation (0.00 where none applies)."""
     sub_customer_fine_reason: str | None
+    salesperson_fine: Money | None = None
+    """The diverting salesperson's own fine (0.00 without its agreement on file), for staff and
+    the salesperson itself; null for everyone else."""
+    salesperson_fine_reason: str | None = None
 
 
 class ViolationEventOut(BaseModel):

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, String, and_, cast, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -48,6 +48,8 @@ from rules.violations import may_appeal
 
 Status = ViolationStatus
 AUTO_CONFIRM_ACTOR = "system:auto-confirm"
+AUTO_CONFIRMED_KINDS = (ViolationKind.DIVERSION, ViolationKind.PRICE)
+"""Cases whose facts the scan itself proves (a place, a price); a cloned code waits for HQ."""
 
 
 def _codes(session: Session, model: type[Any], ids: Iterable[int | None]) -> dict[int, str]:
@@ -93,6 +95,11 @@ def _to_out(session: Session, rows: list[Violation], vis: Visibility) -> list[Vi
             v.diverting_salesperson_id
         )
         sub_fine_visible = fine_visible or vis.sub_customer(v.diverting_sub_customer_id, None)
+        # The salesperson's fine is between it and the company: staff and itself only.
+        sp_fine_visible = vis.everything or (
+            v.diverting_salesperson_id is not None
+            and v.diverting_salesperson_id in vis.salesperson_ids
+        )
         if not vis.everything and vis.sub_customer_ids:
             fine_visible = False  # a sub-customer sees its own fine, not its distributor's
         out.append(
@@ -121,6 +128,10 @@ def _to_out(session: Session, rows: list[Violation], vis: Visibility) -> list[Vi
                 if sub_fine_visible and v.sub_customer_fine_fen is not None
                 else None,
                 sub_customer_fine_reason=v.sub_customer_fine_reason if sub_fine_visible else None,
+                salesperson_fine=from_fen(v.salesperson_fine_fen)
+                if sp_fine_visible and v.salesperson_fine_fen is not None
+                else None,
+                salesperson_fine_reason=v.salesperson_fine_reason if sp_fine_visible else None,
             )
         )
     return out
@@ -167,12 +178,26 @@ def _visible(session: Session, violation_id: int, vis: Visibility) -> Violation:
     return v
 
 
-def _evidence(session: Session, violation_id: int) -> list[EvidenceScanOut]:
+def _evidence(session: Session, v: Violation) -> list[EvidenceScanOut]:
+    which: ColumnElement[bool] = Scan.violation_id == v.id
+    if v.kind is ViolationKind.PRICE:
+        # A scan that found the goods both diverted and underpriced names the diversion; the
+        # price case's evidence is every priced scan of its cartons since it was detected.
+        which = or_(
+            which,
+            and_(
+                Scan.carton_id.in_(
+                    select(ViolationCarton.carton_id).where(ViolationCarton.violation_id == v.id)
+                ),
+                Scan.scanned_at >= v.detected_at,
+                cast(Scan.findings, String).like('%"price_violation"%'),
+            ),
+        )
     rows = session.execute(
         select(Scan, Checkpoint.code, Region.code)
         .outerjoin(Checkpoint, Checkpoint.id == Scan.checkpoint_id)
         .outerjoin(Region, Region.id == Scan.region_id)
-        .where(Scan.violation_id == violation_id)
+        .where(which)
         .order_by(Scan.scanned_at, Scan.id)
     )
     return [
@@ -237,7 +262,7 @@ def detail(
         if row.fine is not None
         else [],
         events=[ViolationEventOut.model_validate(e, from_attributes=True) for e in events],
-        evidence=_evidence(session, v.id),
+        evidence=_evidence(session, v),
         postings=ledger.postings(
             session,
             causes=penalties.causes(v.id),
@@ -424,7 +449,7 @@ def due_for_auto_confirm(
             .where(
                 Violation.status == Status.OPEN,
                 # A cloned code proves nothing about who diverted: HQ always reviews it.
-                Violation.kind == ViolationKind.DIVERSION,
+                Violation.kind.in_(AUTO_CONFIRMED_KINDS),
                 Violation.id > after_id,
                 condition,
             )
@@ -438,7 +463,7 @@ def auto_confirm_one(session: Session, *, violation_id: int, now: datetime) -> b
     """Confirm one violation if it is (still) due; False if someone got there first."""
     v = _locked(session, violation_id)
     policy = load_policy()
-    if v.status is not Status.OPEN or v.kind is not ViolationKind.DIVERSION:
+    if v.status is not Status.OPEN or v.kind not in AUTO_CONFIRMED_KINDS:
         return False
     if not auto_confirm_due(opened_at=v.created_at, appealed=False, now=now, policy=policy):
         return False

@@ -2,16 +2,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Response, status
 
-from app.auth.deps import Admin, Anyone, CurrentPrincipal
+from app.auth.deps import Admin, Anyone, CurrentPrincipal, require
+from app.auth.principal import Principal
 from app.auth.visibility import visibility
 from app.common.types import Id, Page, PageParams
 from app.config import get_settings
 from app.db import DbSession
-from app.models import WaybillStatus
-from app.waybills import service
-from app.waybills.schemas import NotificationOut, WaybillCheckOut, WaybillIn, WaybillOut
+from app.models import Role, WaybillStatus
+from app.waybills import inspection, service
+from app.waybills.schemas import (
+    InspectionIn,
+    InspectionOut,
+    NotificationOut,
+    WaybillCheckOut,
+    WaybillIn,
+    WaybillOut,
+)
+
+Inspector = Annotated[Principal, Depends(require(Role.inspector, Role.admin, Role.hq_auditor))]
 
 router = APIRouter(tags=["waybills"])
 
@@ -43,6 +53,30 @@ def list_waybills(
         session, vis=visibility(session, who), limit=page.limit, offset=page.offset, status=status
     )
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/waybill-inspections")
+def inspect_waybill(body: InspectionIn, session: DbSession, who: Inspector) -> InspectionOut:
+    """A checkpoint scanned a printed waybill's QR: the waybill's route, window and cartons, and
+    whether the truck (`vehicle_plate` as read off it) matches. A QR we did not sign is 422."""
+    return inspection.inspect(session, data=body, who=who, settings=get_settings())
+
+
+@router.get(
+    "/waybills/{number}/waybill.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the printed waybill"}},
+)
+def waybill_pdf(number: str, session: DbSession, who: Anyone) -> Response:
+    """The controlled waybill (控制运货单) to print and hand to the driver, with its signed QR."""
+    pdf = service.printable_pdf(
+        session, number=number, vis=visibility(session, who), settings=get_settings()
+    )
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="waybill-{number}.pdf"'},
+    )
 
 
 @router.get("/waybills/{number}")

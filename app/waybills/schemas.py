@@ -78,3 +78,44 @@ class NotificationOut(BaseModel):
     data: dict[str, Any]
     created_at: datetime
     read_at: datetime | None
+
+
+class InspectionIn(Schema):
+    """What a checkpoint sends after scanning a printed waybill's QR and reading the plate."""
+
+    qr: str = Field(min_length=1, max_length=2000)
+    """The QR's content as the reader produced it (the signed link)."""
+    vehicle_plate: str = Field(min_length=1, max_length=20)
+    """The plate on the truck in front of the inspector."""
+    checkpoint_code: Code | None = None
+    at: AwareDatetime | None = None
+    """When the truck was stopped; now if not given (an offline phone sends it later)."""
+
+
+class RegionRef(BaseModel):
+    code: str
+    name: str
+
+
+class InspectionOut(BaseModel):
+    number: str
+    status: str
+    verdict: str
+    """`ok`, or the worst finding: `waybill_not_active`, `plate_mismatch`, `off_route`,
+    `outside_window`."""
+    findings: list[str]
+    plate_matches: bool
+    within_window: bool
+    on_route: bool | None
+    vehicle_plate: str
+    """The plate the waybill names."""
+    seen_plate: str
+    vehicle_registered: bool
+    driver: str | None
+    dispatched_at: datetime
+    expected_arrival: datetime
+    route: list[RegionRef]
+    destination_distributor_code: str
+    destination_distributor_name: str
+    cartons: int
+    carton_serials: list[str]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +33,7 @@ from app.models import (
     Role,
     Salesperson,
     User,
+    Vehicle,
     Waybill,
     WaybillCarton,
     WaybillStatus,
@@ -40,7 +42,9 @@ from app.models import (
     distributor_region,
 )
 from app.regions.tree import region_tree, territories
+from app.vehicles.service import vehicle_for_waybill
 from app.violations import sanctions
+from app.waybills.printable import PrintableWaybill, qr_link, render_waybill_pdf
 from app.waybills.schemas import (
     NotificationOut,
     WaybillCheckOut,
@@ -77,6 +81,7 @@ def create_waybill(
         what="distributor",
     )
     sanctions.check_supply(session, dest)  # 断货: a stopped distributor gets nothing new
+    vehicle = vehicle_for_waybill(session, plate=data.vehicle_plate, dest=dest, settings=settings)
     sp = ref(
         session, Salesperson, data.salesperson_code, field="salesperson_code", what="salesperson"
     )
@@ -93,6 +98,7 @@ def create_waybill(
     waybill = Waybill(
         number=data.number,
         vehicle_plate=data.vehicle_plate,
+        vehicle_id=vehicle.id if vehicle else None,
         driver=data.driver,
         dispatched_at=data.dispatched_at,
         expected_arrival=data.expected_arrival,
@@ -145,6 +151,7 @@ def check_waybill(session: Session, *, data: WaybillIn, settings: Settings) -> W
         what="distributor",
     )
     ref(session, Salesperson, data.salesperson_code, field="salesperson_code", what="salesperson")
+    vehicle_for_waybill(session, plate=data.vehicle_plate, dest=dest, settings=settings)
     for c in data.route_region_codes:
         ref(session, Region, c, field="route_region_codes", what="region")
     return WaybillCheckOut(
@@ -271,13 +278,18 @@ def _notify_route(
     return len(users)
 
 
-def deliver_waybill(session: Session, *, number: str, actor: str) -> WaybillOut:
-    """Hand the cartons to the destination distributor's territory and credit the sale."""
+def deliver_waybill(
+    session: Session, *, number: str, actor: str, at: datetime | None = None
+) -> WaybillOut:
+    """Hand the cartons to the destination distributor's territory and credit the sale.
+
+    `at` is when the truck arrived, if that was earlier than now (loading past business)."""
+    delivered_at = at or utcnow()
     waybill = by_code_number(session, number)
     done = session.execute(
         update(Waybill)
         .where(Waybill.id == waybill.id, Waybill.status == WaybillStatus.active)
-        .values(status=WaybillStatus.delivered, delivered_at=utcnow())
+        .values(status=WaybillStatus.delivered, delivered_at=delivered_at)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(f"waybill {number!r} is {waybill.status.value}, not active")
@@ -299,7 +311,7 @@ def deliver_waybill(session: Session, *, number: str, actor: str) -> WaybillOut:
             .where(Carton.id.in_(chunk))
             .values(
                 distributor_id=waybill.destination_distributor_id,
-                delivered_at=now,
+                delivered_at=delivered_at,
                 custodian_type=CustodyParty.DISTRIBUTOR.value,
                 custodian_id=waybill.destination_distributor_id,
                 pending_to_type=None,
@@ -316,7 +328,7 @@ def deliver_waybill(session: Session, *, number: str, actor: str) -> WaybillOut:
                     "from_id": None,
                     "to_type": CustodyParty.DISTRIBUTOR,
                     "to_id": waybill.destination_distributor_id,
-                    "at": now,
+                    "at": delivered_at,
                     "user_id": None,
                     "ref": number,
                     "outcome": "accepted",
@@ -417,6 +429,41 @@ def get_waybill(session: Session, *, number: str, vis: Visibility) -> WaybillOut
         )
     )
     return out
+
+
+def printable_pdf(session: Session, *, number: str, vis: Visibility, settings: Settings) -> bytes:
+    """The printed waybill (控制运货单) for the driver; seen by whoever sees the waybill."""
+    w = by_code_number(session, number)
+    if not (vis.distributor(w.destination_distributor_id) or vis.salesperson(w.salesperson_id)):
+        raise NotFound(f"waybill {number!r} not found")
+    out = get_waybill(session, number=number, vis=vis)
+    dest = session.get(Distributor, w.destination_distributor_id)
+    sp = session.get(Salesperson, w.salesperson_id)
+    vehicle = session.get(Vehicle, w.vehicle_id) if w.vehicle_id else None
+    names = dict(session.execute(select(Region.code, Region.name)).tuples().all())
+    return render_waybill_pdf(
+        PrintableWaybill(
+            number=w.number,
+            status=w.status.value,
+            company=settings.company_name,
+            dispatched_at=w.dispatched_at,
+            expected_arrival=w.expected_arrival,
+            destination=f"{dest.name}（{dest.code}）" if dest else "",
+            route=[names.get(c, c) for c in out.route_region_codes],
+            issuer=w.issuer,
+            salesperson=f"{sp.name}（{sp.code}）" if sp else "",
+            plate=w.vehicle_plate,
+            vehicle_owner=vehicle.owner if vehicle else None,
+            driver=vehicle.driver_name if vehicle else w.driver,
+            driver_phone=vehicle.driver_phone if vehicle else None,
+            registered=vehicle is not None,
+            cartons=out.cartons,
+            value=f"{out.value:.2f}",
+            serials=out.carton_serials or [],
+            qr=qr_link(settings.public_base_url, settings.signing, w.number),
+            tz=settings.tz,
+        )
+    )
 
 
 def list_waybills(

@@ -39,6 +39,13 @@ def distributor_webhook_secret(root_secret: str, distributor_code: str) -> str:
     return "whsec_" + mac.hexdigest()
 
 
+def hq_webhook_secret(root_secret: str) -> str:
+    """HQ's signing secret for the calls to `CG_HQ_WEBHOOK_URL`; no distributor code derives
+    it (codes cannot contain the separator used here)."""
+    mac = hmac.new(root_secret.encode(), b"channelguard-webhook-hq:", hashlib.sha256)
+    return "whsec_" + mac.hexdigest()
+
+
 def _mac(secret: str, timestamp: int, body: bytes) -> str:
     return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
 
@@ -125,9 +132,13 @@ def deliver_due(
             if d is None or d.delivered_at is not None:
                 continue
             d.attempts += 1
-            code = session.scalar(
-                select(Distributor.code).where(Distributor.id == d.distributor_id)
-            )
+            if d.distributor_id is None:  # a call to HQ
+                secret = hq_webhook_secret(root)
+            else:
+                code = session.scalar(
+                    select(Distributor.code).where(Distributor.id == d.distributor_id)
+                )
+                secret = distributor_webhook_secret(root, code or "")
             body = d.body.encode()
             try:
                 r = client.post(
@@ -139,7 +150,7 @@ def deliver_due(
                         "X-ChannelGuard-Event": d.event,
                         "X-ChannelGuard-Delivery": str(d.id),
                         # Signed at each attempt: a retry carries a fresh timestamp.
-                        SIGNATURE_HEADER: sign(distributor_webhook_secret(root, code or ""), body),
+                        SIGNATURE_HEADER: sign(secret, body),
                     },
                 )
                 ok, error = r.is_success, f"HTTP {r.status_code}"

@@ -64,6 +64,13 @@ def hq_page() -> FileResponse:
     return _page("hq.html")
 
 
+@web_router.get("/admin")
+def admin_page() -> FileResponse:
+    """Set-up: regions with their label colours, distributors, salespeople, sub-customers,
+    products and checkpoints; issuing code batches and printing their labels (admin only)."""
+    return _page("admin.html")
+
+
 @lru_cache
 def shell_version() -> str:
     """A hash of every page and static file: a new release gets a new offline cache."""

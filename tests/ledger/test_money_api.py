@@ -57,7 +57,11 @@ def jinan_into_liaocheng(api: Api) -> list[dict[str, Any]]:
 
 def jinan_diversions(api: Api) -> list[dict[str, Any]]:
     r = api.get("auditor", "/api/v1/violations", params={"distributor_code": JINAN})
-    found = [v for v in r.json()["items"] if v["diverting_distributor_code"] == JINAN]
+    found = [
+        v
+        for v in r.json()["items"]
+        if v["diverting_distributor_code"] == JINAN and v["kind"] == "diversion"
+    ]
     return sorted(found, key=lambda v: (v["detected_at"], v["id"]))
 
 
@@ -208,7 +212,11 @@ def test_what_the_deposit_cannot_cover_stays_owed(api: Api) -> None:
     # No agreement on file (Liaocheng): no fine, nothing from its deposit, no ladder.
     api.post("admin", "/api/v1/deposits", json={"distributor_code": LIAOCHENG, "amount": "9.00"})
     r = api.get("auditor", "/api/v1/violations", params={"distributor_code": LIAOCHENG})
-    theirs = [i for i in r.json()["items"] if i["diverting_distributor_code"] == LIAOCHENG]
+    theirs = [
+        i
+        for i in r.json()["items"]
+        if i["diverting_distributor_code"] == LIAOCHENG and i["kind"] == "diversion"
+    ]
     w = decide(api, theirs[0]["id"])
     assert w["fine"] == "0.00" and w["sanctions"] == []
     assert deposits(api)[LIAOCHENG] == "9.00"
@@ -253,7 +261,7 @@ def test_repeat_offences_climb_the_ladder_to_a_supply_stop_until_hq_lifts_it(api
     assert body["supply_stopped"] is True
     stop = body["items"][-1]
     assert stop["rests_on"] == [v["id"] for v in ours[:5]]
-    assert stop["policy_version"] == "2026-12-15" and stop["rule"] == "sanctions_ladder"
+    assert stop["policy_version"] == "2026-12-20" and stop["rule"] == "sanctions_ladder"
     # The rebate cut halves this month's rebate; the deduction took 500.00 beyond the fines.
     row = rebates(api)[JINAN]
     assert row["cut_pct"] == 50

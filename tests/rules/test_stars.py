@@ -148,3 +148,32 @@ def test_impossible_counts(stars: Policy) -> None:
         star_indicators(
             confirmed_diversions=-1, priced_inspections=0, price_violations=0, policy=stars
         )
+
+
+def test_plan_completion_and_growth_are_graded_when_the_data_exists(policy: Policy) -> None:
+    from rules.stars import growth_bp, ratio_bp
+
+    base = {"confirmed_diversions": 0, "priced_inspections": 0, "price_violations": 0}
+    r = star_indicators(**base, policy=policy, completion_bp=ratio_bp(150, 200), growth_bp=2000)
+    assert r.grades[Indicator.CONTRACT_COMPLETION] == 2  # 75 %: at least 60, below 80
+    assert r.grades[Indicator.SALES_GROWTH] == 5  # 20 % exactly earns the top grade
+    assert Indicator.CONTRACT_COMPLETION in r.computed
+    entered = {Indicator.CONTRACT_COMPLETION: 5, Indicator.SALES_GROWTH: 1}
+    r = star_indicators(**base, policy=policy, other_grades=entered, completion_bp=10_000)
+    assert r.grades[Indicator.CONTRACT_COMPLETION] == 5  # computed 100 % wins, equal here
+    assert r.grades[Indicator.SALES_GROWTH] == 1  # no data last year: the entry stands
+    r = star_indicators(**base, policy=policy, other_grades=entered, completion_bp=5_999)
+    assert r.grades[Indicator.CONTRACT_COMPLETION] == 1
+    assert growth_bp(90, 100) == -1000 and growth_bp(5, 0) is None
+    assert (
+        star_indicators(**base, policy=policy, growth_bp=-1001).grades[Indicator.SALES_GROWTH] == 1
+    )
+
+
+def test_unpaid_fines_cap_the_stars(policy: Policy) -> None:
+    base = {"confirmed_diversions": 0, "priced_inspections": 0, "price_violations": 0}
+    clean = star_indicators(**base, policy=policy)
+    assert clean.stars == 5 and clean.star_cap_rule is None
+    owing = star_indicators(**base, policy=policy, unpaid_fines_fen=1)
+    assert owing.stars == policy.stars.unpaid_fines_max_stars == 3
+    assert owing.star_cap_rule == "stars.unpaid_fines_cap" and owing.score_pct == 100

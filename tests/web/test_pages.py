@@ -14,6 +14,7 @@ PAGES = {
     "/inspector": "inspector.js",
     "/distributor": "distributor.js",
     "/hq": "hq.js",
+    "/admin": "admin.js",
 }
 
 

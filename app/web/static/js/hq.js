@@ -60,7 +60,7 @@ async function showOverview() {
 async function main() {
   const me = await requireSession(["hq_auditor", "admin"]);
   if (!me) return;
-  $("nav-inspector").hidden = me.role !== "admin";
+  $("nav-inspector").hidden = $("nav-admin").hidden = me.role !== "admin";
   await loadNames();
   const detail = $("detail");
   let queue = null;

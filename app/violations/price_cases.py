@@ -1,0 +1,120 @@
+"""Price disorder (乱价) as cases (SPEC §2.16): what confirming one costs. Scan judging
+(`app.scans.judge`) drafts them with `rules.prices`; this module gathers the facts and posts.
+A price case posts under the same ledger causes as a diversion's fine, so the lifecycle's
+reversal undoes it unchanged."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.ledger import money
+from app.ledger import service as ledger
+from app.ledger.service import FINES_INCOME, LegIn
+from app.models import (
+    AccountKind,
+    Distributor,
+    PartyType,
+    SubCustomer,
+    Violation,
+    ViolationKind,
+    ViolationStatus,
+)
+from rules.money import fine_from_deposit
+from rules.policy import Policy
+from rules.prices import price_fine, sub_customer_price_fine
+
+FINE = "violation_fine"
+FINE_FROM_DEPOSIT = "fine_from_deposit"
+"""The same causes as a diversion's fine (app.violations.penalties), keyed by violation id."""
+
+
+def prior_confirmed(session: Session, v: Violation, policy: Policy) -> int:
+    """Confirmed price cases of the same seller's distributor in the look-back window."""
+    since = v.detected_at - timedelta(days=policy.fines.lookback_days)
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Violation.diverting_distributor_id == v.diverting_distributor_id,
+                Violation.kind == ViolationKind.PRICE,
+                Violation.status == ViolationStatus.CONFIRMED,
+                Violation.id != v.id,
+                Violation.detected_at >= since,
+                Violation.detected_at <= v.detected_at,
+            )
+        )
+        or 0
+    )
+
+
+def post_confirmation(session: Session, v: Violation, *, policy: Policy, actor: str) -> None:
+    """A confirmed price case moves no credited sales: it fines the seller's distributor (from
+    its deposit, as the policy says) and records the selling sub-customer's own fine."""
+    seller = session.get_one(Distributor, v.diverting_distributor_id)
+    fine = price_fine(
+        cartons=max(v.cartons, 1),
+        prior_confirmed_in_lookback=prior_confirmed(session, v, policy),
+        agreement_signed_at=seller.agreement_signed_at,
+        violated_at=v.detected_at,
+        advisory=v.advisory,
+        policy=policy,
+    )
+    v.fine_fen = fine.amount_fen
+    v.fine_reason = f"{fine.reason} ({fine.rule}, policy {fine.policy_version})"[:300]
+    if v.diverting_sub_customer_id is not None:
+        sc = session.get_one(SubCustomer, v.diverting_sub_customer_id)
+        own = sub_customer_price_fine(
+            cartons=max(v.cartons, 1),
+            agreement_signed_at=sc.agreement_signed_at,
+            violated_at=v.detected_at,
+            advisory=v.advisory,
+            policy=policy,
+        )
+        v.sub_customer_fine_fen = own.amount_fen
+        v.sub_customer_fine_reason = f"{own.reason} ({own.rule}, policy {own.policy_version})"[:300]
+    if fine.amount_fen > 0:
+        ledger.post_entry(
+            session,
+            cause_type=FINE,
+            cause_key=str(v.id),
+            legs=[
+                LegIn(
+                    PartyType.DISTRIBUTOR,
+                    seller.code,
+                    AccountKind.fines,
+                    -fine.amount_fen,
+                    "fined_distributor",
+                ),
+                LegIn(
+                    PartyType.SYSTEM,
+                    FINES_INCOME,
+                    AccountKind.system,
+                    fine.amount_fen,
+                    "fines_income",
+                ),
+            ],
+            rule=fine.rule,
+            policy_version=fine.policy_version,
+            memo=f"price case {v.id}: {fine.reason}",
+            actor=actor,
+        )
+        split = fine_from_deposit(
+            fine_fen=fine.amount_fen,
+            deposit_fen=money.deposit_fen(session, seller.code),
+            policy=policy,
+        )
+        money.take_from_deposit(
+            session,
+            cause_type=FINE_FROM_DEPOSIT,
+            cause_key=str(v.id),
+            code=seller.code,
+            amount_fen=split.from_deposit_fen,
+            rule=split.rule,
+            policy_version=policy.version,
+            memo=f"price case {v.id}: fine: {split.reason}"[:300],
+            actor=actor,
+        )
+        v.fine_reason = f"{v.fine_reason}; {split.reason}"[:300]
+    session.flush()

@@ -1,0 +1,29 @@
+"""The diverting salesperson's own fine at confirmation (SPEC §2.2), recorded on the violation
+with its rule and policy version. Like a sub-customer's, it stays off the credited-sales ledger:
+the company settles it with its own employee."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.models import Salesperson, Violation
+from rules.policy import Policy
+from rules.salespeople import salesperson_fine
+
+
+def record_fine(session: Session, v: Violation, *, policy: Policy) -> None:
+    """Record the fine, or 0.00 with why (no agreement on file: only the record)."""
+    if v.diverting_salesperson_id is None:
+        return
+    sp = session.get_one(Salesperson, v.diverting_salesperson_id)
+    decision = salesperson_fine(
+        cartons=max(v.cartons, 1),
+        agreement_signed_at=sp.agreement_signed_at,
+        violated_at=v.detected_at,
+        advisory=v.advisory,
+        policy=policy,
+    )
+    v.salesperson_fine_fen = decision.amount_fen
+    v.salesperson_fine_reason = (
+        f"{decision.reason} ({decision.rule}, policy {decision.policy_version})"[:300]
+    )
