@@ -17,7 +17,7 @@ from app.auth.service import principal_of
 from app.common.types import INT4_MAX, Schema
 from app.config import get_settings
 from app.db import DbSession, utcnow
-from app.errors import AppError, TooManyRequests
+from app.errors import AppError, ErrorOut, TooManyRequests
 
 router = APIRouter(prefix="/sign-in", tags=["auth"])
 
@@ -97,7 +97,10 @@ def issue_ticket(body: TicketIn, session: DbSession, who: Admin) -> TicketOut:
     )
 
 
-@router.post("/exchange")
+@router.post(
+    "/exchange",
+    responses={410: {"model": ErrorOut, "description": "the sign-in link has expired"}},
+)
 def exchange(body: ExchangeIn, request: Request, session: DbSession) -> SessionTokenOut:
     """The phone trades a sign-in link's ticket for a session token. No bearer token needed.
     Unknown ticket 401, already used 409, expired 410."""
