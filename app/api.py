@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from app.audit.router import router as audit_router
 from app.auth.deps import AUTH_RESPONSES
 from app.auth.router import router as auth_router
+from app.auth.signin_router import router as signin_router
 from app.checkpoints.router import router as checkpoints_router
 from app.codes.router import router as codes_router
 from app.custody.router import router as custody_router
@@ -19,6 +20,7 @@ from app.regions.router import router as regions_router
 from app.reports.router import router as reports_router
 from app.salespeople.router import router as salespeople_router
 from app.scans.router import router as scans_router
+from app.scratched.router import router as scratched_router
 from app.squads.router import router as squads_router
 from app.subcustomers.direct_router import router as direct_accounts_router
 from app.subcustomers.router import router as subcustomers_router
@@ -37,6 +39,7 @@ api_router = APIRouter(
 )
 for r in (
     auth_router,
+    signin_router,
     regions_router,
     salespeople_router,
     distributors_router,
@@ -45,6 +48,7 @@ for r in (
     codes_router,
     waybills_router,
     scans_router,
+    scratched_router,
     custody_router,
     violations_router,
     subcustomers_router,

@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     auth_failure_window: float = Field(default=60.0, gt=0)
     """Seconds; an address past the limit gets 429 until its oldest failure leaves the window."""
 
+    session_hours: float = Field(default=12.0, gt=0)
+    """How long a phone stays signed in after opening a one-time sign-in link."""
+    sign_in_ticket_minutes: float = Field(default=15.0, gt=0)
+    """How long a one-time sign-in link (or its QR code) works before it is used."""
+
     log_signing_key: str = DEV_LOG_SIGNING_KEY
     """Base64 of the 32-byte Ed25519 seed that signs the audit log's checkpoints."""
     checkpoint_dir: str = ""

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.deps import CurrentPrincipal
+from app.auth.principal import Principal
 from app.db import DbSession
 from app.models import Distributor, Salesperson
 
@@ -30,6 +31,10 @@ def _code(session: Session, model: type[Distributor | Salesperson], pk: int | No
 @router.get("/me")
 def me(who: CurrentPrincipal, session: DbSession) -> MeOut:
     """Who the token belongs to: the web pages use it to pick what to show."""
+    return me_of(session, who)
+
+
+def me_of(session: Session, who: Principal) -> MeOut:
     return MeOut(
         username=who.username,
         role=who.role.value,

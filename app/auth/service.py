@@ -15,6 +15,8 @@ from app.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from app.models import ApiToken, Distributor, Role, Salesperson, SubCustomer, User
 
 TOKEN_PREFIX = "cg_"
+SESSION = "session"
+"""The kind of token a phone gets from a one-time sign-in link; machines keep `api` tokens."""
 
 
 def hash_token(token: str) -> str:
@@ -170,7 +172,13 @@ def authenticate(session: Session, token: str) -> Principal:
         raise Unauthorized("invalid token", headers={"WWW-Authenticate": "Bearer"})
     user, api_token = row
     if api_token.revoked_at is not None or user.disabled_at is not None:
-        raise Unauthorized("token revoked", headers={"WWW-Authenticate": "Bearer"})
+        what = "session" if api_token.kind == SESSION else "token"
+        raise Unauthorized(f"{what} revoked", headers={"WWW-Authenticate": "Bearer"})
+    if api_token.expires_at is not None and api_token.expires_at <= utcnow():
+        raise Unauthorized(
+            "session expired: ask HQ for a new sign-in link",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return principal_of(user)
 
 

@@ -70,3 +70,31 @@ def users_revoke(username: str = typer.Argument(..., help="The user to disable."
     with transaction(existing=True) as session:
         n = auth.revoke_user(session, username=username, actor=ACTOR)
     console.print(f"{username} disabled; {n} token(s) revoked")
+
+
+@app.command("sign-in-link")
+def users_sign_in_link(
+    username: str = typer.Argument(..., help="Whose phone signs in."),
+) -> None:
+    """A one-time sign-in link for a user's phone, with its QR code drawn in the terminal; the
+    last line printed is the link. It works once, within CG_SIGN_IN_TICKET_MINUTES."""
+    import segno
+
+    from app.auth import signin
+    from app.config import get_settings
+
+    settings = get_settings()
+    with transaction(existing=True) as session:
+        issued = signin.issue_ticket(
+            session,
+            username=username,
+            actor=ACTOR,
+            base_url=settings.public_base_url,
+            minutes=settings.sign_in_ticket_minutes,
+        )
+    segno.make_qr(issued.link, error="m").terminal(compact=True)
+    console.print(
+        f"sign-in link for {username} ({issued.role}), valid once until "
+        f"{issued.expires_at.isoformat(timespec='seconds')}:"
+    )
+    typer.echo(issued.link)

@@ -19,6 +19,7 @@ from app.models.region import Region
 from app.models.report import SalesTarget, ScorecardGrade
 from app.models.sanction import Sanction
 from app.models.scan import IdempotencyKey, Photo, Scan
+from app.models.scratched import ScratchedCarton
 from app.models.subcustomer import CustodyEvent, SubCustomer
 from app.models.transport import (
     Squad,
@@ -30,7 +31,7 @@ from app.models.transport import (
     squad_salesperson,
     vehicle_distributor,
 )
-from app.models.user import ApiToken, Role, User
+from app.models.user import ApiToken, Role, SignInTicket, User
 from app.models.violation import Violation, ViolationCarton, ViolationEvent
 from app.models.waybill import (
     Notification,
@@ -95,6 +96,8 @@ __all__ = [
     "SanctionStep",
     "Scan",
     "ScorecardGrade",
+    "ScratchedCarton",
+    "SignInTicket",
     "Squad",
     "SubCustomer",
     "SubCustomerStatus",

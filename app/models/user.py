@@ -48,5 +48,29 @@ class ApiToken(Base):
     """The first characters of the token, shown in listings so a user can tell tokens apart."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    kind: Mapped[str] = mapped_column(String(10), default="api", server_default="api")
+    """`api` (a machine's token, never expires) or `session` (a phone signed in by a one-time
+    link: it expires, and HQ lists and revokes it)."""
+    expires_at: Mapped[datetime | None]
+    """When a session stops working; None for API tokens."""
+    issued_by: Mapped[str | None] = mapped_column(String(80))
+    """For a session: the admin who issued the sign-in link it came from."""
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class SignInTicket(Base):
+    """A one-time sign-in link for a phone. Only the ticket's SHA-256 is kept; it works once,
+    within minutes, and becomes a session token (`ApiToken` of kind `session`)."""
+
+    __tablename__ = "sign_in_ticket"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    ticket_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
+    """The session the ticket became."""

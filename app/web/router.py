@@ -46,6 +46,13 @@ def sign_in_page() -> FileResponse:
     return _page("index.html")
 
 
+@web_router.get("/signin")
+def sign_in_link_page() -> FileResponse:
+    """Where a one-time sign-in link (or its QR code) lands: the same page, which trades the
+    link's ticket for a session."""
+    return _page("index.html")
+
+
 @web_router.get("/inspector")
 def inspector_page() -> FileResponse:
     """The field inspector's phone page: scan, see the verdict, queue while offline."""

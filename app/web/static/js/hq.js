@@ -6,6 +6,8 @@ import { mountInbox } from "./inbox.js";
 import { drawValueByRegion, drawWeekly } from "./charts.js";
 import { drawDiversionMap } from "./map.js";
 import { showViolation, violationList } from "./violations.js";
+import { mountPhoneSignIn } from "./phone-signin.js";
+import { showScratchedList } from "./scratched.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -82,6 +84,8 @@ async function main() {
       ),
   });
   await Promise.all([
+    me.role === "admin" ? mountPhoneSignIn() : null,
+    showScratchedList($("scr-list")),
     showChain(),
     showOverview(),
     mountInbox({ onOpen: (item) => item.violation_id && showViolation(detail, item.violation_id, { me, onChanged: refresh }) }),

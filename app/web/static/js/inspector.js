@@ -28,6 +28,7 @@ import { parseCarton } from "./gs1.js";
 import { loadNames, partyName, receivers, regionName, regionPath } from "./names.js";
 import * as outbox from "./queue.js";
 import { explain } from "./reasons.js";
+import { mountScratchedForm } from "./scratched.js";
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -809,6 +810,7 @@ async function main() {
   await refreshCounts();
   // Offline the inbox waits: the scan page must start without it.
   mountInbox().catch(() => {});
+  if (me.role === "inspector" || me.role === "admin") mountScratchedForm({ where }).catch(() => {});
   document.body.dataset.ready = "true";
   cacheWaybills();
   sync();

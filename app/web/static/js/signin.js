@@ -1,4 +1,5 @@
-// Sign in with a pasted API token: ask the API who it belongs to, then open that role's page.
+// Sign in with a pasted API token, or with a one-time link from HQ (/signin#ticket=…, opened by
+// scanning its QR code on the phone): ask the API who it is, then open that role's page.
 import { api, ApiError, NetworkError, cachedMe, errorText, getToken, homeFor, setSession, signOut, t } from "./core.js";
 
 const form = document.getElementById("sign-in-form");
@@ -39,5 +40,42 @@ form.addEventListener("submit", (ev) => {
 form.querySelector("button[type=submit]").disabled = false;
 document.body.dataset.ready = "true";
 
-// Already signed in: go straight to the right page.
-if (getToken()) signIn(getToken());
+/** The ticket of a one-time sign-in link, taken out of the address bar so it is not kept in
+ * the history or shown on screen. */
+function takeTicket() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const ticket = params.get("ticket");
+  if (ticket) history.replaceState(null, "", location.pathname);
+  return ticket;
+}
+
+const LINK_ERRORS = { 401: "signin.link.invalid", 409: "signin.link.used", 410: "signin.link.expired" };
+
+async function signInWithLink(ticket) {
+  const card = document.getElementById("link-card");
+  const status = document.getElementById("link-status");
+  const problem = document.getElementById("link-error");
+  card.hidden = false;
+  try {
+    // No bearer token: the ticket is the credential; a stale session must not ride along.
+    const res = await api("/sign-in/exchange", { method: "POST", json: { ticket }, token: "" });
+    setSession(res.token, res.me);
+    status.textContent = t("signin.link.done", { name: res.me.username });
+    location.assign(homeFor(res.me.role));
+  } catch (err) {
+    status.hidden = true;
+    const key = err instanceof ApiError ? LINK_ERRORS[err.status] : null;
+    problem.textContent = key ? t(key) : errorText(err);
+    problem.hidden = false;
+    document.body.dataset.linkError = key ? key.split(".").pop() : "other";
+  }
+}
+
+const ticket = takeTicket();
+if (ticket) {
+  // A new link replaces whoever was signed in on this phone.
+  signInWithLink(ticket);
+} else if (getToken()) {
+  // Already signed in: go straight to the right page.
+  signIn(getToken());
+}

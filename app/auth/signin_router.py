@@ -1,0 +1,143 @@
+"""Phone sign-in by one-time link: HQ (admin) issues links and lists and revokes sessions; the
+phone exchanges the link's ticket for a session token."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel, Field
+
+from app.auth import signin
+from app.auth.deps import Admin
+from app.auth.ratelimit import limiter_for
+from app.auth.router import MeOut, me_of
+from app.auth.service import principal_of
+from app.common.types import INT4_MAX, Schema
+from app.config import get_settings
+from app.db import DbSession, utcnow
+from app.errors import AppError, ErrorOut, TooManyRequests
+
+router = APIRouter(prefix="/sign-in", tags=["auth"])
+
+USERNAME = Field(min_length=1, max_length=80)
+
+
+class TicketIn(Schema):
+    username: str = USERNAME
+
+
+class TicketOut(BaseModel):
+    username: str
+    role: str
+    link: str
+    """Open on the phone (or scan `qr_png`): `/signin#ticket=…`; works once."""
+    expires_at: datetime
+    qr_png: str
+    """The link as a QR code, a `data:image/png;base64,…` URI."""
+
+
+class ExchangeIn(Schema):
+    ticket: str = Field(min_length=1, max_length=200)
+
+
+class SessionTokenOut(BaseModel):
+    token: str
+    """A bearer token for this phone; it stops working at `expires_at` or when revoked."""
+    token_type: str = "bearer"
+    expires_at: datetime
+    me: MeOut
+
+
+class SessionOut(BaseModel):
+    id: int
+    username: str
+    role: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    issued_by: str | None
+    active: bool
+
+
+class SessionsOut(BaseModel):
+    items: list[SessionOut]
+
+
+def _session_out(tok: Any, user: Any) -> SessionOut:
+    now = utcnow()
+    return SessionOut(
+        id=tok.id,
+        username=user.username,
+        role=user.role.value,
+        prefix=tok.prefix,
+        created_at=tok.created_at,
+        expires_at=tok.expires_at,
+        revoked_at=tok.revoked_at,
+        issued_by=tok.issued_by,
+        active=tok.revoked_at is None and (tok.expires_at is None or tok.expires_at > now),
+    )
+
+
+@router.post("/tickets", status_code=201)
+def issue_ticket(body: TicketIn, session: DbSession, who: Admin) -> TicketOut:
+    """A one-time sign-in link and its QR code for a user's phone (admin)."""
+    settings = get_settings()
+    t = signin.issue_ticket(
+        session,
+        username=body.username,
+        actor=who.username,
+        base_url=settings.public_base_url,
+        minutes=settings.sign_in_ticket_minutes,
+    )
+    return TicketOut(
+        username=t.username, role=t.role, link=t.link, expires_at=t.expires_at, qr_png=t.qr_png
+    )
+
+
+@router.post(
+    "/exchange",
+    responses={410: {"model": ErrorOut, "description": "the sign-in link has expired"}},
+)
+def exchange(body: ExchangeIn, request: Request, session: DbSession) -> SessionTokenOut:
+    """The phone trades a sign-in link's ticket for a session token. No bearer token needed.
+    Unknown ticket 401, already used 409, expired 410."""
+    limiter = limiter_for(request.app, get_settings())
+    address = request.client.host if request.client else "unknown"
+    wait = limiter.retry_after(address)
+    if wait is not None:
+        raise TooManyRequests(
+            f"too many failed sign-ins from this address; retry in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
+    try:
+        new = signin.redeem_ticket(session, ticket=body.ticket, hours=get_settings().session_hours)
+    except AppError:
+        limiter.record_failure(address)
+        raise
+    return SessionTokenOut(
+        token=new.token, expires_at=new.expires_at, me=me_of(session, principal_of(new.user))
+    )
+
+
+@router.get("/sessions")
+def sessions(
+    session: DbSession,
+    who: Admin,
+    username: Annotated[str | None, Query(max_length=80)] = None,
+    active: bool = False,
+) -> SessionsOut:
+    """Phone sessions, newest first (admin); `active=true` leaves out ended ones."""
+    rows = signin.list_sessions(session, username=username, active_only=active)
+    return SessionsOut(items=[_session_out(tok, user) for tok, user in rows])
+
+
+@router.post("/sessions/{session_id}/revoke")
+def revoke(
+    session_id: Annotated[int, Path(ge=1, le=INT4_MAX)], session: DbSession, who: Admin
+) -> SessionOut:
+    """End a phone session now (admin): its next call is 401."""
+    tok, user = signin.revoke_session(session, session_id=session_id, actor=who.username)
+    return _session_out(tok, user)

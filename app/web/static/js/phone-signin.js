@@ -1,0 +1,81 @@
+// HQ's "phone sign-in" panel (admin): issue a one-time sign-in QR code for a user's phone, and
+// see and revoke the phones signed in that way.
+import { api, clear, errorText, h, roleLabel, t, when } from "./core.js";
+
+const $ = (id) => document.getElementById(id);
+
+async function showSessions(el) {
+  let items;
+  try {
+    items = (await api("/sign-in/sessions?active=true")).items;
+  } catch (err) {
+    clear(el, h("p", { class: "error" }, errorText(err)));
+    return;
+  }
+  if (!items.length) {
+    clear(el, h("p", { class: "empty" }, t("phone.sessions.empty")));
+    return;
+  }
+  clear(
+    el,
+    h(
+      "ul",
+      { class: "sessions" },
+      items.map((s) =>
+        h(
+          "li",
+          { "data-session": s.id },
+          h("span", {}, h("strong", {}, s.username), " · ", roleLabel(s.role)),
+          h("span", { class: "hint" }, t("phone.session.times", { from: when(s.created_at), until: when(s.expires_at) })),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "secondary",
+              onclick: async (ev) => {
+                ev.target.disabled = true;
+                try {
+                  await api(`/sign-in/sessions/${s.id}/revoke`, { method: "POST" });
+                } catch (err) {
+                  ev.target.replaceWith(h("span", { class: "error" }, errorText(err)));
+                  return;
+                }
+                showSessions(el);
+              },
+            },
+            t("phone.revoke"),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+export function mountPhoneSignIn() {
+  const panel = $("phone-signin");
+  const form = $("phone-form");
+  const out = $("phone-ticket");
+  const sessions = $("phone-sessions");
+  panel.hidden = false;
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const username = $("phone-user").value.trim();
+    if (!username) return;
+    try {
+      const r = await api("/sign-in/tickets", { method: "POST", json: { username } });
+      clear(
+        out,
+        h("img", { class: "qr", src: r.qr_png, alt: t("phone.qr.alt", { name: r.username }), width: 220, height: 220 }),
+        h("p", {}, t("phone.ticket.for", { name: r.username, role: roleLabel(r.role), until: when(r.expires_at) })),
+        h("p", { class: "hint" }, t("phone.ticket.hint")),
+        h("input", { class: "mono link", readonly: true, value: r.link, "aria-label": t("phone.link") }),
+      );
+    } catch (err) {
+      clear(out, h("p", { class: "error", role: "alert" }, errorText(err)));
+    }
+    out.hidden = false;
+    showSessions(sessions);
+  });
+  $("phone-refresh").addEventListener("click", () => showSessions(sessions));
+  return showSessions(sessions);
+}
