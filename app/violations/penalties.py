@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.ledger import money
 from app.ledger import service as ledger
-from app.ledger.service import FINES_INCOME, LegIn
+from app.ledger.service import LegIn
 from app.models import (
     AccountKind,
     Distributor,
@@ -24,15 +24,13 @@ from app.models import (
 )
 from app.regions.tree import region_tree
 from app.violations import price_cases, salespeople, sanctions
+from app.violations.fines import FINE, FINE_FROM_DEPOSIT, post_fine
 from rules.blame import sub_customer_fine
-from rules.money import fine_from_deposit
 from rules.penalties import advisory_market, fine_for
 from rules.policy import Policy, load_policy
 from rules.transfers import case_transfer, chargeable
 
 TRANSFER = "violation_transfer"
-FINE = "violation_fine"
-FINE_FROM_DEPOSIT = "fine_from_deposit"
 
 
 def causes(violation_id: int) -> list[tuple[str, str]]:
@@ -142,49 +140,15 @@ def post_confirmation(session: Session, v: Violation, *, actor: str) -> None:
     v.fine_reason = f"{fine.reason} (policy {fine.policy_version})"[:300]
     _sub_customer_fine(session, v, policy=policy)
     salespeople.record_fine(session, v, policy=policy)
-    if fine.amount_fen > 0:
-        ledger.post_entry(
-            session,
-            cause_type=FINE,
-            cause_key=str(v.id),
-            legs=[
-                LegIn(
-                    PartyType.DISTRIBUTOR,
-                    diverting.code,
-                    AccountKind.fines,
-                    -fine.amount_fen,
-                    "fined_distributor",
-                ),
-                LegIn(
-                    PartyType.SYSTEM,
-                    FINES_INCOME,
-                    AccountKind.system,
-                    fine.amount_fen,
-                    "fines_income",
-                ),
-            ],
-            rule=fine.rule,
-            policy_version=fine.policy_version,
-            memo=f"violation {v.id}: {fine.reason}",
-            actor=actor,
-        )
-        split = fine_from_deposit(
-            fine_fen=fine.amount_fen,
-            deposit_fen=money.deposit_fen(session, diverting.code),
-            policy=policy,
-        )
-        money.take_from_deposit(
-            session,
-            cause_type=FINE_FROM_DEPOSIT,
-            cause_key=str(v.id),
-            code=diverting.code,
-            amount_fen=split.from_deposit_fen,
-            rule=split.rule,
-            policy_version=policy.version,
-            memo=f"violation {v.id}: fine: {split.reason}"[:300],
-            actor=actor,
-        )
-        v.fine_reason = f"{v.fine_reason}; {split.reason}"[:300]
+    post_fine(
+        session,
+        v,
+        distributor_code=diverting.code,
+        fine=fine,
+        label=f"violation {v.id}",
+        policy=policy,
+        actor=actor,
+    )
     if fine.rule == "fine_schedule":
         # The ladder, like the fine, needs the agreement on file and a market that allows it.
         sanctions.climb(session, v, policy=policy, actor=actor)

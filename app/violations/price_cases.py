@@ -10,25 +10,16 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.ledger import money
-from app.ledger import service as ledger
-from app.ledger.service import FINES_INCOME, LegIn
 from app.models import (
-    AccountKind,
     Distributor,
-    PartyType,
     SubCustomer,
     Violation,
     ViolationKind,
     ViolationStatus,
 )
-from rules.money import fine_from_deposit
+from app.violations.fines import post_fine
 from rules.policy import Policy
 from rules.prices import price_fine, sub_customer_price_fine
-
-FINE = "violation_fine"
-FINE_FROM_DEPOSIT = "fine_from_deposit"
-"""The same causes as a diversion's fine (app.violations.penalties), keyed by violation id."""
 
 
 def prior_confirmed(session: Session, v: Violation, policy: Policy) -> int:
@@ -74,47 +65,13 @@ def post_confirmation(session: Session, v: Violation, *, policy: Policy, actor: 
         )
         v.sub_customer_fine_fen = own.amount_fen
         v.sub_customer_fine_reason = f"{own.reason} ({own.rule}, policy {own.policy_version})"[:300]
-    if fine.amount_fen > 0:
-        ledger.post_entry(
-            session,
-            cause_type=FINE,
-            cause_key=str(v.id),
-            legs=[
-                LegIn(
-                    PartyType.DISTRIBUTOR,
-                    seller.code,
-                    AccountKind.fines,
-                    -fine.amount_fen,
-                    "fined_distributor",
-                ),
-                LegIn(
-                    PartyType.SYSTEM,
-                    FINES_INCOME,
-                    AccountKind.system,
-                    fine.amount_fen,
-                    "fines_income",
-                ),
-            ],
-            rule=fine.rule,
-            policy_version=fine.policy_version,
-            memo=f"price case {v.id}: {fine.reason}",
-            actor=actor,
-        )
-        split = fine_from_deposit(
-            fine_fen=fine.amount_fen,
-            deposit_fen=money.deposit_fen(session, seller.code),
-            policy=policy,
-        )
-        money.take_from_deposit(
-            session,
-            cause_type=FINE_FROM_DEPOSIT,
-            cause_key=str(v.id),
-            code=seller.code,
-            amount_fen=split.from_deposit_fen,
-            rule=split.rule,
-            policy_version=policy.version,
-            memo=f"price case {v.id}: fine: {split.reason}"[:300],
-            actor=actor,
-        )
-        v.fine_reason = f"{v.fine_reason}; {split.reason}"[:300]
+    post_fine(
+        session,
+        v,
+        distributor_code=seller.code,
+        fine=fine,
+        label=f"price case {v.id}",
+        policy=policy,
+        actor=actor,
+    )
     session.flush()

@@ -1,0 +1,87 @@
+"""Posting a confirmed case's fine: the fine itself, then as much of it as the policy takes
+from the fined distributor's deposit. Diversion and price cases post under the same causes,
+keyed by violation id, so the lifecycle's reversal undoes either unchanged."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from app.ledger import money
+from app.ledger import service as ledger
+from app.ledger.service import FINES_INCOME, LegIn
+from app.models import AccountKind, PartyType, Violation
+from rules.money import fine_from_deposit
+from rules.policy import Policy
+
+
+class Fine(Protocol):
+    """What a fine rule decided (`rules.penalties.FineDecision`, `rules.prices.PriceFine`)."""
+
+    @property
+    def amount_fen(self) -> int: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def policy_version(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+
+
+FINE = "violation_fine"
+FINE_FROM_DEPOSIT = "fine_from_deposit"
+
+
+def post_fine(
+    session: Session,
+    v: Violation,
+    *,
+    distributor_code: str,
+    fine: Fine,
+    label: str,
+    policy: Policy,
+    actor: str,
+) -> None:
+    """Post `fine` against the distributor and take what the policy allows from its deposit;
+    `label` names the case in the ledger's memos ("violation 12", "price case 12")."""
+    if fine.amount_fen <= 0:
+        return
+    ledger.post_entry(
+        session,
+        cause_type=FINE,
+        cause_key=str(v.id),
+        legs=[
+            LegIn(
+                PartyType.DISTRIBUTOR,
+                distributor_code,
+                AccountKind.fines,
+                -fine.amount_fen,
+                "fined_distributor",
+            ),
+            LegIn(
+                PartyType.SYSTEM, FINES_INCOME, AccountKind.system, fine.amount_fen, "fines_income"
+            ),
+        ],
+        rule=fine.rule,
+        policy_version=fine.policy_version,
+        memo=f"{label}: {fine.reason}",
+        actor=actor,
+    )
+    split = fine_from_deposit(
+        fine_fen=fine.amount_fen,
+        deposit_fen=money.deposit_fen(session, distributor_code),
+        policy=policy,
+    )
+    money.take_from_deposit(
+        session,
+        cause_type=FINE_FROM_DEPOSIT,
+        cause_key=str(v.id),
+        code=distributor_code,
+        amount_fen=split.from_deposit_fen,
+        rule=split.rule,
+        policy_version=policy.version,
+        memo=f"{label}: fine: {split.reason}"[:300],
+        actor=actor,
+    )
+    v.fine_reason = f"{v.fine_reason}; {split.reason}"[:300]
