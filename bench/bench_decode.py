@@ -149,21 +149,30 @@ def load(sample: Sample) -> Image.Image:
 
 def score(samples: list[Sample], decoder: Decoder, repeat: int = 1) -> dict[str, SetScore]:
     """Per-set reads, false positives and per-image decode times of one decoder."""
-    scores: dict[str, SetScore] = {}
+    return score_all(samples, {"one": decoder}, repeat)["one"]
+
+
+def score_all(
+    samples: list[Sample], decoders: dict[str, Decoder], repeat: int = 1
+) -> dict[str, dict[str, SetScore]]:
+    """`score` for several decoders, taking turns on each image so that the machine's load
+    weighs on each decoder's times alike."""
+    scores: dict[str, dict[str, SetScore]] = {name: {} for name in decoders}
     for sample in samples:
         gray = load(sample)
-        s = scores.setdefault(sample.set_name, SetScore())
-        for _ in range(repeat):
-            start = time.perf_counter()
-            found = decoder(gray)
-            s.seconds.append(time.perf_counter() - start)
-        texts = [symbol.text for symbol in found]
-        wrong = [text for text in texts if not sample.is_truth(text)]
-        s.images += 1
-        s.false_positives += bool(wrong)
-        s.other_reads += len(wrong)
-        if sample.expected is not None:
-            s.read += sample.expected in texts
+        for name, decoder in decoders.items():
+            s = scores[name].setdefault(sample.set_name, SetScore())
+            for _ in range(repeat):
+                start = time.perf_counter()
+                found = decoder(gray)
+                s.seconds.append(time.perf_counter() - start)
+            texts = [symbol.text for symbol in found]
+            wrong = [text for text in texts if not sample.is_truth(text)]
+            s.images += 1
+            s.false_positives += bool(wrong)
+            s.other_reads += len(wrong)
+            if sample.expected is not None:
+                s.read += sample.expected in texts
             if wrong:
                 s.wrong_texts.append((str(sample.path), wrong))
     return scores
@@ -213,10 +222,7 @@ def main() -> None:
     groups = _groups(args.phone, args.corpus_only)
     names = list(DECODERS)
     # results[group][decoder][set]
-    results = {
-        g: {n: score(samples, fn, args.repeat) for n, fn in DECODERS.items()}
-        for g, samples in groups.items()
-    }
+    results = {g: score_all(samples, DECODERS, args.repeat) for g, samples in groups.items()}
     per_set = {n: _merge([results[g][n] for g in groups]) for n in names}
     sets = sorted(per_set["stack"])
     print(f"{'set':<24}{'images':>7}" + "".join(f"{n:>12}" for n in names) + "   false positives")

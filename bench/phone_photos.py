@@ -190,8 +190,9 @@ def render(seed: int) -> PhonePhoto:
     centred = corners - [lw / 2, lh / 2]
     rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     placed = centred @ rot.T
-    # Perspective: each corner pushed by up to 8% of the label's size.
-    placed += rng.uniform(-0.08, 0.08, (4, 2)) * [lw, lh]
+    # Perspective: each corner pushed by up to 8% of the label's shorter side (a share of
+    # each side's own length would shear a long, thin GS1-128 label far beyond any camera).
+    placed += rng.uniform(-0.08, 0.08, (4, 2)) * min(lw, lh)
     extent = placed.max(axis=0) - placed.min(axis=0)
     fit = min(1.0, 0.95 * w / extent[0], 0.95 * h / extent[1])
     placed *= fit

@@ -239,7 +239,7 @@ def _gs1_check(symbol: DecodedSymbol) -> int:
     try:
         message = GS1Message.parse(symbol.text)
     except (ParseError, ValueError):
-        return -1
+        return 0  # biip is stricter than the symbol (dates, country codes): no verdict
     checked = 0
     for element in message.element_strings:
         attribute = _CHECKED_AIS.get(element.ai.ai)
@@ -249,6 +249,12 @@ def _gs1_check(symbol: DecodedSymbol) -> int:
             return -1
         checked += 1
     return 1 if checked else 0
+
+
+def _gs1_data_checks(text: str) -> bool:
+    """Whether plain text read as a GS1 element string has SSCC/GTIN check digits, all valid."""
+    as_gs1 = DecodedSymbol(text, "Code128", PYZBAR, "]C1")
+    return _gs1_check(as_gs1) == 1
 
 
 def _weak(hit: _Hit) -> bool:
@@ -396,6 +402,9 @@ def _upright(gray: Image.Image) -> list[_Hit]:
     for angle in _bar_angles(work):
         turned = work.rotate(angle, Image.Resampling.BILINEAR, expand=True, fillcolor=255)
         hits = _checked(_zxing_hits(turned, _LA, _TURNED_FORMATS))
+        if not any(not _weak(h) for h in hits):
+            # zbar reads some blurred or noisy upright bars that zxing-cpp does not.
+            hits += _checked(_pyzbar_hits(turned, _TURNED_ZBAR))
         if hits:
             return hits
     return []
@@ -435,6 +444,11 @@ _TURNED_FORMATS = (
     | zxingcpp.BarcodeFormat.EANUPC
     | zxingcpp.BarcodeFormat.ITF14
     | zxingcpp.BarcodeFormat.DataBarExp
+)
+_TURNED_ZBAR = (
+    pyzbar.ZBarSymbol.EAN13,
+    pyzbar.ZBarSymbol.UPCA,
+    pyzbar.ZBarSymbol.CODE128,
 )
 _LA = zxingcpp.Binarizer.LocalAverage
 _GH = zxingcpp.Binarizer.GlobalHistogram
@@ -481,7 +495,9 @@ def decode_grayscale(gray: Image.Image) -> list[DecodedSymbol]:
             # A weak read whose text a strong one contains was a piece of that symbol.
             kept = [w for w in weak if not any(w.symbol.text in s.symbol.text for s in strong)]
             return _unique(strong + kept)
-    return _unique(weak)
+    # Only weak reads found: believe those that carry GS1 data with valid check digits (what
+    # we print); a piece of a GS1-128 rarely does.
+    return _unique([w for w in weak if _gs1_data_checks(w.symbol.text)])
 
 
 def decode_image(
