@@ -226,6 +226,7 @@ _LINEAR = (
 _GS1_IDENTIFIERS = frozenset({"]C1", "]d2", "]Q3", "]e0", "]J1"})
 # AIs whose value ends in a GS1 check digit, and what biip sets once that digit is right.
 _CHECKED_AIS = {"00": "sscc", "01": "gtin", "02": "gtin"}
+_LEADING_CHECKED = {"00": 18, "01": 14, "02": 14}
 
 
 def _gs1_check(symbol: DecodedSymbol) -> int:
@@ -236,6 +237,13 @@ def _gs1_check(symbol: DecodedSymbol) -> int:
         return 1 if ok and gs1_standard_check_digit(text[:13]) == int(text[13]) else -1
     if symbol.symbology_identifier not in _GS1_IDENTIFIERS:
         return 0
+    # Our codes begin with the SSCC or the GTIN: check that digit here, without biip's full
+    # parse (about 0.7 ms, as long as zxing-cpp takes to read a small photo).
+    text = symbol.text
+    width = _LEADING_CHECKED.get(text[:2])
+    if width is not None and len(text) >= 2 + width and text[2 : 2 + width].isdecimal():
+        body = text[2 : 2 + width]
+        return 1 if gs1_standard_check_digit(body[:-1]) == int(body[-1]) else -1
     try:
         message = GS1Message.parse(symbol.text)
     except (ParseError, ValueError):
