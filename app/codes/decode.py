@@ -283,6 +283,9 @@ def _same_symbol(a: _Hit, b: _Hit) -> bool:
         return True
     if a.symbol.symbology not in _LINEAR:
         return False
+    length, lines = _thickness(a.box)
+    if lines > 0.05 * length:
+        return False  # labels stacked on a sheet line up too; only a thin read is suspect
     # A linear read from a couple of scan lines beside another of the same symbol: same span
     # along the bars' run, close across it.
     axis = 0 if a.box[2] - a.box[0] >= a.box[3] - a.box[1] else 1
@@ -291,7 +294,7 @@ def _same_symbol(a: _Hit, b: _Hit) -> bool:
     length = max(a1 - a0, b1 - b0, 1)
     across = 1 - axis
     gap = max(a.box[across], b.box[across]) - min(a.box[across + 2], b.box[across + 2])
-    return shared >= 0.7 * min(a1 - a0, b1 - b0) and gap <= 0.5 * length
+    return shared >= 0.7 * min(a1 - a0, b1 - b0) and gap <= 0.25 * length
 
 
 def _rank(hit: _Hit) -> tuple[int, int, int]:

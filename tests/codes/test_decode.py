@@ -307,3 +307,12 @@ def test_a_linear_read_from_a_few_scan_lines_loses_to_the_same_symbol_read_by_ma
     assert _checked([thin, true]) == [true]
     other = _Hit(DecodedSymbol("6901234567892", "EAN13", ZXING, "]E0"), (600, 65, 720, 408))
     assert _checked([thin, true, other]) == [true, other]  # a symbol elsewhere stays
+
+
+def test_labels_stacked_on_a_sheet_are_all_kept() -> None:
+    # Four A4 labels line their GS1-128s up one above another: distinct symbols, all read.
+    first = _Hit(DecodedSymbol("00069012343510438324", "Code128", ZXING, "]C1"), (0, 0, 800, 60))
+    second = _Hit(
+        DecodedSymbol("00069012341234567894", "Code128", ZXING, "]C1"), (0, 150, 800, 190)
+    )
+    assert _checked([first, second]) == [first, second]
