@@ -284,7 +284,7 @@ def _same_symbol(a: _Hit, b: _Hit) -> bool:
     if a.symbol.symbology not in _LINEAR:
         return False
     length, lines = _thickness(a.box)
-    if lines > 0.05 * length:
+    if lines > 0.02 * length:
         return False  # labels stacked on a sheet line up too; only a thin read is suspect
     # A linear read from a couple of scan lines beside another of the same symbol: same span
     # along the bars' run, close across it.
