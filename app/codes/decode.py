@@ -2,9 +2,16 @@
 
 Two readers, because neither sees everything: zxing-cpp reads DataMatrix and keeps GS1
 separators and symbology identifiers; zbar (pyzbar) reads blurred phone shots of EAN-13 and
-some QR codes that zxing-cpp misses. Both read the photo; where they see the same symbol,
-zxing-cpp's reading wins. Only when neither finds anything does a short ladder of retries run
-(smoothing, sharpening, enlarging, small rotations), stopping at the first hit.
+some QR codes that zxing-cpp misses. zxing-cpp reads the photo first and, when it finds a
+symbol, that is the answer (most photos cost one zxing-cpp pass). Otherwise a ladder of retries
+runs: zbar, the photo turned so that a tilted linear symbol's bars stand upright, then smoothed,
+sharpened, enlarged and turned copies, stopping at the first strong read.
+
+Every read is checked before it is believed: ITF only as ITF-14 with a valid check digit (we
+print no other ITF), GS1 data whose SSCC or GTIN check digit fails is a misread, and where two
+reads of one symbol disagree the one whose check digits validate, or that more scan lines agree
+on, wins. A plain Code 128 from zbar is weak (zbar reads a suffix of a tilted GS1-128 as one):
+it does not stop the ladder, and a strong read that contains its text replaces it.
 """
 
 from __future__ import annotations
@@ -13,7 +20,11 @@ import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import zxingcpp
+from biip import ParseError
+from biip.checksums import gs1_standard_check_digit
+from biip.gs1_messages import GS1Message
 from PIL import Image, ImageFilter, UnidentifiedImageError
 from pyzbar import pyzbar
 
@@ -194,6 +205,120 @@ def pyzbar_symbols(gray: Image.Image) -> list[DecodedSymbol]:
     return [hit.symbol for hit in _pyzbar_hits(gray, symbols=None)]
 
 
+# --- checking reads --------------------------------------------------------------------
+
+_LINEAR = (
+    frozenset(
+        {
+            "Code128",
+            "Code39",
+            "Code93",
+            "Codabar",
+            "ITF",
+            "ITF14",
+            "DataBar",
+            "DataBarExp",
+            "DataBarLtd",
+        }
+    )
+    | _EAN_UPC
+)
+_GS1_IDENTIFIERS = frozenset({"]C1", "]d2", "]Q3", "]e0", "]J1"})
+# AIs whose value ends in a GS1 check digit, and what biip sets once that digit is right.
+_CHECKED_AIS = {"00": "sscc", "01": "gtin", "02": "gtin"}
+_LEADING_CHECKED = {"00": 18, "01": 14, "02": 14}
+
+
+def _gs1_check(symbol: DecodedSymbol) -> int:
+    """1 if GS1 data whose SSCC/GTIN check digits all validate, -1 if one fails, else 0."""
+    if symbol.symbology in ("ITF", "ITF14"):
+        text = symbol.text
+        ok = len(text) == 14 and text.isdecimal() and text.isascii()
+        return 1 if ok and gs1_standard_check_digit(text[:13]) == int(text[13]) else -1
+    if symbol.symbology_identifier not in _GS1_IDENTIFIERS:
+        return 0
+    # Our codes begin with the SSCC or the GTIN: check that digit here, without biip's full
+    # parse (about 0.7 ms, as long as zxing-cpp takes to read a small photo).
+    text = symbol.text
+    width = _LEADING_CHECKED.get(text[:2])
+    if width is not None and len(text) >= 2 + width and text[2 : 2 + width].isdecimal():
+        body = text[2 : 2 + width]
+        return 1 if gs1_standard_check_digit(body[:-1]) == int(body[-1]) else -1
+    try:
+        message = GS1Message.parse(symbol.text)
+    except (ParseError, ValueError):
+        return 0  # biip is stricter than the symbol (dates, country codes): no verdict
+    checked = 0
+    for element in message.element_strings:
+        attribute = _CHECKED_AIS.get(element.ai.ai)
+        if attribute is None:
+            continue
+        if getattr(element, attribute) is None:
+            return -1
+        checked += 1
+    return 1 if checked else 0
+
+
+def _gs1_data_checks(text: str) -> bool:
+    """Whether plain text read as a GS1 element string has SSCC/GTIN check digits, all valid."""
+    as_gs1 = DecodedSymbol(text, "Code128", PYZBAR, "]C1")
+    return _gs1_check(as_gs1) == 1
+
+
+def _weak(hit: _Hit) -> bool:
+    # zbar's plain Code 128 off a tilted GS1-128 is often a valid-looking suffix of it.
+    return hit.symbol.decoder == PYZBAR and hit.symbol.symbology == "Code128"
+
+
+def _thickness(box: tuple[int, int, int, int]) -> tuple[int, int]:
+    """(length along the scan, extent across it) of a linear read's box."""
+    width, height = box[2] - box[0], box[3] - box[1]
+    return (width, height) if width >= height else (height, width)
+
+
+def _same_symbol(a: _Hit, b: _Hit) -> bool:
+    if _family(a.symbol.symbology) != _family(b.symbol.symbology):
+        return False
+    if _overlap(a.box, b.box):
+        return True
+    if a.symbol.symbology not in _LINEAR:
+        return False
+    length, lines = _thickness(a.box)
+    if lines > 0.02 * length:
+        return False  # labels stacked on a sheet line up too; only a thin read is suspect
+    # A linear read from a couple of scan lines beside another of the same symbol: same span
+    # along the bars' run, close across it.
+    axis = 0 if a.box[2] - a.box[0] >= a.box[3] - a.box[1] else 1
+    a0, a1, b0, b1 = a.box[axis], a.box[axis + 2], b.box[axis], b.box[axis + 2]
+    shared = min(a1, b1) - max(a0, b0)
+    length = max(a1 - a0, b1 - b0, 1)
+    across = 1 - axis
+    gap = max(a.box[across], b.box[across]) - min(a.box[across + 2], b.box[across + 2])
+    return shared >= 0.7 * min(a1 - a0, b1 - b0) and gap <= 0.25 * length
+
+
+def _rank(hit: _Hit) -> tuple[int, int, int]:
+    lines = _thickness(hit.box)[1] if hit.symbol.symbology in _LINEAR else 0
+    return (_gs1_check(hit.symbol), lines, hit.symbol.decoder == ZXING)
+
+
+def _checked(hits: list[_Hit]) -> list[_Hit]:
+    """Reads of one frame minus misreads: failed check digits, and the loser wherever two
+    reads of one symbol disagree."""
+    plausible = [h for h in hits if _gs1_check(h.symbol) >= 0]
+    kept = []
+    for hit in plausible:
+        beaten = any(
+            other.symbol.text != hit.symbol.text
+            and _same_symbol(hit, other)
+            and _rank(other) > _rank(hit)
+            for other in plausible
+        )
+        if not beaten:
+            kept.append(hit)
+    return kept
+
+
 # --- the stack -------------------------------------------------------------------------
 
 
@@ -212,26 +337,93 @@ def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool
     return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
 
 
+def _zbar(gray: Image.Image) -> list[_Hit]:
+    # zbar reads a big photo no worse, at a fraction of the cost, from a smaller copy.
+    small = _bounded(gray, _PYZBAR_MAX_PIXELS)
+    factor = gray.width / small.width
+    hits = []
+    for hit in _pyzbar_hits(small):
+        box = tuple(round(v * factor) for v in hit.box)
+        hits.append(_Hit(hit.symbol, (box[0], box[1], box[2], box[3])))
+    return hits
+
+
 def _both(gray: Image.Image, binarizer: zxingcpp.Binarizer) -> list[_Hit]:
     """Both readers on one frame; a zbar reading of a symbol zxing-cpp also read is dropped."""
     zxing_hits = _zxing_hits(gray, binarizer)
     merged = list(zxing_hits)
-    # zbar reads a big photo no worse, at a fraction of the cost, from a smaller copy.
-    small = _bounded(gray, _PYZBAR_MAX_PIXELS)
-    factor = gray.width / small.width
-    for hit in _pyzbar_hits(small):
-        left, top, right, bottom = (round(v * factor) for v in hit.box)
+    for hit in _zbar(gray):
         family = _family(hit.symbol.symbology)
         if not any(
-            _family(z.symbol.symbology) == family and _overlap(z.box, (left, top, right, bottom))
-            for z in zxing_hits
+            _family(z.symbol.symbology) == family and _overlap(z.box, hit.box) for z in zxing_hits
         ):
             merged.append(hit)
     return merged
 
 
+def _bar_angles(gray: Image.Image) -> list[float]:
+    """Turns (degrees) that would set the bars of a tilted linear symbol upright: the main
+    directions of strongly one-directional texture (bars), found from the structure tensor
+    of small tiles of a reduced copy."""
+    small = _bounded(gray, _ANGLE_PIXELS)
+    a = np.asarray(small, dtype=np.float32)
+    gx = a[1:-1, 2:] - a[1:-1, :-2]
+    gy = a[2:, 1:-1] - a[:-2, 1:-1]
+    tile = 16
+    rows, cols = gx.shape[0] // tile, gx.shape[1] // tile
+    if rows == 0 or cols == 0:
+        return []
+
+    def tiles(v: np.ndarray) -> np.ndarray:
+        cut = v[: rows * tile, : cols * tile].reshape(rows, tile, cols, tile)
+        summed: np.ndarray = cut.sum(axis=(1, 3))
+        return summed
+
+    jxx, jyy, jxy = tiles(gx * gx), tiles(gy * gy), tiles(gx * gy)
+    energy = jxx + jyy + 1e-6
+    coherence = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / energy
+    strong = (coherence > 0.75) & (energy > np.percentile(energy, 75))
+    if not strong.any():
+        return []
+    theta = np.degrees(0.5 * np.arctan2(2 * jxy[strong], (jxx - jyy)[strong])) % 180
+    weights = (energy * coherence**2)[strong]
+    histogram, _ = np.histogram(theta, bins=90, range=(0, 180), weights=weights)
+    histogram = histogram + np.roll(histogram, 1) + np.roll(histogram, -1)
+    angles: list[float] = []
+    for index in np.argsort(histogram)[::-1][:6]:
+        if histogram[index] < 0.3 * histogram.max():
+            break
+        # The weighted mean of the tiles near the peak, finer than the 2-degree bins.
+        offset = (theta - (index * 2 + 1) + 90) % 180 - 90
+        near = np.abs(offset) <= 3
+        peak = float(index * 2 + 1 + np.average(offset[near], weights=weights[near]))
+        angle = peak % 90  # bars along either axis read alike
+        angle = angle - 90 if angle > 45 else angle
+        if abs(angle) >= _UPRIGHT_TOLERANCE and all(
+            abs(angle - seen) >= _UPRIGHT_TOLERANCE for seen in angles
+        ):
+            angles.append(angle)
+        if len(angles) == 2:
+            break
+    return angles
+
+
+def _upright(gray: Image.Image) -> list[_Hit]:
+    work = _bounded(gray, _UPRIGHT_MAX_PIXELS)
+    for angle in _bar_angles(work):
+        turned = work.rotate(angle, Image.Resampling.BILINEAR, expand=True, fillcolor=255)
+        hits = _checked(_zxing_hits(turned, _LA, _TURNED_FORMATS))
+        if not any(not _weak(h) for h in hits):
+            # zbar reads some blurred or noisy upright bars that zxing-cpp does not.
+            hits += _checked(_pyzbar_hits(turned, _TURNED_ZBAR))
+        if hits:
+            return hits
+    return []
+
+
 def _sharpened(gray: Image.Image) -> list[_Hit]:
-    return _both(gray.filter(ImageFilter.UnsharpMask(radius=2, percent=150, threshold=0)), _LA)
+    work = _bounded(gray, _RETRY_MAX_PIXELS)
+    return _both(work.filter(ImageFilter.UnsharpMask(radius=2, percent=150, threshold=0)), _LA)
 
 
 def _enlarged(gray: Image.Image) -> list[_Hit]:
@@ -242,16 +434,17 @@ def _enlarged(gray: Image.Image) -> list[_Hit]:
 
 
 def _smoothed(gray: Image.Image) -> list[_Hit]:
-    return _both(gray.filter(ImageFilter.GaussianBlur(1)), _GH)
+    return _both(_bounded(gray, _RETRY_MAX_PIXELS).filter(ImageFilter.GaussianBlur(1)), _GH)
 
 
 def _rotated(gray: Image.Image) -> list[_Hit]:
     # Neither reader finds a 1D code tilted 10-30 degrees; zxing-cpp on a turned copy does.
     # 2D codes are found at any angle already, so only the linear formats that carry GS1 data
     # are looked for (plain ITF of any length reads "13" off the edge of a turned photo).
+    work = _bounded(gray, _RETRY_MAX_PIXELS)
     for angle in (15, -15, 30, -30):
-        turned = gray.rotate(angle, Image.Resampling.BILINEAR, expand=True, fillcolor=255)
-        hits = _zxing_hits(turned, _LA, _TURNED_FORMATS)
+        turned = work.rotate(angle, Image.Resampling.BILINEAR, expand=True, fillcolor=255)
+        hits = _checked(_zxing_hits(turned, _LA, _TURNED_FORMATS))
         if hits:
             return hits
     return []
@@ -263,10 +456,20 @@ _TURNED_FORMATS = (
     | zxingcpp.BarcodeFormat.ITF14
     | zxingcpp.BarcodeFormat.DataBarExp
 )
+_TURNED_ZBAR = (
+    pyzbar.ZBarSymbol.EAN13,
+    pyzbar.ZBarSymbol.UPCA,
+    pyzbar.ZBarSymbol.CODE128,
+)
 _LA = zxingcpp.Binarizer.LocalAverage
 _GH = zxingcpp.Binarizer.GlobalHistogram
-# Cheapest first; on the corpus each of the first three recovers images the others miss.
+_ANGLE_PIXELS = 2_000_000  # reduced further, fine bars alias and seem to lean
+_UPRIGHT_MAX_PIXELS = 2_000_000  # long GS1-128s have bars of 2 px; keep them
+_UPRIGHT_TOLERANCE = 3.0  # degrees: closer to square, the first pass read it already
+# After zxing-cpp alone: zbar, then cheapest first.
 _RETRIES: tuple[Callable[[Image.Image], list[_Hit]], ...] = (
+    _zbar,
+    _upright,
     _smoothed,
     _sharpened,
     _enlarged,
@@ -282,19 +485,30 @@ def _bounded(gray: Image.Image, max_pixels: int) -> Image.Image:
     return gray.resize(size, Image.Resampling.BOX)
 
 
-def decode_grayscale(gray: Image.Image) -> list[DecodedSymbol]:
-    """Every symbol the stack finds in a grayscale image, one entry per distinct content."""
-    hits = _both(gray, _LA)
-    if not hits:
-        work = _bounded(gray, _RETRY_MAX_PIXELS)
-        for retry in _RETRIES:
-            hits = retry(work)
-            if hits:
-                break
+def _unique(hits: list[_Hit]) -> list[DecodedSymbol]:
     unique: dict[tuple[str, str], DecodedSymbol] = {}
     for hit in hits:  # zxing-cpp's hits come first, so its text wins for the same content
         unique.setdefault(_content_key(hit.symbol), hit.symbol)
     return list(unique.values())
+
+
+def decode_grayscale(gray: Image.Image) -> list[DecodedSymbol]:
+    """Every symbol the stack finds in a grayscale image, one entry per distinct content."""
+    hits = _checked(_zxing_hits(gray, _LA))
+    if hits:
+        return _unique(hits)
+    weak: list[_Hit] = []
+    for retry in _RETRIES:
+        found = _checked(retry(gray))
+        strong = [h for h in found if not _weak(h)]
+        weak += [h for h in found if _weak(h)]
+        if strong:
+            # A weak read whose text a strong one contains was a piece of that symbol.
+            kept = [w for w in weak if not any(w.symbol.text in s.symbol.text for s in strong)]
+            return _unique(strong + kept)
+    # Only weak reads found: believe those that carry GS1 data with valid check digits (what
+    # we print); a piece of a GS1-128 rarely does.
+    return _unique([w for w in weak if _gs1_data_checks(w.symbol.text)])
 
 
 def decode_image(
