@@ -3,8 +3,8 @@
 Violations record the diverting salesperson's own fine (only under its agreement). Price cases
 need no schema change: `violation.kind` is a plain string column and `price` fits it. Direct
 retail accounts (代理批发关系) are shops the company's office serves itself, whose volume accrues
-to a chosen wholesaler's reward base from a given date. Downgrade drops both; nothing else is
-lost.
+to a chosen wholesaler's reward base from a given date. Downgrade drops both and sets price
+cases' carton links inactive (older revisions allow one active case per carton).
 
 Revision ID: price_cases_direct_accounts
 Revises: vehicles_squads_inspections
@@ -59,6 +59,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Before this revision a carton was in at most one case of each kind besides clones: price
+    # cases' carton links stop counting, so the older one-case-per-carton index holds again.
+    op.execute("UPDATE violation_carton SET active = FALSE WHERE kind = 'price' AND active")
     op.drop_index(op.f('ix_direct_account_assignment_distributor_id'), table_name='direct_account_assignment')
     op.drop_index(op.f('ix_direct_account_assignment_account_id'), table_name='direct_account_assignment')
     op.drop_table('direct_account_assignment')
