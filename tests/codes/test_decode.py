@@ -19,8 +19,10 @@ from app.codes.decode import (
     ZXING,
     DecodedSymbol,
     ImageRejected,
+    _agreed,
     _checked,
     _Hit,
+    _unsure,
     _weak,
     decode_image,
     open_grayscale,
@@ -38,6 +40,7 @@ from app.codes.gs1 import (
     validate_sscc,
     verify,
 )
+from bench.phone_photos import render
 
 KEYS = SigningKeys({"K1": bytes(range(32))}, current="K1")
 HOST = "cg.example.com"
@@ -316,3 +319,21 @@ def test_labels_stacked_on_a_sheet_are_all_kept() -> None:
         DecodedSymbol("00069012341234567894", "Code128", ZXING, "]C1"), (0, 150, 800, 190)
     )
     assert _checked([first, second]) == [first, second]
+
+
+def test_a_zbar_ean_from_few_scan_lines_needs_a_second_read_to_be_believed() -> None:
+    # zbar's misreads of a blurred EAN-13 carry valid check digits, from 5-6 scan lines.
+    few = _Hit(DecodedSymbol("6928135141822", "EAN13", PYZBAR), (0, 0, 300, 30), quality=6)
+    many = _Hit(DecodedSymbol("6928135390961", "EAN13", PYZBAR), (0, 0, 300, 90), quality=80)
+    assert _unsure(few) and not _unsure(many)
+    assert _agreed([few], [many]) == []
+    again = _Hit(few.symbol, (10, 400, 310, 430), quality=5)
+    assert _agreed([few, again], []) == [few, again]
+
+
+def test_zbar_overrules_a_zxing_ean_it_reads_otherwise_from_many_scan_lines() -> None:
+    # A phone photo (tune seed 198) on which zxing-cpp alone returns 0988104150909.
+    photo = render(198)
+    assert photo.truths == {"6900704150909"}
+    assert [s.text for s in zxing_symbols(open_grayscale(photo.jpeg))] == ["0988104150909"]
+    assert [s.text for s in decode_image(photo.jpeg)] == ["6900704150909"]
