@@ -167,9 +167,8 @@ def test_upgrade_and_downgrade_keep_every_row_and_the_id_sequence(demo_url: str)
         where = _where(conn)
         assert conn.execute(text("SELECT count(*) FROM scan")).scalar() == before[0] + 1
         after = _insert(conn, datetime.now(UTC))
-        with pytest.raises(Exception, match="append-only"):
-            with conn.begin_nested():
-                conn.execute(text("UPDATE scan SET verdict = 'x' WHERE id = :i"), {"i": plain})
+        with pytest.raises(Exception, match="append-only"), conn.begin_nested():
+            conn.execute(text("UPDATE scan SET verdict = 'x' WHERE id = :i"), {"i": plain})
     assert kind == "p"
     assert after > plain
     for scan_id, at in ids.items():  # every month that held scans got its own partition
