@@ -59,13 +59,17 @@ def test_scans_through_the_api_land_in_their_months_partition(world: World) -> N
             text("SELECT scanned_at, tableoid::regclass::text FROM scan WHERE payload IN (:a, :b)"),
             {"a": world.jinan[0]["payload"], "b": world.jinan[1]["payload"]},
         ).all()
-        parents = conn.execute(
-            text(
-                "SELECT DISTINCT i.inhparent::regclass::text FROM pg_inherits i "
-                "JOIN pg_class c ON c.oid = i.inhrelid "
-                "WHERE c.relkind = 'r' AND c.relname LIKE 'scan\\_%'"
+        parents = (
+            conn.execute(
+                text(
+                    "SELECT DISTINCT i.inhparent::regclass::text FROM pg_inherits i "
+                    "JOIN pg_class c ON c.oid = i.inhrelid "
+                    "WHERE c.relkind = 'r' AND c.relname LIKE 'scan\\_%'"
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     assert parents == ["scan"]
     by_month = {(t.year, t.month): table for t, table in where}
     assert by_month[(now.year, now.month)] == _month(now)
