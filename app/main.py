@@ -32,8 +32,12 @@ DOCS_STATIC = "/docs-static"
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """While served, the audit log's sequencer integrates new entries every second."""
+    """While served, the audit log's sequencer integrates new entries every second. At start,
+    the scan partitions of the coming months are made (PostgreSQL; cheap when they exist)."""
     from app.audit.sequencer import Sequencer
+    from app.partitions.service import ensure_at_startup
+
+    ensure_at_startup()
 
     settings = get_settings()
     sequencer = Sequencer(settings) if settings.log_integrate_interval > 0 else None

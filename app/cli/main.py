@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import audit, codes, ledger, scans, users, violations, webhooks
+from app.cli import audit, codes, ledger, partitions, scans, users, violations, webhooks
 from app.cli.common import console, settings_or_exit, transaction
 from app.config import get_settings
 from app.db import safe_url
@@ -18,6 +18,7 @@ cli.add_typer(scans.app, name="scans")
 cli.add_typer(webhooks.app, name="webhooks")
 cli.add_typer(violations.app, name="violations")
 cli.add_typer(ledger.app, name="ledger")
+cli.add_typer(partitions.app, name="partitions")
 
 
 @cli.callback()

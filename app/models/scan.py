@@ -37,7 +37,9 @@ class Photo(Base):
 
 class Scan(Base):
     """One reading of one payload at a checkpoint or GPS position, with its verdict. Rows are
-    never changed; the table is ready to be partitioned by month of `scanned_at`."""
+    never changed. On PostgreSQL the table is partitioned by month of `scanned_at` and its
+    primary key is (id, scanned_at) (app/partitions); the ORM's identity stays `id`, unique
+    through its sequence, so SQLite keeps its plain integer key."""
 
     __tablename__ = "scan"
     __table_args__ = (Index("ix_scan_carton_id_scanned_at", "carton_id", "scanned_at"),)

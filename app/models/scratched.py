@@ -37,8 +37,9 @@ class ScratchedCarton(Base):
     photo_sha256s: Mapped[list[str]] = mapped_column(JSON, default=list)
     item_payload: Mapped[str | None] = mapped_column(Text)
     """The item code scanned on one of the bottles, as the reader gave it."""
-    scan_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("scan.id"))
-    """The scan of that item code, judged as its carton."""
+    scan_id: Mapped[int | None] = mapped_column(BigId)
+    """The scan of that item code, judged as its carton. No foreign key: on PostgreSQL `scan`
+    is partitioned by month and can only be referenced through (id, scanned_at)."""
     carton_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("carton.id"), index=True)
     verdict: Mapped[str | None] = mapped_column(String(12))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))

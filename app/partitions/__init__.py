@@ -1,0 +1,1 @@
+"""Monthly partitions of the scan table on PostgreSQL."""
