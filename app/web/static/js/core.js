@@ -17,11 +17,108 @@ export function setSession(token, me) {
   localStorage.setItem(ME_KEY, JSON.stringify(me));
 }
 
-export function signOut() {
+// Why the last session ended, for the sign-in page to say: {reason, offline}. Kept in
+// sessionStorage: it only has to survive the one navigation to "/".
+const ENDED_KEY = "cg.ended";
+// Tokens signed out while the server could not be told; sent again when the network returns.
+// A session dies on its own at its expiry anyway, so the worst case is a session that lives until
+// then, as it did before sign-out reached the server.
+const PENDING_SIGN_OUTS_KEY = "cg.signout.pending";
+const SIGN_OUT_TIMEOUT_MS = 4000;
+
+function forgetLocally() {
   localStorage.removeItem(TOKEN_KEY);
   localStorage.removeItem(ME_KEY);
+}
+
+function pendingSignOuts() {
+  try {
+    const list = JSON.parse(localStorage.getItem(PENDING_SIGN_OUTS_KEY) || "[]");
+    return Array.isArray(list) ? list.filter((x) => typeof x === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+function setPendingSignOuts(list) {
+  if (list.length) localStorage.setItem(PENDING_SIGN_OUTS_KEY, JSON.stringify(list));
+  else localStorage.removeItem(PENDING_SIGN_OUTS_KEY);
+}
+
+/** Tell the server a token is signed out. True once it has answered for good: ended (200),
+ * already ended (401) or an API token it will not end (409); false to try again later. */
+async function sendSignOut(token) {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), SIGN_OUT_TIMEOUT_MS);
+  try {
+    const res = await fetch("/api/v1/sign-in/sign-out", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
+      cache: "no-store",
+      signal: abort.signal,
+    });
+    return res.ok || res.status === 401 || res.status === 409;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Send the sign-outs that could not reach the server before. */
+export async function retrySignOuts() {
+  if (!navigator.onLine) return;
+  for (const token of pendingSignOuts()) {
+    if (await sendSignOut(token)) setPendingSignOuts(pendingSignOuts().filter((x) => x !== token));
+  }
+}
+
+/**
+ * "退出": the phone forgets its session at once, then asks the server to end it. Offline (or
+ * when the server does not answer in time) the token waits in localStorage and any page of this
+ * site sends it again when the network returns; the sign-in page says so.
+ */
+export async function signOut() {
+  const token = getToken();
+  forgetLocally();
+  let offline = false;
+  if (token) {
+    setPendingSignOuts([...pendingSignOuts().filter((x) => x !== token), token]);
+    offline = !(navigator.onLine && (await sendSignOut(token)));
+    if (!offline) setPendingSignOuts(pendingSignOuts().filter((x) => x !== token));
+  }
+  sessionStorage.setItem(ENDED_KEY, JSON.stringify({ reason: "signed_out", offline }));
   location.assign("/");
 }
+
+/** Why the server refused a token (a 401's detail), in the sign-in page's terms. */
+export function endedReason(detail) {
+  const d = typeof detail === "string" ? detail : "";
+  if (d.startsWith("session expired")) return "expired";
+  if (d.startsWith("session revoked") || d.startsWith("token revoked")) return "revoked";
+  return "invalid";
+}
+
+/** The server no longer accepts this phone's token: back to sign-in, which says why. */
+export function endSession(detail) {
+  forgetLocally();
+  sessionStorage.setItem(ENDED_KEY, JSON.stringify({ reason: endedReason(detail) }));
+  location.replace("/");
+}
+
+/** Why the last session ended ({reason, offline}), once; null if it was not ended. */
+export function takeEnded() {
+  const raw = sessionStorage.getItem(ENDED_KEY);
+  sessionStorage.removeItem(ENDED_KEY);
+  try {
+    return raw ? JSON.parse(raw) : null;
+  } catch {
+    return null;
+  }
+}
+
+retrySignOuts();
+window.addEventListener("online", () => retrySignOuts());
 
 export function cachedMe() {
   try {
@@ -78,7 +175,12 @@ export async function api(path, { method = "GET", json, form, headers = {}, toke
   } catch {
     data = text;
   }
-  if (!res.ok) throw new ApiError(res.status, data && data.detail !== undefined ? data.detail : data);
+  if (!res.ok) {
+    const detail = data && data.detail !== undefined ? data.detail : data;
+    // The phone's own session has ended (expired, revoked by HQ): nothing on this page can work.
+    if (res.status === 401 && token === undefined && bearer) endSession(detail);
+    throw new ApiError(res.status, detail);
+  }
   return data;
 }
 
@@ -112,8 +214,7 @@ export async function requireSession(roles, { offlineOk = false } = {}) {
     if (err instanceof NetworkError && offlineOk && cachedMe()) {
       me = cachedMe();
     } else if (err instanceof ApiError && err.status === 401) {
-      signOut();
-      return null;
+      return null; // api() is already taking the page back to sign-in
     } else {
       throw err;
     }
