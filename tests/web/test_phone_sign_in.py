@@ -239,6 +239,7 @@ def test_signing_out_ends_the_session_on_the_server_even_when_offline(
     phone, token = _phone_signed_in_by_link(contexts, browser, live_server, backend)
     phone.click("#sign-out")
     phone.wait_for_url(f"{live_server.base_url}/")
+    expect(phone.locator("body")).to_have_attribute("data-signed-out", "server")
     expect(phone.locator("#signin-ended")).to_contain_text("已在服务器上结束")
     assert _me(live_server, token).json()["detail"] == "session revoked"
 
@@ -254,9 +255,11 @@ def test_signing_out_ends_the_session_on_the_server_even_when_offline(
     assert phone.evaluate("localStorage.getItem('cg.token')") is None
     shoot(phone, "signin-signed-out-offline-phone")
     assert _me(live_server, token).status_code == 200
+    expect(phone.locator("body")).to_have_attribute("data-signed-out", "phone")
     phone.context.set_offline(False)
-    expect(phone.locator("body")).to_have_attribute("data-ready", "true")
-    phone.wait_for_function("localStorage.getItem('cg.signout.pending') === null")
+    expect(phone.locator("body")).to_have_attribute("data-signed-out", "server")
+    expect(phone.locator("#signin-ended")).to_contain_text("已在服务器上结束")
+    assert phone.evaluate("localStorage.getItem('cg.signout.pending')") is None
     assert _me(live_server, token).json()["detail"] == "session revoked"
 
 

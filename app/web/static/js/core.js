@@ -17,7 +17,7 @@ export function setSession(token, me) {
   localStorage.setItem(ME_KEY, JSON.stringify(me));
 }
 
-// Why the last session ended, for the sign-in page to say: {reason, offline}. Kept in
+// Why the last session ended, for the sign-in page to say: {reason}. Kept in
 // sessionStorage: it only has to survive the one navigation to "/".
 const ENDED_KEY = "cg.ended";
 // Tokens signed out while the server could not be told; sent again when the network returns.
@@ -65,29 +65,36 @@ async function sendSignOut(token) {
   }
 }
 
-/** Send the sign-outs that could not reach the server before. */
-export async function retrySignOuts() {
-  if (!navigator.onLine) return;
-  for (const token of pendingSignOuts()) {
-    if (await sendSignOut(token)) setPendingSignOuts(pendingSignOuts().filter((x) => x !== token));
+let retrying = null;
+
+/** Send the sign-outs that could not reach the server before; resolves to true when none is
+ * left waiting. One run at a time: the page's own call and the `online` event share it. */
+export function retrySignOuts() {
+  if (!retrying) {
+    retrying = (async () => {
+      if (navigator.onLine) {
+        for (const token of pendingSignOuts()) {
+          if (await sendSignOut(token)) setPendingSignOuts(pendingSignOuts().filter((x) => x !== token));
+        }
+      }
+      return pendingSignOuts().length === 0;
+    })().finally(() => {
+      retrying = null;
+    });
   }
+  return retrying;
 }
 
 /**
- * "退出": the phone forgets its session at once, then asks the server to end it. Offline (or
- * when the server does not answer in time) the token waits in localStorage and any page of this
- * site sends it again when the network returns; the sign-in page says so.
+ * "退出": the phone forgets its session at once and leaves for the sign-in page, which asks the
+ * server to end the session (the token waits in localStorage until the server has answered) and
+ * says whether it did. Offline, any page of this site sends it when the network returns.
  */
-export async function signOut() {
+export function signOut() {
   const token = getToken();
   forgetLocally();
-  let offline = false;
-  if (token) {
-    setPendingSignOuts([...pendingSignOuts().filter((x) => x !== token), token]);
-    offline = !(navigator.onLine && (await sendSignOut(token)));
-    if (!offline) setPendingSignOuts(pendingSignOuts().filter((x) => x !== token));
-  }
-  sessionStorage.setItem(ENDED_KEY, JSON.stringify({ reason: "signed_out", offline }));
+  if (token) setPendingSignOuts([...pendingSignOuts().filter((x) => x !== token), token]);
+  sessionStorage.setItem(ENDED_KEY, JSON.stringify({ reason: "signed_out" }));
   location.assign("/");
 }
 
@@ -106,7 +113,7 @@ export function endSession(detail) {
   location.replace("/");
 }
 
-/** Why the last session ended ({reason, offline}), once; null if it was not ended. */
+/** Why the last session ended ({reason}), once; null if it was not ended. */
 export function takeEnded() {
   const raw = sessionStorage.getItem(ENDED_KEY);
   sessionStorage.removeItem(ENDED_KEY);
@@ -118,7 +125,7 @@ export function takeEnded() {
 }
 
 retrySignOuts();
-window.addEventListener("online", () => retrySignOuts());
+window.addEventListener("online", () => retrySignOuts().then((done) => done && window.dispatchEvent(new Event("cg-signed-out"))));
 
 export function cachedMe() {
   try {

@@ -1,6 +1,6 @@
 // Sign in with a pasted API token, or with a one-time link from HQ (/signin#ticket=…, opened by
 // scanning its QR code on the phone): ask the API who it is, then open that role's page.
-import { api, ApiError, NetworkError, cachedMe, endedReason, errorText, getToken, homeFor, setSession, t, takeEnded } from "./core.js";
+import { api, ApiError, NetworkError, cachedMe, endedReason, errorText, getToken, homeFor, retrySignOuts, setSession, t, takeEnded } from "./core.js";
 
 const form = document.getElementById("sign-in-form");
 const input = document.getElementById("token");
@@ -75,11 +75,23 @@ async function signInWithLink(ticket) {
 }
 
 /** Why the phone is back here: signed out, or its session expired or was revoked by HQ. */
-function showEnded(ended) {
+async function showEnded(ended) {
   const el = document.getElementById("signin-ended");
   if (!ended || !["signed_out", "expired", "revoked", "invalid"].includes(ended.reason)) return;
-  const offline = ended.reason === "signed_out" && ended.offline;
-  el.textContent = t(offline ? "signin.ended.signed_out_offline" : `signin.ended.${ended.reason}`);
+  let key = `signin.ended.${ended.reason}`;
+  if (ended.reason === "signed_out") {
+    // Said only once the server has answered: ended there, or to be told when back online.
+    const done = await retrySignOuts();
+    if (!done) {
+      key = "signin.ended.signed_out_offline";
+      window.addEventListener("cg-signed-out", () => {
+        el.textContent = t("signin.ended.signed_out");
+        document.body.dataset.signedOut = "server";
+      });
+    }
+    document.body.dataset.signedOut = done ? "server" : "phone";
+  }
+  el.textContent = t(key);
   el.className = ended.reason === "signed_out" ? "notice" : "error";
   el.hidden = false;
   document.body.dataset.ended = ended.reason;
