@@ -16,6 +16,8 @@ class Principal:
     distributor_id: int | None = None
     salesperson_id: int | None = None
     sub_customer_id: int | None = None
+    token_id: int | None = None
+    """The bearer token this call came with (None for the command line): signing out ends it."""
 
     @property
     def is_staff(self) -> bool:

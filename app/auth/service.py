@@ -179,10 +179,10 @@ def authenticate(session: Session, token: str) -> Principal:
             "session expired: ask HQ for a new sign-in link",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return principal_of(user)
+    return principal_of(user, token_id=api_token.id)
 
 
-def principal_of(user: User) -> Principal:
+def principal_of(user: User, *, token_id: int | None = None) -> Principal:
     """The caller a user is, for work done on its behalf (a token, or the command line)."""
     return Principal(
         user_id=user.id,
@@ -191,4 +191,5 @@ def principal_of(user: User) -> Principal:
         distributor_id=user.distributor_id,
         salesperson_id=user.salesperson_id,
         sub_customer_id=user.sub_customer_id,
+        token_id=token_id,
     )

@@ -197,3 +197,47 @@ def revoke_session(session: Session, *, session_id: int, actor: str) -> tuple[Ap
         data={"session": session_id, "prefix": tok.prefix},
     )
     return tok, user
+
+
+def sign_out(session: Session, *, token_id: int | None, actor: str) -> tuple[ApiToken, User]:
+    """The phone's own session ends now (its "退出"). A machine's API token is refused with 409:
+    one click in a browser must not cut off a scanner or a script sharing that token; HQ
+    revokes those with `channelguard users revoke`."""
+    row = (
+        session.execute(
+            select(ApiToken, User)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.id == token_id)
+        ).first()
+        if token_id is not None
+        else None
+    )
+    if row is None:
+        raise Conflict("this caller has no session to sign out of")
+    tok, user = row.tuple()
+    if tok.kind != SESSION:
+        raise Conflict(
+            "this is an API token for machines, not a phone session: it stays valid; "
+            "HQ revokes it with `channelguard users revoke`"
+        )
+    # authenticate() has just let this token through, so it is neither revoked nor expired;
+    # the conditional update still makes two sign-outs at once end it only once.
+    now = utcnow()
+    ended = session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == tok.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(ended, "rowcount", 0) != 1:
+        raise Unauthorized("session revoked", headers={"WWW-Authenticate": "Bearer"})
+    session.refresh(tok)
+    audit.record(
+        session,
+        actor=actor,
+        action="signin.signed_out",
+        entity_type="user",
+        entity_key=user.username,
+        data={"session": tok.id, "prefix": tok.prefix},
+    )
+    return tok, user

@@ -1,5 +1,5 @@
 """Phone sign-in by one-time link: HQ (admin) issues links and lists and revokes sessions; the
-phone exchanges the link's ticket for a session token."""
+phone exchanges the link's ticket for a session token and ends it when its user signs out."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from app.auth import signin
-from app.auth.deps import Admin
+from app.auth.deps import Admin, Anyone
 from app.auth.ratelimit import limiter_for
 from app.auth.router import MeOut, me_of
 from app.auth.service import principal_of
@@ -140,4 +140,17 @@ def revoke(
 ) -> SessionOut:
     """End a phone session now (admin): its next call is 401."""
     tok, user = signin.revoke_session(session, session_id=session_id, actor=who.username)
+    return _session_out(tok, user)
+
+
+@router.post(
+    "/sign-out",
+    responses={
+        409: {"model": ErrorOut, "description": "the caller holds an API token, not a session"}
+    },
+)
+def sign_out(session: DbSession, who: Anyone) -> SessionOut:
+    """End the caller's own phone session now: the token is refused (401) from then on.
+    An API token (kind `api`, for machines) is not ended here: 409, and it keeps working."""
+    tok, user = signin.sign_out(session, token_id=who.token_id, actor=who.username)
     return _session_out(tok, user)

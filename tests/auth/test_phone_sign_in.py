@@ -174,3 +174,48 @@ def test_only_admin_issues_links_and_sees_sessions(http: Http, user: str | None)
 def test_a_link_for_nobody_is_404(http: Http) -> None:
     r = http.call("POST", "admin", "/sign-in/tickets", json={"username": "nobody-here"})
     assert r.status_code == 404
+
+
+def test_signing_out_ends_only_this_phones_session(http: Http) -> None:
+    first = http.exchange(http.issue("inspector")["link"]).json()["token"]
+    second = http.exchange(http.issue("inspector")["link"]).json()["token"]
+
+    r = http.call("POST", None, "/sign-in/sign-out", token=first)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["prefix"] == first[:10]
+    assert out["active"] is False and out["revoked_at"]
+
+    # The token is refused from now on, signing out again included.
+    me = http.call("GET", None, "/me", token=first)
+    assert me.status_code == 401
+    assert me.json()["detail"] == "session revoked"
+    again = http.call("POST", None, "/sign-in/sign-out", token=first)
+    assert again.status_code == 401
+
+    # The inspector's other phone and its API token keep working.
+    assert http.call("GET", None, "/me", token=second).status_code == 200
+    assert http.call("GET", "inspector", "/me").status_code == 200
+    listed = http.call("GET", "admin", "/sign-in/sessions", params={"username": "inspector"})
+    by_prefix = {s["prefix"]: s for s in listed.json()["items"]}
+    assert by_prefix[first[:10]]["active"] is False
+    assert by_prefix[second[:10]]["active"] is True
+    actions = http.sql(
+        "SELECT action FROM audit_entry WHERE action = 'signin.signed_out' AND entity_key = :u",
+        u="inspector",
+    )
+    assert len(actions) == 1
+
+
+@pytest.mark.parametrize("user", ["inspector", "admin", "jinan-distributor"])
+def test_an_api_token_is_not_signed_out(http: Http, user: str) -> None:
+    r = http.call("POST", user, "/sign-in/sign-out")
+    assert r.status_code == 409, r.text
+    assert "API token" in r.json()["detail"]
+    assert http.call("GET", user, "/me").status_code == 200
+
+
+def test_signing_out_needs_a_token(http: Http) -> None:
+    assert http.call("POST", None, "/sign-in/sign-out").status_code == 401
+    r = http.call("POST", None, "/sign-in/sign-out", token="cg_" + "x" * 43)
+    assert r.status_code == 401

@@ -3,16 +3,23 @@ Debian's chromium at phone size, over real HTTP, nothing loaded from another hos
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+from playwright.sync_api import Error as PlaywrightError
+from sqlalchemy import create_engine, text
 
+from app.auth.service import hash_token
 from tests.conftest import LiveServer
 from tests.web.conftest import BEER_GTIN, DESKTOP, PHONE, Backend, new_context, sign_in
 from tests.web.test_phone import SHOTS, LocalOnly, shoot
@@ -50,6 +57,15 @@ def on_this_server(link: str, server: LiveServer) -> str:
     """The printed link points at CG_PUBLIC_BASE_URL; the test server listens elsewhere."""
     parts = urlsplit(link)
     return f"{server.base_url}{parts.path}#{parts.fragment}"
+
+
+def back_to_sign_in(phone: Page, server: LiveServer) -> None:
+    """Reload a page whose session the server has ended: it returns to sign-in. Its own next
+    API call (the inbox's poll) may already be taking it there, aborting the reload."""
+    with contextlib.suppress(PlaywrightError):
+        phone.reload()
+    phone.wait_for_url(f"{server.base_url}/")
+    expect(phone.locator("body")).to_have_attribute("data-ready", "true")
 
 
 def test_hq_signs_a_phone_in_by_qr_code_and_revokes_it(
@@ -94,9 +110,11 @@ def test_hq_signs_a_phone_in_by_qr_code_and_revokes_it(
     expect(row).to_have_count(1)
     row.locator("button").click()
     expect(hq.locator("#phone-sessions li", has_text="inspector")).to_have_count(0)
-    phone.reload()
-    phone.wait_for_url(f"{live_server.base_url}/")
+    back_to_sign_in(phone, live_server)
+    expect(phone.locator("body")).to_have_attribute("data-ended", "revoked")
+    expect(phone.locator("#signin-ended")).to_contain_text("已被总部注销")
     assert phone.evaluate("localStorage.getItem('cg.token')") is None
+    shoot(phone, "signin-session-revoked-phone")
 
 
 def test_an_inspector_records_a_scratched_carton_and_hq_sees_it(
@@ -154,3 +172,196 @@ def test_an_inspector_records_a_scratched_carton_and_hq_sees_it(
     expect(row).to_contain_text("聊城")
     expect(row).to_contain_text(carton["serial"])
     expect(row.locator("img.scr-thumb")).to_have_attribute("src", re.compile(r"^blob:"))
+
+
+def _sql(server: LiveServer, statement: str, **params: Any) -> None:
+    engine = create_engine(server.database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(statement), params)
+    finally:
+        engine.dispose()
+
+
+def _phone_signed_in_by_link(
+    contexts: list[tuple[BrowserContext, LocalOnly]],
+    browser: Browser,
+    server: LiveServer,
+    backend: Backend,
+) -> tuple[Page, str]:
+    link = backend.post("admin", "/sign-in/tickets", {"username": "inspector"})["link"]
+    phone = open_profile(contexts, browser, server, phone=True)
+    phone.goto(on_this_server(link, server))
+    phone.wait_for_url(f"{server.base_url}/inspector")
+    expect(phone.locator("body")).to_have_attribute("data-ready", "true")
+    token = phone.evaluate("localStorage.getItem('cg.token')")
+    assert token
+    return phone, str(token)
+
+
+def _me(server: LiveServer, token: str) -> httpx.Response:
+    return httpx.get(
+        f"{server.base_url}/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+
+
+def test_an_expired_session_sends_the_phone_back_to_sign_in_saying_why(
+    browser: Browser,
+    live_server: LiveServer,
+    backend: Backend,
+    contexts: list[tuple[BrowserContext, LocalOnly]],
+) -> None:
+    phone, token = _phone_signed_in_by_link(contexts, browser, live_server, backend)
+    _sql(
+        live_server,
+        "UPDATE api_token SET expires_at = :t WHERE token_hash = :h",
+        t=datetime.now(UTC) - timedelta(seconds=1),
+        h=hash_token(token),
+    )
+    back_to_sign_in(phone, live_server)
+    expect(phone.locator("body")).to_have_attribute("data-ended", "expired")
+    expect(phone.locator("#signin-ended")).to_have_text("会话已过期，请向总部索取新的登录二维码。")
+    assert phone.evaluate("localStorage.getItem('cg.token')") is None
+    no_sideways_scroll(phone)
+    shoot(phone, "signin-session-expired-phone")
+    # Said once: the next visit to the sign-in page is a plain one.
+    phone.reload()
+    expect(phone.locator("body")).to_have_attribute("data-ready", "true")
+    expect(phone.locator("#signin-ended")).to_be_hidden()
+
+
+def test_signing_out_ends_the_session_on_the_server_even_when_offline(
+    browser: Browser,
+    live_server: LiveServer,
+    backend: Backend,
+    contexts: list[tuple[BrowserContext, LocalOnly]],
+) -> None:
+    phone, token = _phone_signed_in_by_link(contexts, browser, live_server, backend)
+    phone.click("#sign-out")
+    phone.wait_for_url(f"{live_server.base_url}/")
+    expect(phone.locator("body")).to_have_attribute("data-signed-out", "server")
+    expect(phone.locator("#signin-ended")).to_contain_text("已在服务器上结束")
+    assert _me(live_server, token).json()["detail"] == "session revoked"
+
+    # Without a network: signed out on the phone at once, on the server when it returns.
+    phone, token = _phone_signed_in_by_link(contexts, browser, live_server, backend)
+    # The offline page shell (the service worker) serves the sign-in page without a network.
+    phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    phone.wait_for_function("navigator.serviceWorker.controller !== null")
+    phone.context.set_offline(True)
+    phone.click("#sign-out")
+    phone.wait_for_url(f"{live_server.base_url}/")
+    expect(phone.locator("#signin-ended")).to_contain_text("联网后会自动通知服务器")
+    assert phone.evaluate("localStorage.getItem('cg.token')") is None
+    shoot(phone, "signin-signed-out-offline-phone")
+    assert _me(live_server, token).status_code == 200
+    expect(phone.locator("body")).to_have_attribute("data-signed-out", "phone")
+    phone.context.set_offline(False)
+    expect(phone.locator("body")).to_have_attribute("data-signed-out", "server")
+    expect(phone.locator("#signin-ended")).to_contain_text("已在服务器上结束")
+    assert phone.evaluate("localStorage.getItem('cg.signout.pending')") is None
+    assert _me(live_server, token).json()["detail"] == "session revoked"
+
+
+def _records_with_note(backend: Backend, note: str) -> list[dict[str, Any]]:
+    items = backend.get("admin", "/scratched-cartons", limit=500)["items"]
+    return [r for r in items if r["note"] == note]
+
+
+def _fill_scratched(page: Page, note: str, photo: bytes) -> None:
+    page.select_option("#scr-product", BEER_GTIN)
+    page.fill("#scr-count", "3")
+    page.fill("#scr-price", "2.80")
+    page.set_input_files(
+        "#scr-photos", files=[{"name": "carton.jpg", "mimeType": "image/jpeg", "buffer": photo}]
+    )
+    page.fill("#scr-note", note)
+    page.click("#scr-form button[type=submit]")
+
+
+def test_a_scratched_carton_recorded_offline_arrives_once(
+    browser: Browser,
+    live_server: LiveServer,
+    backend: Backend,
+    contexts: list[tuple[BrowserContext, LocalOnly]],
+) -> None:
+    buf = io.BytesIO()
+    Image.new("RGB", (320, 240), (90, 140, 180)).save(buf, format="JPEG")
+    photo = buf.getvalue()
+    page = open_profile(contexts, browser, live_server, phone=True)
+    sign_in(page, live_server, "inspector", lands_on="/inspector")
+    page.select_option("#checkpoint", "LC-G3")
+    section = page.locator("#scratched")
+    expect(section).to_have_attribute("data-ready", "true")
+    section.locator("summary").click()
+
+    page.context.set_offline(True)
+    note = "离线登记：箱码被刮"
+    _fill_scratched(page, note, photo)
+    expect(page.locator("#scr-result")).to_contain_text("已保存在本机")
+    waiting = page.locator("#scr-pending li[data-state=waiting]")
+    expect(waiting).to_have_count(1)
+    expect(waiting).to_contain_text("3 箱")
+    expect(waiting).to_contain_text("照片 1 张")
+    expect(waiting).to_contain_text("聊城收费站")  # the checkpoint's name, not its code
+    expect(page.locator("#sync")).to_have_attribute("data-scratched", "1")
+    expect(page.locator("#sync")).to_contain_text("刮码记录 1 条待发送")
+    expect(page.locator("#scr-note")).to_have_value("")  # ready for the next carton
+    no_sideways_scroll(page)
+    section.scroll_into_view_if_needed()
+    shoot(page, "inspector-scratched-offline-phone")
+    assert _records_with_note(backend, note) == []
+
+    page.context.set_offline(False)
+    expect(page.locator("#scr-pending li")).to_have_count(0)
+    expect(page.locator("#sync")).to_have_attribute("data-scratched", "0")
+    expect(page.locator("#scr-result [data-sent]")).to_have_attribute("data-sent", "1")
+    expect(page.locator("#scr-result")).to_contain_text("已发送 1 条")
+    (rec,) = _records_with_note(backend, note)
+    assert rec["carton_count"] == 3
+    assert rec["observed_price"] == "2.80"
+    assert len(rec["photos"]) == 1
+    section.scroll_into_view_if_needed()
+    shoot(page, "inspector-scratched-synced-phone")
+    # Reloaded, the phone has nothing left to send and the server still holds it once.
+    page.reload()
+    expect(page.locator("#scratched")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#scr-pending")).to_have_attribute("data-waiting", "0")
+    assert len(_records_with_note(backend, note)) == 1
+
+
+def test_a_scratched_carton_whose_answer_was_lost_is_stored_once(
+    browser: Browser,
+    live_server: LiveServer,
+    backend: Backend,
+    contexts: list[tuple[BrowserContext, LocalOnly]],
+) -> None:
+    buf = io.BytesIO()
+    Image.new("RGB", (200, 160), (120, 60, 60)).save(buf, format="JPEG")
+    page = open_profile(contexts, browser, live_server, phone=True)
+    sign_in(page, live_server, "inspector", lands_on="/inspector")
+    page.select_option("#checkpoint", "LC-G3")
+    section = page.locator("#scratched")
+    expect(section).to_have_attribute("data-ready", "true")
+    section.locator("summary").click()
+
+    # The first POST reaches the server and is stored, but its answer never reaches the phone.
+    keys: list[str] = []
+
+    def lose_first_answer(route: Route) -> None:
+        keys.append(route.request.headers.get("idempotency-key", ""))
+        if len(keys) == 1:
+            route.fetch()
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/scratched-cartons", lose_first_answer)
+    note = "回执丢失：箱码被刮"
+    _fill_scratched(page, note, buf.getvalue())
+    expect(page.locator("#scr-result")).to_contain_text("已保存在本机")
+    expect(page.locator("#scr-pending li")).to_have_count(0, timeout=20_000)
+    expect(page.locator("#scr-result [data-sent]")).to_have_attribute("data-sent", "1")
+    assert len(keys) == 2 and keys[0] == keys[1] and keys[0]
+    (rec,) = _records_with_note(backend, note)
+    assert page.locator("#scr-result [data-record]").get_attribute("data-record") == str(rec["id"])

@@ -17,11 +17,115 @@ export function setSession(token, me) {
   localStorage.setItem(ME_KEY, JSON.stringify(me));
 }
 
-export function signOut() {
+// Why the last session ended, for the sign-in page to say: {reason}. Kept in
+// sessionStorage: it only has to survive the one navigation to "/".
+const ENDED_KEY = "cg.ended";
+// Tokens signed out while the server could not be told; sent again when the network returns.
+// A session dies on its own at its expiry anyway, so the worst case is a session that lives until
+// then, as it did before sign-out reached the server.
+const PENDING_SIGN_OUTS_KEY = "cg.signout.pending";
+const SIGN_OUT_TIMEOUT_MS = 4000;
+
+function forgetLocally() {
   localStorage.removeItem(TOKEN_KEY);
   localStorage.removeItem(ME_KEY);
+}
+
+function pendingSignOuts() {
+  try {
+    const list = JSON.parse(localStorage.getItem(PENDING_SIGN_OUTS_KEY) || "[]");
+    return Array.isArray(list) ? list.filter((x) => typeof x === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+function setPendingSignOuts(list) {
+  if (list.length) localStorage.setItem(PENDING_SIGN_OUTS_KEY, JSON.stringify(list));
+  else localStorage.removeItem(PENDING_SIGN_OUTS_KEY);
+}
+
+/** Tell the server a token is signed out. True once it has answered for good: ended (200),
+ * already ended (401) or an API token it will not end (409); false to try again later. */
+async function sendSignOut(token) {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), SIGN_OUT_TIMEOUT_MS);
+  try {
+    const res = await fetch("/api/v1/sign-in/sign-out", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
+      cache: "no-store",
+      signal: abort.signal,
+    });
+    return res.ok || res.status === 401 || res.status === 409;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+let retrying = null;
+
+/** Send the sign-outs that could not reach the server before; resolves to true when none is
+ * left waiting. One run at a time: the page's own call and the `online` event share it. */
+export function retrySignOuts() {
+  if (!retrying) {
+    retrying = (async () => {
+      if (navigator.onLine) {
+        for (const token of pendingSignOuts()) {
+          if (await sendSignOut(token)) setPendingSignOuts(pendingSignOuts().filter((x) => x !== token));
+        }
+      }
+      return pendingSignOuts().length === 0;
+    })().finally(() => {
+      retrying = null;
+    });
+  }
+  return retrying;
+}
+
+/**
+ * "退出": the phone forgets its session at once and leaves for the sign-in page, which asks the
+ * server to end the session (the token waits in localStorage until the server has answered) and
+ * says whether it did. Offline, any page of this site sends it when the network returns.
+ */
+export function signOut() {
+  const token = getToken();
+  forgetLocally();
+  if (token) setPendingSignOuts([...pendingSignOuts().filter((x) => x !== token), token]);
+  sessionStorage.setItem(ENDED_KEY, JSON.stringify({ reason: "signed_out" }));
   location.assign("/");
 }
+
+/** Why the server refused a token (a 401's detail), in the sign-in page's terms. */
+export function endedReason(detail) {
+  const d = typeof detail === "string" ? detail : "";
+  if (d.startsWith("session expired")) return "expired";
+  if (d.startsWith("session revoked") || d.startsWith("token revoked")) return "revoked";
+  return "invalid";
+}
+
+/** The server no longer accepts this phone's token: back to sign-in, which says why. */
+export function endSession(detail) {
+  forgetLocally();
+  sessionStorage.setItem(ENDED_KEY, JSON.stringify({ reason: endedReason(detail) }));
+  location.replace("/");
+}
+
+/** Why the last session ended ({reason}), once; null if it was not ended. */
+export function takeEnded() {
+  const raw = sessionStorage.getItem(ENDED_KEY);
+  sessionStorage.removeItem(ENDED_KEY);
+  try {
+    return raw ? JSON.parse(raw) : null;
+  } catch {
+    return null;
+  }
+}
+
+retrySignOuts();
+window.addEventListener("online", () => retrySignOuts().then((done) => done && window.dispatchEvent(new Event("cg-signed-out"))));
 
 export function cachedMe() {
   try {
@@ -78,7 +182,12 @@ export async function api(path, { method = "GET", json, form, headers = {}, toke
   } catch {
     data = text;
   }
-  if (!res.ok) throw new ApiError(res.status, data && data.detail !== undefined ? data.detail : data);
+  if (!res.ok) {
+    const detail = data && data.detail !== undefined ? data.detail : data;
+    // The phone's own session has ended (expired, revoked by HQ): nothing on this page can work.
+    if (res.status === 401 && token === undefined && bearer) endSession(detail);
+    throw new ApiError(res.status, detail);
+  }
   return data;
 }
 
@@ -112,8 +221,7 @@ export async function requireSession(roles, { offlineOk = false } = {}) {
     if (err instanceof NetworkError && offlineOk && cachedMe()) {
       me = cachedMe();
     } else if (err instanceof ApiError && err.status === 401) {
-      signOut();
-      return null;
+      return null; // api() is already taking the page back to sign-in
     } else {
       throw err;
     }

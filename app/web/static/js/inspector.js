@@ -11,6 +11,7 @@ import {
   VERDICTS,
   api,
   clear,
+  endSession,
   errorText,
   fetchAll,
   findingLabel,
@@ -352,7 +353,11 @@ async function refreshCounts() {
   const { waiting, dead } = await outbox.counts();
   els.sync.dataset.waiting = String(waiting);
   els.sync.dataset.dead = String(dead);
+  // Scratched-carton records (scratched.js) wait in the same outbox, listed under their form.
+  const scratched = (await outbox.scratchedWaiting()).filter((x) => !x.dead).length;
+  els.sync.dataset.scratched = String(scratched);
   let text = t("sync.waiting", { n: waiting });
+  if (scratched) text += ` · ${t("sync.scratched", { n: scratched })}`;
   if (dead) text += ` · ${t("sync.dead", { n: dead })}`;
   if (authProblem) text += ` · ${t("sync.signin")}`;
   els.sync.textContent = text;
@@ -373,7 +378,11 @@ async function answer(res) {
   }
   const message = `${res.status}: ${data && data.detail ? JSON.stringify(data.detail) : res.statusText}`;
   // Keep the scans for a new token, a busy server, or a key still being processed elsewhere.
-  if (res.status === 401) authProblem = true;
+  if (res.status === 401) {
+    authProblem = true;
+    // The session expired or HQ revoked it: back to sign-in, which says so; the outbox stays.
+    endSession(data && data.detail);
+  }
   const retry = res.status === 401 || res.status === 408 || res.status === 409 || res.status === 429 || res.status >= 500;
   throw { retry, message };
 }
@@ -805,6 +814,7 @@ async function main() {
     sync();
   });
   window.addEventListener("offline", showNet);
+  window.addEventListener("cg-scratched-changed", () => refreshCounts());
   // The retry timer for networks that fail while the device still believes it is online.
   setInterval(sync, 15000);
   await refreshCounts();

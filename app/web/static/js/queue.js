@@ -2,12 +2,13 @@
 // stored first, then sent in a batch whose Idempotency-Key and body are fixed and stored before
 // the first attempt, so a retry after a lost response can never store a scan twice. Hand-off
 // scans (custody ship/receive) travel the same way to their own endpoint, and photos taken
-// offline wait here too, each with its key fixed when it was taken.
+// offline wait here too, each with its key fixed when it was taken, as do scratched-carton
+// records (刮码: form fields and photo Blobs) with the key of the form that was filled in.
 
 import { uid } from "./core.js";
 
 const DB_NAME = "channelguard";
-const DB_VERSION = 2;
+const DB_VERSION = 3;
 export const MAX_BATCH = 500;
 
 let dbPromise = null;
@@ -28,8 +29,15 @@ function openDb() {
         }
         // photos: {key (the Idempotency-Key), localId, blob, name, fields, createdAt, attempts, dead, error}
         if (ev.oldVersion < 2) db.createObjectStore("photos", { keyPath: "key" });
+        // scratched: {key (the Idempotency-Key), localId, fields, photos: [{blob, name}], summary,
+        // createdAt, attempts, dead, error}
+        if (ev.oldVersion < 3) db.createObjectStore("scratched", { keyPath: "key" });
       };
-      req.onsuccess = () => resolve(req.result);
+      req.onsuccess = () => {
+        // A newer page (another tab, a new release) is upgrading the database: let it.
+        req.result.onversionchange = () => req.result.close();
+        resolve(req.result);
+      };
       req.onerror = () => reject(req.error);
     });
   }
@@ -40,12 +48,13 @@ function openDb() {
 async function tx(mode, fn) {
   const db = await openDb();
   return new Promise((resolve, reject) => {
-    const t = db.transaction(["scans", "batches", "photos"], mode);
+    const t = db.transaction(["scans", "batches", "photos", "scratched"], mode);
     let result;
     t.oncomplete = () => resolve(result);
     t.onerror = () => reject(t.error);
     t.onabort = () => reject(t.error);
-    Promise.resolve(fn({ scans: t.objectStore("scans"), batches: t.objectStore("batches"), photos: t.objectStore("photos") })).then(
+    const stores = { scans: t.objectStore("scans"), batches: t.objectStore("batches"), photos: t.objectStore("photos"), scratched: t.objectStore("scratched") };
+    Promise.resolve(fn(stores)).then(
       (r) => {
         result = r;
       },
@@ -197,6 +206,54 @@ export async function flushPhotos(send, onResults) {
         continue;
       }
       await tx("readwrite", ({ photos }) => req2p(photos.put(item)));
+      return { done: false, error: err };
+    }
+  }
+  return { done: true };
+}
+
+/**
+ * Keep a scratched-carton record until it can be sent. `key` is the Idempotency-Key the form
+ * already used (a first attempt may have reached the server), `photos` are [{blob, name}].
+ */
+export async function enqueueScratched({ key, fields, photos, summary }) {
+  const localId = uid();
+  const item = { key, localId, fields, photos, summary, createdAt: new Date().toISOString(), attempts: 0, dead: false, error: null };
+  await tx("readwrite", ({ scratched }) => req2p(scratched.put(item)));
+  return localId;
+}
+
+/** Scratched-carton records on this phone not yet acknowledged, oldest first. */
+export async function scratchedWaiting() {
+  const all = await tx("readonly", ({ scratched }) => req2p(scratched.getAll()));
+  return all.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
+/** Forget a record the server refused for good (the inspector dismissed it). */
+export async function dropScratched(key) {
+  await tx("readwrite", ({ scratched }) => req2p(scratched.delete(key)));
+}
+
+/**
+ * Send every waiting scratched-carton record with `send(item)` (same contract as `flush`'s
+ * send); `onSent(item, record)` gets each one the server acknowledged. Each is deleted only after
+ * the server's answer, and a retry carries the same key, so the server stores it once.
+ */
+export async function flushScratched(send, onSent) {
+  for (const item of (await scratchedWaiting()).filter((x) => !x.dead)) {
+    item.attempts += 1;
+    try {
+      const record = await send(item);
+      await dropScratched(item.key);
+      onSent(item, record);
+    } catch (err) {
+      if (err && err.retry === false) {
+        item.dead = true;
+        item.error = String(err.message || err);
+        await tx("readwrite", ({ scratched }) => req2p(scratched.put(item)));
+        continue;
+      }
+      await tx("readwrite", ({ scratched }) => req2p(scratched.put(item)));
       return { done: false, error: err };
     }
   }

@@ -1,6 +1,6 @@
 // Sign in with a pasted API token, or with a one-time link from HQ (/signin#ticket=…, opened by
 // scanning its QR code on the phone): ask the API who it is, then open that role's page.
-import { api, ApiError, NetworkError, cachedMe, errorText, getToken, homeFor, setSession, signOut, t } from "./core.js";
+import { api, ApiError, NetworkError, cachedMe, endedReason, errorText, getToken, homeFor, retrySignOuts, setSession, t, takeEnded } from "./core.js";
 
 const form = document.getElementById("sign-in-form");
 const input = document.getElementById("token");
@@ -20,7 +20,10 @@ async function signIn(token) {
       return;
     }
     if (err instanceof ApiError && err.status === 401 && stored) {
-      signOut();
+      // The session on this phone has ended: forget it and say why, here.
+      localStorage.removeItem("cg.token");
+      localStorage.removeItem("cg.me");
+      showEnded({ reason: endedReason(err.detail) });
       return;
     }
     error.textContent =
@@ -70,6 +73,31 @@ async function signInWithLink(ticket) {
     document.body.dataset.linkError = key ? key.split(".").pop() : "other";
   }
 }
+
+/** Why the phone is back here: signed out, or its session expired or was revoked by HQ. */
+async function showEnded(ended) {
+  const el = document.getElementById("signin-ended");
+  if (!ended || !["signed_out", "expired", "revoked", "invalid"].includes(ended.reason)) return;
+  let key = `signin.ended.${ended.reason}`;
+  if (ended.reason === "signed_out") {
+    // Said only once the server has answered: ended there, or to be told when back online.
+    const done = await retrySignOuts();
+    if (!done) {
+      key = "signin.ended.signed_out_offline";
+      window.addEventListener("cg-signed-out", () => {
+        el.textContent = t("signin.ended.signed_out");
+        document.body.dataset.signedOut = "server";
+      });
+    }
+    document.body.dataset.signedOut = done ? "server" : "phone";
+  }
+  el.textContent = t(key);
+  el.className = ended.reason === "signed_out" ? "notice" : "error";
+  el.hidden = false;
+  document.body.dataset.ended = ended.reason;
+}
+
+showEnded(takeEnded());
 
 const ticket = takeTicket();
 if (ticket) {
