@@ -152,4 +152,3 @@ def _evict_on_commit(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending is not None:
         cache_for(session.get_bind()).evict(token_hashes=pending[0], user_ids=pending[1])
-
