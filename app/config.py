@@ -100,6 +100,12 @@ class Settings(BaseSettings):
     auth_failure_window: float = Field(default=60.0, gt=0)
     """Seconds; an address past the limit gets 429 until its oldest failure leaves the window."""
 
+    token_cache_seconds: float = Field(default=5.0, ge=0, le=300)
+    """How long a checked bearer token is trusted without asking the database again; 0 asks
+    every time. A revocation in this process takes effect at once, in another within this."""
+    token_cache_size: int = Field(default=10_000, gt=0)
+    """At most this many checked tokens are remembered (least recently used go first)."""
+
     session_hours: float = Field(default=12.0, gt=0)
     """How long a phone stays signed in after opening a one-time sign-in link."""
     sign_in_ticket_minutes: float = Field(default=15.0, gt=0)

@@ -69,6 +69,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+READ_ONLY = "cg_read_only"
+"""Execution option of read_only_session()'s connections."""
+
+
 class SqliteWriteQueue:
     """Transactions take turns through a lock before BEGIN IMMEDIATE: a thread lock within the
     process, then (for a database file) an flock on `<file>-writelock` across processes.
@@ -87,6 +91,11 @@ class SqliteWriteQueue:
         self._fd_pid = 0
 
     def begin(self, conn: Any) -> None:
+        if conn.get_execution_options().get(READ_ONLY):
+            # A plain (deferred) BEGIN: in WAL mode readers neither wait for the writer nor
+            # hold it up, and read_only_session() never writes.
+            conn.exec_driver_sql("BEGIN")
+            return
         if not self._lock.acquire(timeout=30):
             raise TimeoutError("waited 30 s for the database: another transaction is stuck")
         conn.info["cg_write_lock"] = True
@@ -182,6 +191,14 @@ def get_session() -> Iterator[Session]:
     """One transaction per request: commit when the handler returns, roll back if it raises."""
     with get_sessionmaker()() as session, session.begin():
         yield session
+
+
+def read_only_session() -> Session:
+    """A short session apart from the request's, for reads that must not wait: on SQLite its
+    transaction is a deferred BEGIN outside the write queue, so it runs beside a writer instead
+    of behind it. Only for reads whose answer stands alone (the bearer-token check); anything
+    that reads in order to write belongs in the request's session."""
+    return Session(get_engine().execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]

@@ -10,9 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth.principal import Principal
 from app.auth.ratelimit import limiter_for
-from app.auth.service import authenticate
+from app.auth.service import check_bearer
 from app.config import get_settings
-from app.db import DbSession
 from app.errors import Forbidden, TooManyRequests, Unauthorized
 from app.models.user import Role
 
@@ -29,7 +28,6 @@ AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def current_principal(
     request: Request,
-    session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
@@ -44,7 +42,7 @@ def current_principal(
             headers={"Retry-After": str(wait)},
         )
     try:
-        return authenticate(session, credentials.credentials)
+        return check_bearer(credentials.credentials)
     except Unauthorized:
         limiter.record_failure(address)
         raise

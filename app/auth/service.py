@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.auth.principal import Principal
-from app.db import utcnow
+from app.auth.tokencache import cache_for
+from app.config import get_settings
+from app.db import get_engine, read_only_session, utcnow
 from app.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from app.models import ApiToken, Distributor, Role, Salesperson, SubCustomer, User
 
@@ -162,11 +165,49 @@ def list_users_with_parties(session: Session) -> list[tuple[User, str]]:
 
 
 def authenticate(session: Session, token: str) -> Principal:
-    """Resolve a bearer token to its principal, or refuse it."""
+    """Resolve a bearer token to its principal, or refuse it, reading in `session`."""
+    return _lookup(session, hash_token(token))[0]
+
+
+def check_bearer(token: str) -> Principal:
+    """What a request's bearer token resolves to: from the token cache if it was checked in the
+    last CG_TOKEN_CACHE_SECONDS, else read in a read-only session of its own.
+
+    Not the request's session: on SQLite its transaction begins IMMEDIATE behind the process's
+    write queue, so a token check there waited for every write in progress (a shared scan
+    transaction) before the request could even start. The answer is a plain Principal, and a
+    token revoked between this read and the request's own transaction is the same race as one
+    revoked a moment after the request was answered."""
+    settings = get_settings()
+    token_hash = hash_token(token)
+    ttl = settings.token_cache_seconds
+    if ttl <= 0:
+        with read_only_session() as s:
+            return _lookup(s, token_hash)[0]
+    cache = cache_for(get_engine())
+    cached = cache.get(token_hash)
+    if cached is not None:
+        return cached
+    generation = cache.generation()
+    with read_only_session() as s:
+        principal, expires_at = _lookup(s, token_hash)
+    cache.put(
+        token_hash,
+        principal,
+        expires_at=expires_at,
+        ttl=ttl,
+        max_size=settings.token_cache_size,
+        generation=generation,
+    )
+    return principal
+
+
+def _lookup(session: Session, token_hash: str) -> tuple[Principal, datetime | None]:
+    """The principal of a token hash and when the token expires, or Unauthorized."""
     row = session.execute(
         select(User, ApiToken)
         .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(token))
+        .where(ApiToken.token_hash == token_hash)
     ).first()
     if row is None:
         raise Unauthorized("invalid token", headers={"WWW-Authenticate": "Bearer"})
@@ -179,7 +220,7 @@ def authenticate(session: Session, token: str) -> Principal:
             "session expired: ask HQ for a new sign-in link",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return principal_of(user, token_id=api_token.id)
+    return principal_of(user, token_id=api_token.id), api_token.expires_at
 
 
 def principal_of(user: User, *, token_id: int | None = None) -> Principal:

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.auth import tokencache
 from app.auth.service import SESSION, TOKEN_PREFIX, hash_token
 from app.db import utcnow
 from app.errors import AppError, Conflict, NotFound, Unauthorized
@@ -231,6 +232,8 @@ def sign_out(session: Session, *, token_id: int | None, actor: str) -> tuple[Api
     )
     if getattr(ended, "rowcount", 0) != 1:
         raise Unauthorized("session revoked", headers={"WWW-Authenticate": "Bearer"})
+    # An UPDATE statement leaves no dirty object for the token cache to notice: tell it.
+    tokencache.evict(session, token_hashes={tok.token_hash}, user_ids=set())
     session.refresh(tok)
     audit.record(
         session,
