@@ -139,8 +139,9 @@ def test_register_a_vehicle_issue_and_print_its_waybill_then_revoke_it(
     page.fill("#f-revoke-reason", "车辆报废")
     page.click("#save")
     flash(page, f"已吊销：{PLATE}")
-    expect(page.locator(f"#list tr[data-key='{PLATE}']")).to_have_attribute("data-status", "revoked")
-    expect(page.locator(f"#list tr[data-key='{PLATE}']")).to_contain_text("车辆报废")
+    row = page.locator(f"#list tr[data-key='{PLATE}']")
+    expect(row).to_have_attribute("data-status", "revoked")
+    expect(row).to_contain_text("车辆报废")
     assert backend.get("admin", f"/vehicles/{PLATE}")["status"] == "revoked"
     tab(page, "waybills")
     page.click("#add")

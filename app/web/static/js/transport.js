@@ -278,8 +278,8 @@ const WAYBILL_LABELS = {
   dispatched_at: "wb.f.dispatched",
   expected_arrival: "wb.f.arrival",
   issuer: "wb.f.issuer",
-  carton_payloads: "wb.f.cartons",
-  pallet_ssccs: "wb.f.cartons",
+  carton_payloads: "wb.f.payloads",
+  pallet_ssccs: "wb.f.payloads",
 };
 
 const localInput = (d) => isoWithOffset(d).slice(0, 16);
@@ -486,7 +486,7 @@ async function issueWaybill(ctx, reload) {
       field("f-issuer", "wb.f.issuer", issuer, { required: true }),
       field("f-dispatched_at", "wb.f.dispatched", dispatched, { required: true }),
       field("f-expected_arrival", "wb.f.arrival", arrival, { required: true }),
-      field("f-carton_payloads", "wb.f.cartons", h("div", {}, cartons, h("div", { class: "file-row" }, batch, loadBatch, batchNote, count)), { required: true, hint: "wb.cartons.hint", full: true }),
+      field("f-carton_payloads", "wb.f.payloads", h("div", {}, cartons, h("div", { class: "file-row" }, batch, loadBatch, batchNote, count)), { required: true, hint: "wb.cartons.hint", full: true }),
     ),
     message,
     h("div", { id: "waybill-result" }),
@@ -560,7 +560,7 @@ export function showSquads(ctx) {
     h("div", { class: "toolbar admin-toolbar" }, add),
     list,
     h("h3", {}, t("squad.report")),
-    h("div", { class: "toolbar" }, h("label", { for: "report-period" }, t("squad.period")), period, csv, reportNote),
+    h("div", { class: "toolbar report-bar" }, h("label", { for: "report-period" }, t("squad.period")), period, csv, reportNote),
     report,
   );
   const view = pager(list, {
@@ -594,7 +594,7 @@ export function showSquads(ctx) {
       clear(
         report,
         rep.items.length
-          ? ctx.paintMarks(
+          ? numbersRight(
               table(
                 [t("squad.col.squad"), t("squad.f.region"), t("squad.f.leader"), ...REPORT_COLUMNS.map((c) => t(`squad.col.${c}`))],
                 rep.items.map((r) =>
@@ -608,6 +608,7 @@ export function showSquads(ctx) {
                   ),
                 ),
               ),
+              ctx,
             )
           : h("div", { class: "empty", "data-empty": "report" }, h("strong", {}, t("squad.report.empty.h", { period: rep.period })), t("squad.report.empty")),
       );
@@ -626,6 +627,12 @@ export function showSquads(ctx) {
   });
   showReport();
   return { reload: () => (view.reload(), showReport()) };
+}
+
+/** The report's counts line up under their headers. */
+function numbersRight(tbl, ctx) {
+  for (const th of [...tbl.tHead.rows[0].cells].slice(3)) th.classList.add("num");
+  return ctx.paintMarks(tbl);
 }
 
 /** The regions under `code` (itself included): a squad staffs checkpoints anywhere in them. */
