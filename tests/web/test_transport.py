@@ -67,6 +67,21 @@ def test_register_a_vehicle_issue_and_print_its_waybill_then_revoke_it(
     vehicle = backend.get("admin", f"/vehicles/{PLATE}")
     assert (vehicle["distributor_codes"], vehicle["status"]) == (["D-370100-1"], "active")
 
+    # Edited: a new phone and one more distributor; the plate stays as registered.
+    page.locator(f"#list tr[data-key='{PLATE}']").click()
+    expect(page.locator("#editor-form")).to_have_attribute("data-mode", "edit")
+    expect(page.locator("#f-plate")).to_be_disabled()
+    page.fill("#f-driver_phone", "13800138001")
+    page.select_option("#f-distributor_codes", ["D-370100-1", "D-370200-1"])
+    page.click("#save")
+    flash(page, f"已保存：{PLATE}")
+    vehicle = backend.get("admin", f"/vehicles/{PLATE}")
+    assert (vehicle["driver_phone"], sorted(vehicle["distributor_codes"])) == (
+        "13800138001",
+        ["D-370100-1", "D-370200-1"],
+    )
+    expect(row).to_contain_text("青岛市一批商行")
+
     # The same truck again: 409, in words.
     page.click("#add")
     page.fill("#f-plate", PLATE)
