@@ -4,6 +4,7 @@
 import { ApiError, api, clear, errorText, fetchAll, getToken, h, money, pager, requireSession, t, table, when } from "./core.js";
 import { mountInbox } from "./inbox.js";
 import { loadNames } from "./names.js";
+import { showSquads, showVehicles, showWaybills } from "./transport.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -700,7 +701,11 @@ async function download(path, filename) {
 
 // ---- tabs -------------------------------------------------------------------------------------------
 
-const TABS = [...KINDS.map((k) => k.id), "codes"];
+const TRANSPORT = { vehicles: showVehicles, waybills: showWaybills, squads: showSquads };
+const TABS = [...KINDS.map((k) => k.id), "codes", ...Object.keys(TRANSPORT)];
+let me = null;
+/** What the transport and squad tabs need from this page. */
+const transportCtx = () => ({ look, me, nameOf, regionMark, paintMarks, download, flash });
 
 function select(id) {
   if (!TABS.includes(id)) id = "regions";
@@ -709,13 +714,16 @@ function select(id) {
   const flashEl = $("flash");
   if (flashEl) flashEl.remove();
   if (id === "codes") showCodes();
-  else showList(KINDS.find((k) => k.id === id));
+  else if (TRANSPORT[id]) {
+    current = null;
+    TRANSPORT[id](transportCtx());
+  } else showList(KINDS.find((k) => k.id === id));
   $("panel").dataset.kind = id;
   if (location.hash.slice(1) !== id) history.replaceState(null, "", `#${id}`);
 }
 
 async function main() {
-  const me = await requireSession(["admin"]);
+  me = await requireSession(["admin"]);
   if (!me) return;
   await Promise.all([refreshLookups(), loadNames()]);
   clear(
