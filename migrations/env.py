@@ -6,6 +6,7 @@ from sqlalchemy import text
 import app.models  # noqa: F401  (registers every table)
 from app.config import get_settings
 from app.db import Base, make_engine
+from app.partitions.service import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -31,6 +32,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

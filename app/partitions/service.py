@@ -58,6 +58,15 @@ def partition_name(year: int, month: int) -> str:
     return f"{PARENT}_{year:04d}_{month:02d}"
 
 
+_PARTITION_NAME = re.compile(rf"^{PARENT}_(\d{{4}}_\d{{2}}|default)$")
+
+
+def include_name(name: str | None, type_: str, _parents: object) -> bool:
+    """For alembic's comparisons: the monthly partitions (and detached months) are the
+    service's, not the models'; only their parent `scan` is compared."""
+    return not (type_ == "table" and name is not None and _PARTITION_NAME.match(name))
+
+
 def month_bounds(year: int, month: int) -> tuple[str, str]:
     """The partition's range as UTC timestamptz literals, lower inclusive, upper exclusive."""
     ny, nm = add_months(year, month, 1)

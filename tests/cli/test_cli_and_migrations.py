@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, inspect
 
 from app.db import Base, make_engine
 from app.migrate import alembic_config
+from app.partitions.service import include_name
 
 EXE = str(Path(sys.executable).parent / "channelguard")
 
@@ -32,7 +33,10 @@ def test_models_and_migrations_do_not_drift(db_url: str) -> None:
     engine = make_engine(db_url)
     with engine.connect() as conn:
         diff = compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+            MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_name": include_name}
+            ),
+            Base.metadata,
         )
     engine.dispose()
     assert diff == []
