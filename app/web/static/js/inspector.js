@@ -26,6 +26,7 @@ import {
   when,
 } from "./core.js";
 import { parseCarton } from "./gs1.js";
+import { lang } from "./i18n.js";
 import { loadNames, partyName, receivers, regionName, regionPath } from "./names.js";
 import * as outbox from "./queue.js";
 import { explain } from "./reasons.js";
@@ -519,6 +520,12 @@ function priceText() {
 
 async function submitScan(payload) {
   showFormError("");
+  // A printed waybill's QR is not a carton: it opens the truck check instead of a scan.
+  if (isWaybillQr(payload)) {
+    if (mode === "inspect") openWaybill(payload);
+    else showFormError(t("insp.wb.not_here"));
+    return;
+  }
   if (mode !== "inspect") return submitHandoff(payload);
   const loc = where();
   if (!loc) {
@@ -557,6 +564,114 @@ async function submitHandoff(payload) {
   showMessage(navigator.onLine ? t("sync.sending") : t("sync.saved"), navigator.onLine ? "none" : "wait");
   await refreshCounts();
   await sync();
+}
+
+// ---- printed waybills (控制运货单) ------------------------------------------------------------
+
+let waybillQr = null;
+
+/** The signed link on a printed waybill: …/waybills/{number}/inspect?t=…, any host, a reader's
+ * symbology prefix forgiven (the server parses it the same way and checks the signature). */
+function isWaybillQr(payload) {
+  const text = payload.trim().replace(/^\]Q\d/, "");
+  return /\/waybills\/[^/?#\s]+\/inspect\?(?:[^#\s]*&)?t=[^&#\s]+/.test(text);
+}
+
+function waybillNumberOf(qr) {
+  const m = qr.match(/\/waybills\/([^/?#\s]+)\/inspect\?/);
+  try {
+    return m ? decodeURIComponent(m[1]) : "";
+  } catch {
+    return m ? m[1] : "";
+  }
+}
+
+function openWaybill(qr) {
+  waybillQr = qr.trim();
+  const card = $("waybill");
+  card.hidden = false;
+  $("wb-hint").textContent = t("insp.wb.hint", { number: waybillNumberOf(waybillQr) });
+  $("wb-plate").value = "";
+  $("wb-error").hidden = true;
+  $("wb-result").hidden = true;
+  showMessage(t("insp.wb.waiting"));
+  card.scrollIntoView({ block: "start" });
+  $("wb-plate").focus();
+}
+
+function closeWaybill() {
+  waybillQr = null;
+  $("waybill").hidden = true;
+  els.payload.focus();
+}
+
+/** "12月2日 08:00 – 18:00": the window the truck may be on the road, in the reader's language. */
+function windowText(from, until) {
+  const opts = { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false };
+  try {
+    return new Intl.DateTimeFormat(lang(), opts).formatRange(new Date(from), new Date(until));
+  } catch {
+    return `${when(from)} – ${when(until)}`;
+  }
+}
+
+function renderWaybill(r) {
+  const ok = r.findings.length === 0;
+  const reasons = r.findings.map((f) =>
+    t(`insp.wb.finding.${f}`, { seen: r.seen_plate, plate: r.vehicle_plate, status: t(`insp.wb.status.${r.status}`) }),
+  );
+  const route = r.route.map((s) => s.name || regionName(s.code)).join(" → ");
+  const checks = [
+    t(r.plate_matches ? "insp.wb.check.plate.yes" : "insp.wb.check.plate.no"),
+    t(r.on_route === null ? "insp.wb.check.route.unknown" : r.on_route ? "insp.wb.check.route.yes" : "insp.wb.check.route.no"),
+    t(r.within_window ? "insp.wb.check.window.yes" : "insp.wb.check.window.no"),
+  ];
+  const banner = $("wb-banner");
+  banner.dataset.ok = String(ok);
+  banner.dataset.verdict = r.verdict;
+  clear(
+    banner,
+    h("div", { class: "wb-banner-main" }, t(ok ? "insp.wb.ok" : "insp.wb.bad", { number: r.number })),
+    ok ? h("div", {}, checks.join(" · ")) : h("ul", {}, reasons.map((x) => h("li", {}, x))),
+  );
+  const facts = [
+    ["insp.wb.f.number", r.number],
+    ["insp.wb.f.route", route],
+    ["insp.wb.f.window", windowText(r.dispatched_at, r.expected_arrival)],
+    ["insp.wb.f.cartons", t("insp.wb.cartons", { n: r.cartons })],
+    ["insp.wb.f.plate", r.vehicle_registered ? r.vehicle_plate : t("insp.wb.unregistered", { plate: r.vehicle_plate })],
+    ["insp.wb.f.driver", r.driver || "—"],
+    ["insp.wb.f.destination", r.destination_distributor_name],
+  ];
+  clear($("wb-facts"), facts.flatMap(([k, v]) => [h("dt", {}, t(k)), h("dd", {}, v)]));
+  $("wb-result").hidden = false;
+  // The big banner at the top says it too, for an inspector who looks up from the truck.
+  els.verdict.className = `verdict ${ok ? "tone-green" : "tone-red"}`;
+  els.verdict.dataset.verdict = `waybill-${r.verdict}`;
+  els.verdict.dataset.provisional = "false";
+  clear(els.verdict, h("div", { class: "verdict-main" }, t(ok ? "insp.wb.verdict.ok" : "insp.wb.verdict.bad")), h("div", { class: "verdict-detail" }, route));
+}
+
+async function checkWaybill(ev) {
+  ev.preventDefault();
+  const plate = $("wb-plate").value.trim();
+  const error = $("wb-error");
+  error.hidden = true;
+  if (!waybillQr) return;
+  if (!plate) {
+    error.textContent = t("insp.wb.err.plate");
+    error.hidden = false;
+    return;
+  }
+  const body = { qr: waybillQr, vehicle_plate: plate };
+  if (els.checkpoint.value) body.checkpoint_code = els.checkpoint.value;
+  try {
+    renderWaybill(await api("/waybill-inspections", { method: "POST", json: body }));
+  } catch (err) {
+    $("wb-result").hidden = true;
+    error.textContent = err instanceof NetworkError ? t("insp.wb.err.offline") : errorText(err);
+    error.hidden = false;
+  }
 }
 
 // ---- photos ----------------------------------------------------------------------------------
@@ -805,6 +920,8 @@ async function main() {
     els.payload.focus();
     if (payload.trim()) submitScan(payload);
   });
+  $("wb-form").addEventListener("submit", checkWaybill);
+  $("wb-close").addEventListener("click", closeWaybill);
   els.photo.addEventListener("change", () => {
     if (els.photo.files && els.photo.files[0]) submitPhoto(els.photo.files[0]);
   });
