@@ -649,7 +649,7 @@ function renderWaybill(r) {
   els.verdict.className = `verdict ${ok ? "tone-green" : "tone-red"}`;
   els.verdict.dataset.verdict = `waybill-${r.verdict}`;
   els.verdict.dataset.provisional = "false";
-  clear(els.verdict, h("div", { class: "verdict-main" }, t(ok ? "insp.wb.verdict.ok" : "insp.wb.verdict.bad")), h("div", { class: "verdict-detail" }, route));
+  clear(els.verdict, h("div", { class: "verdict-main" }, t(ok ? "insp.wb.verdict.ok" : "insp.wb.verdict.bad")), h("div", { class: "verdict-detail" }, ok ? route : reasons.join("；")));
 }
 
 async function checkWaybill(ev) {
