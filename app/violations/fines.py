@@ -4,14 +4,16 @@ keyed by violation id, so the lifecycle's reversal undoes either unchanged."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Protocol
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.ledger import money
 from app.ledger import service as ledger
 from app.ledger.service import FINES_INCOME, LegIn
-from app.models import AccountKind, PartyType, Violation
+from app.models import AccountKind, PartyType, Violation, ViolationStatus
 from rules.money import fine_from_deposit
 from rules.policy import Policy
 
@@ -27,6 +29,25 @@ class Fine(Protocol):
     def policy_version(self) -> str: ...
     @property
     def reason(self) -> str: ...
+
+
+def prior_confirmed(session: Session, v: Violation, policy: Policy) -> int:
+    """Confirmed cases of the same kind against the same distributor in the look-back window
+    before this one: what makes an offence a repeat one."""
+    since = v.detected_at - timedelta(days=policy.fines.lookback_days)
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Violation.diverting_distributor_id == v.diverting_distributor_id,
+                Violation.kind == v.kind,
+                Violation.status == ViolationStatus.CONFIRMED,
+                Violation.id != v.id,
+                Violation.detected_at >= since,
+                Violation.detected_at <= v.detected_at,
+            )
+        )
+        or 0
+    )
 
 
 FINE = "violation_fine"

@@ -4,9 +4,7 @@ this module only gathers the facts and posts."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.ledger import money
@@ -20,11 +18,10 @@ from app.models import (
     SubCustomer,
     Violation,
     ViolationKind,
-    ViolationStatus,
 )
 from app.regions.tree import region_tree
 from app.violations import price_cases, salespeople, sanctions
-from app.violations.fines import FINE, FINE_FROM_DEPOSIT, post_fine
+from app.violations.fines import FINE, FINE_FROM_DEPOSIT, post_fine, prior_confirmed
 from rules.blame import sub_customer_fine
 from rules.penalties import advisory_market, fine_for
 from rules.policy import Policy, load_policy
@@ -51,24 +48,6 @@ def _code(
     if pk is None:
         return None
     return session.scalar(select(model.code).where(model.id == pk))
-
-
-def prior_confirmed(session: Session, v: Violation, policy: Policy) -> int:
-    """Confirmed diversions of the same distributor in the look-back window before this one."""
-    since = v.detected_at - timedelta(days=policy.fines.lookback_days)
-    return (
-        session.scalar(
-            select(func.count()).where(
-                Violation.diverting_distributor_id == v.diverting_distributor_id,
-                Violation.kind == ViolationKind.DIVERSION,
-                Violation.status == ViolationStatus.CONFIRMED,
-                Violation.id != v.id,
-                Violation.detected_at >= since,
-                Violation.detected_at <= v.detected_at,
-            )
-        )
-        or 0
-    )
 
 
 def _transfer_legs(

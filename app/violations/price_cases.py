@@ -5,39 +5,16 @@ reversal undoes it unchanged."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import (
     Distributor,
     SubCustomer,
     Violation,
-    ViolationKind,
-    ViolationStatus,
 )
-from app.violations.fines import post_fine
+from app.violations.fines import post_fine, prior_confirmed
 from rules.policy import Policy
 from rules.prices import price_fine, sub_customer_price_fine
-
-
-def prior_confirmed(session: Session, v: Violation, policy: Policy) -> int:
-    """Confirmed price cases of the same seller's distributor in the look-back window."""
-    since = v.detected_at - timedelta(days=policy.fines.lookback_days)
-    return (
-        session.scalar(
-            select(func.count()).where(
-                Violation.diverting_distributor_id == v.diverting_distributor_id,
-                Violation.kind == ViolationKind.PRICE,
-                Violation.status == ViolationStatus.CONFIRMED,
-                Violation.id != v.id,
-                Violation.detected_at >= since,
-                Violation.detected_at <= v.detected_at,
-            )
-        )
-        or 0
-    )
 
 
 def post_confirmation(session: Session, v: Violation, *, policy: Policy, actor: str) -> None:
