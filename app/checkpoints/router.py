@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, status
 
 from app.auth.deps import Admin, Anyone
 from app.checkpoints import service
 from app.checkpoints.schemas import CheckpointIn, CheckpointOut, CheckpointPatch
 from app.common.lookup import SearchText
-from app.common.types import Page, PageParams
+from app.common.master import PageQuery
+from app.common.types import Page
 from app.db import DbSession
 
 router = APIRouter(prefix="/checkpoints", tags=["master data"])
@@ -23,14 +22,11 @@ def create_checkpoint(body: CheckpointIn, session: DbSession, who: Admin) -> Che
 def list_checkpoints(
     session: DbSession,
     _who: Anyone,
-    page: Annotated[PageParams, Depends()],
+    page: PageQuery,
     region_code: str | None = None,
     q: SearchText = None,
 ) -> Page[CheckpointOut]:
-    items, total = service.list_checkpoints(
-        session, limit=page.limit, offset=page.offset, region_code=region_code, q=q
-    )
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return service.list_checkpoints(session, page=page, region_code=region_code, q=q)
 
 
 @router.get("/{code}")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit import service as audit
 from app.checkpoints.schemas import CheckpointIn, CheckpointOut, CheckpointPatch
-from app.common.lookup import by_code, count_rows, ref, text_match
-from app.errors import Conflict
+from app.common.lookup import by_code, ref, text_match
+from app.common.master import audited, ensure_new, page_of
+from app.common.types import Page, PageParams
 from app.models import Checkpoint, Region
 
 
@@ -25,20 +25,12 @@ def to_out(c: Checkpoint, region_code: str) -> CheckpointOut:
 
 def create_checkpoint(session: Session, *, data: CheckpointIn, actor: str) -> CheckpointOut:
     """Register a checkpoint in a region."""
-    if session.scalar(select(Checkpoint.id).where(Checkpoint.code == data.code)) is not None:
-        raise Conflict(f"checkpoint {data.code!r} already exists")
+    ensure_new(session, Checkpoint.code, data.code, what="checkpoint")
     region = ref(session, Region, data.region_code, field="region_code", what="region")
     c = Checkpoint(code=data.code, name=data.name, region_id=region.id, lat=data.lat, lon=data.lon)
     session.add(c)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="checkpoint.created",
-        entity_type="checkpoint",
-        entity_key=data.code,
-        data=data.model_dump(mode="json"),
-    )
+    audited(session, actor, "checkpoint.created", data.code, data.model_dump(mode="json"))
     return to_out(c, region.code)
 
 
@@ -54,14 +46,7 @@ def update_checkpoint(
     if "lat" in changes:
         c.lat, c.lon = data.lat, data.lon
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="checkpoint.updated",
-        entity_type="checkpoint",
-        entity_key=code,
-        data=changes,
-    )
+    audited(session, actor, "checkpoint.updated", code, changes)
     return get_checkpoint(session, code=code)
 
 
@@ -74,17 +59,13 @@ def get_checkpoint(session: Session, *, code: str) -> CheckpointOut:
 def list_checkpoints(
     session: Session,
     *,
-    limit: int,
-    offset: int,
+    page: PageParams,
     region_code: str | None = None,
     q: str | None = None,
-) -> tuple[list[CheckpointOut], int]:
+) -> Page[CheckpointOut]:
     stmt = select(Checkpoint, Region.code).join(Region, Region.id == Checkpoint.region_id)
     if region_code is not None:
         stmt = stmt.where(Region.code == region_code)
     if q:
         stmt = stmt.where(text_match(q, Checkpoint.name, Checkpoint.code))
-    stmt = stmt.order_by(Checkpoint.code)
-    total = count_rows(session, stmt)
-    rows = session.execute(stmt.limit(limit).offset(offset)).all()
-    return [to_out(c, rc) for c, rc in rows], total
+    return page_of(session, stmt.order_by(Checkpoint.code), page, lambda row: to_out(*row))

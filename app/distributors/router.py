@@ -4,18 +4,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from app.auth.deps import Admin, Anyone, require
 from app.auth.principal import Principal
 from app.auth.visibility import visibility
 from app.common.lookup import SearchText
-from app.common.types import Page, PageParams
+from app.common.master import PageQuery, visible_by_code
+from app.common.types import Page
 from app.config import get_settings
 from app.db import DbSession
 from app.distributors import service
 from app.distributors.schemas import DistributorIn, DistributorOut, DistributorPatch
-from app.errors import NotFound
 from app.models import Distributor, Role, SanctionStep, Tier
 from app.violations import sanctions
 from app.violations.schemas import SanctionOut
@@ -34,21 +33,14 @@ def create_distributor(body: DistributorIn, session: DbSession, who: Admin) -> D
 def list_distributors(
     session: DbSession,
     who: Anyone,
-    page: Annotated[PageParams, Depends()],
+    page: PageQuery,
     tier: Tier | None = None,
     region_code: str | None = None,
     q: SearchText = None,
 ) -> Page[DistributorOut]:
-    items, total = service.list_distributors(
-        session,
-        vis=visibility(session, who),
-        limit=page.limit,
-        offset=page.offset,
-        tier=tier,
-        region_code=region_code,
-        q=q,
+    return service.list_distributors(
+        session, vis=visibility(session, who), page=page, tier=tier, region_code=region_code, q=q
     )
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 @router.get("/{code}")
@@ -99,10 +91,9 @@ def _sanctions_out(session: DbSession, dist: Distributor) -> SanctionsOut:
 
 
 def _visible_distributor(session: DbSession, code: str, who: Principal) -> Distributor:
-    dist = session.scalar(select(Distributor).where(Distributor.code == code))
-    if dist is None or not visibility(session, who).distributor(dist.id):
-        raise NotFound(f"distributor {code!r} not found")
-    return dist
+    return visible_by_code(
+        session, Distributor, code, what="distributor", sees=visibility(session, who).distributor
+    )
 
 
 @router.get("/{code}/sanctions")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.audit import service as audit
 from app.auth.visibility import Visibility
-from app.common.lookup import by_code, count_rows, invalid, ref, text_match
+from app.common.lookup import by_code, invalid, ref, text_match
+from app.common.master import audited, ensure_new, page_of, visible_by_code
+from app.common.types import Page, PageParams
 from app.distributors.schemas import DistributorIn, DistributorOut, DistributorPatch
-from app.errors import Conflict, NotFound
 from app.models import Distributor, Region, Salesperson, Tier
 
 
@@ -33,35 +33,25 @@ def _regions(session: Session, codes: list[str]) -> list[Region]:
     return [ref(session, Region, c, field="region_codes", what="region") for c in codes]
 
 
+def _salesperson(session: Session, code: str) -> Salesperson:
+    return ref(session, Salesperson, code, field="salesperson_code", what="salesperson")
+
+
 def create_distributor(session: Session, *, data: DistributorIn, actor: str) -> DistributorOut:
     """Create a distributor with its territory and salesperson."""
-    if session.scalar(select(Distributor.id).where(Distributor.code == data.code)) is not None:
-        raise Conflict(f"distributor {data.code!r} already exists")
+    ensure_new(session, Distributor.code, data.code, what="distributor")
     d = Distributor(
         code=data.code,
         name=data.name,
         tier=data.tier,
-        salesperson=ref(
-            session,
-            Salesperson,
-            data.salesperson_code,
-            field="salesperson_code",
-            what="salesperson",
-        ),
+        salesperson=_salesperson(session, data.salesperson_code),
         regions=_regions(session, data.region_codes),
         agreement_signed_at=data.agreement_signed_at,
         webhook_url=str(data.webhook_url) if data.webhook_url else None,
     )
     session.add(d)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="distributor.created",
-        entity_type="distributor",
-        entity_key=data.code,
-        data=data.model_dump(mode="json"),
-    )
+    audited(session, actor, "distributor.created", data.code, data.model_dump(mode="json"))
     return to_out(d)
 
 
@@ -77,47 +67,31 @@ def update_distributor(
     if data.region_codes is not None:
         d.regions = _regions(session, data.region_codes)
     if data.salesperson_code is not None:
-        d.salesperson = ref(
-            session,
-            Salesperson,
-            data.salesperson_code,
-            field="salesperson_code",
-            what="salesperson",
-        )
+        d.salesperson = _salesperson(session, data.salesperson_code)
     if "agreement_signed_at" in changes:
         d.agreement_signed_at = data.agreement_signed_at
     if "webhook_url" in changes:
         d.webhook_url = str(data.webhook_url) if data.webhook_url else None
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="distributor.updated",
-        entity_type="distributor",
-        entity_key=code,
-        data=changes,
-    )
+    audited(session, actor, "distributor.updated", code, changes)
     return to_out(d)
 
 
 def get_distributor(session: Session, *, code: str, vis: Visibility) -> DistributorOut:
-    d = by_code(session, Distributor, code, what="distributor")
-    if not vis.distributor(d.id):
-        # Another distributor's record does not exist, as far as this caller can tell.
-        raise NotFound(f"distributor {code!r} not found")
-    return to_out(d)
+    return to_out(
+        visible_by_code(session, Distributor, code, what="distributor", sees=vis.distributor)
+    )
 
 
 def list_distributors(
     session: Session,
     *,
     vis: Visibility,
-    limit: int,
-    offset: int,
+    page: PageParams,
     tier: Tier | None = None,
     region_code: str | None = None,
     q: str | None = None,
-) -> tuple[list[DistributorOut], int]:
+) -> Page[DistributorOut]:
     stmt = select(Distributor).options(
         selectinload(Distributor.regions), selectinload(Distributor.salesperson)
     )
@@ -129,6 +103,4 @@ def list_distributors(
         stmt = stmt.where(Distributor.regions.any(Region.code == region_code))
     if q:
         stmt = stmt.where(text_match(q, Distributor.name, Distributor.code))
-    stmt = stmt.order_by(Distributor.code)
-    total = count_rows(session, stmt)
-    return [to_out(d) for d in session.scalars(stmt.limit(limit).offset(offset))], total
+    return page_of(session, stmt.order_by(Distributor.code), page, to_out)

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, status
 
 from app.auth.deps import Admin, Anyone
 from app.common.lookup import SearchText
-from app.common.types import Page, PageParams
+from app.common.master import PageQuery
+from app.common.types import Page
 from app.db import DbSession
 from app.products import service
 from app.products.schemas import ProductIn, ProductOut, ProductPatch
@@ -21,10 +20,9 @@ def create_product(body: ProductIn, session: DbSession, who: Admin) -> ProductOu
 
 @router.get("")
 def list_products(
-    session: DbSession, _who: Anyone, page: Annotated[PageParams, Depends()], q: SearchText = None
+    session: DbSession, _who: Anyone, page: PageQuery, q: SearchText = None
 ) -> Page[ProductOut]:
-    items, total = service.list_products(session, limit=page.limit, offset=page.offset, q=q)
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return service.list_products(session, page=page, q=q)
 
 
 @router.get("/{gtin}")

@@ -7,10 +7,10 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit import service as audit
-from app.common.lookup import count_rows, invalid, text_match
-from app.common.types import from_fen, to_fen
-from app.errors import Conflict, NotFound
+from app.common.lookup import invalid, text_match
+from app.common.master import audited, ensure_new, page_of
+from app.common.types import Page, PageParams, from_fen, to_fen
+from app.errors import NotFound
 from app.models import Product, Tier
 from app.products.schemas import ProductIn, ProductOut, ProductPatch, normalize_gtin
 
@@ -49,8 +49,7 @@ def product_by_gtin(session: Session, gtin: str) -> Product:
 
 def create_product(session: Session, *, data: ProductIn, actor: str) -> ProductOut:
     """Register a carton-level product."""
-    if session.scalar(select(Product.id).where(Product.gtin == data.gtin)) is not None:
-        raise Conflict(f"product {data.gtin!r} already exists")
+    ensure_new(session, Product.gtin, data.gtin, what="product")
     p = Product(
         gtin=data.gtin,
         name=data.name,
@@ -60,14 +59,7 @@ def create_product(session: Session, *, data: ProductIn, actor: str) -> ProductO
     )
     session.add(p)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="product.created",
-        entity_type="product",
-        entity_key=data.gtin,
-        data=data.model_dump(mode="json"),
-    )
+    audited(session, actor, "product.created", data.gtin, data.model_dump(mode="json"))
     return to_out(p)
 
 
@@ -83,14 +75,7 @@ def update_product(session: Session, *, gtin: str, data: ProductPatch, actor: st
     if "price_floors" in changes:
         p.price_floors_fen = _floors(data.price_floors)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="product.updated",
-        entity_type="product",
-        entity_key=p.gtin,
-        data=changes,
-    )
+    audited(session, actor, "product.updated", p.gtin, changes)
     return to_out(p)
 
 
@@ -98,11 +83,8 @@ def get_product(session: Session, *, gtin: str) -> ProductOut:
     return to_out(product_by_gtin(session, gtin))
 
 
-def list_products(
-    session: Session, *, limit: int, offset: int, q: str | None = None
-) -> tuple[list[ProductOut], int]:
+def list_products(session: Session, *, page: PageParams, q: str | None = None) -> Page[ProductOut]:
     stmt = select(Product).order_by(Product.gtin)
     if q:
         stmt = stmt.where(text_match(q, Product.name, Product.gtin))
-    total = count_rows(session, stmt)
-    return [to_out(p) for p in session.scalars(stmt.limit(limit).offset(offset))], total
+    return page_of(session, stmt, page, to_out)

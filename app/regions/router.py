@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, status
 
 from app.auth.deps import Admin, Anyone
 from app.common.lookup import SearchText
-from app.common.types import Page, PageParams
+from app.common.master import PageQuery
+from app.common.types import Page
 from app.db import DbSession
 from app.models import RegionKind
 from app.regions import service
@@ -24,15 +23,12 @@ def create_region(body: RegionIn, session: DbSession, who: Admin) -> RegionOut:
 def list_regions(
     session: DbSession,
     _who: Anyone,
-    page: Annotated[PageParams, Depends()],
+    page: PageQuery,
     parent_code: str | None = None,
     kind: RegionKind | None = None,
     q: SearchText = None,
 ) -> Page[RegionOut]:
-    items, total = service.list_regions(
-        session, limit=page.limit, offset=page.offset, parent_code=parent_code, kind=kind, q=q
-    )
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return service.list_regions(session, page=page, parent_code=parent_code, kind=kind, q=q)
 
 
 @router.get("/{code}")

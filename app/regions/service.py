@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from app.audit import service as audit
-from app.common.lookup import by_code, count_rows, invalid, ref, text_match
-from app.errors import Conflict
+from app.common.lookup import by_code, invalid, ref, text_match
+from app.common.master import audited, ensure_new, page_of
+from app.common.types import Page, PageParams
 from app.models import Region, RegionKind
 from app.regions.schemas import RegionIn, RegionOut, RegionPatch
 from app.regions.tree import region_tree
@@ -34,8 +34,7 @@ def _parent_code(session: Session, region: Region) -> str | None:
 
 def create_region(session: Session, *, data: RegionIn, actor: str) -> RegionOut:
     """Create a region under its parent (if any)."""
-    if session.scalar(select(Region.id).where(Region.code == data.code)) is not None:
-        raise Conflict(f"region {data.code!r} already exists")
+    ensure_new(session, Region.code, data.code, what="region")
     parent = (
         ref(session, Region, data.parent_code, field="parent_code", what="region")
         if data.parent_code
@@ -51,14 +50,7 @@ def create_region(session: Session, *, data: RegionIn, actor: str) -> RegionOut:
     )
     session.add(region)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="region.created",
-        entity_type="region",
-        entity_key=data.code,
-        data=data.model_dump(mode="json"),
-    )
+    audited(session, actor, "region.created", data.code, data.model_dump(mode="json"))
     return to_out(region, data.parent_code)
 
 
@@ -83,14 +75,7 @@ def update_region(session: Session, *, code: str, data: RegionPatch, actor: str)
                 raise invalid("parent_code", "a region cannot be nested inside itself")
             region.parent_id = parent.id
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="region.updated",
-        entity_type="region",
-        entity_key=code,
-        data=changes,
-    )
+    audited(session, actor, "region.updated", code, changes)
     return to_out(region, _parent_code(session, region))
 
 
@@ -102,12 +87,11 @@ def get_region(session: Session, *, code: str) -> RegionOut:
 def list_regions(
     session: Session,
     *,
-    limit: int,
-    offset: int,
+    page: PageParams,
     parent_code: str | None = None,
     kind: RegionKind | None = None,
     q: str | None = None,
-) -> tuple[list[RegionOut], int]:
+) -> Page[RegionOut]:
     parent = aliased(Region)
     stmt = select(Region, parent.code).outerjoin(parent, Region.parent_id == parent.id)
     if parent_code is not None:
@@ -116,7 +100,4 @@ def list_regions(
         stmt = stmt.where(Region.kind == kind)
     if q:
         stmt = stmt.where(text_match(q, Region.name, Region.code))
-    stmt = stmt.order_by(Region.code)
-    total = count_rows(session, stmt)
-    rows = session.execute(stmt.limit(limit).offset(offset)).all()
-    return [to_out(r, pc) for r, pc in rows], total
+    return page_of(session, stmt.order_by(Region.code), page, lambda row: to_out(*row))

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, status
 
 from app.auth.deps import Admin, Anyone
 from app.auth.visibility import visibility
 from app.common.lookup import SearchText
-from app.common.types import Page, PageParams
+from app.common.master import PageQuery
+from app.common.types import Page
 from app.db import DbSession
 from app.salespeople import service
 from app.salespeople.schemas import SalespersonIn, SalespersonOut, SalespersonPatch
@@ -22,12 +21,9 @@ def create_salesperson(body: SalespersonIn, session: DbSession, who: Admin) -> S
 
 @router.get("")
 def list_salespeople(
-    session: DbSession, who: Anyone, page: Annotated[PageParams, Depends()], q: SearchText = None
+    session: DbSession, who: Anyone, page: PageQuery, q: SearchText = None
 ) -> Page[SalespersonOut]:
-    items, total = service.list_salespeople(
-        session, vis=visibility(session, who), limit=page.limit, offset=page.offset, q=q
-    )
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return service.list_salespeople(session, vis=visibility(session, who), page=page, q=q)
 
 
 @router.get("/{code}")

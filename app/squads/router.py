@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from app.auth.deps import Anyone, Staff
-from app.common.types import MONTH_PATTERN, Page, PageParams
+from app.common.master import PageQuery
+from app.common.types import MONTH_PATTERN, Page
 from app.db import DbSession, utcnow
 from app.ledger.service import period_of
 from app.squads import service
@@ -26,13 +27,10 @@ def create_squad(body: SquadIn, session: DbSession, who: Staff) -> SquadOut:
 
 
 @router.get("")
-def list_squads(
-    session: DbSession, who: Anyone, page: Annotated[PageParams, Depends()]
-) -> Page[SquadOut]:
+def list_squads(session: DbSession, who: Anyone, page: PageQuery) -> Page[SquadOut]:
     """HQ sees every squad; a distributor the squads it leads; a salesperson or an inspector
     its own."""
-    items, total = service.list_squads(session, who=who, limit=page.limit, offset=page.offset)
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return service.list_squads(session, who=who, page=page)
 
 
 @router.get("/report")

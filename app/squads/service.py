@@ -13,9 +13,10 @@ from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.audit import service as audit
 from app.auth.principal import Principal
-from app.common.lookup import by_code, count_rows, invalid, ref
+from app.common.lookup import by_code, invalid, ref
+from app.common.master import audited, ensure_new, page_of
+from app.common.types import Page, PageParams
 from app.errors import Conflict, NotFound
 from app.ledger.service import period_bounds
 from app.models import (
@@ -143,8 +144,7 @@ def _members(session: Session, squad: Squad, data: SquadIn | SquadPatch, region:
 def create(session: Session, *, data: SquadIn, actor: str) -> SquadOut:
     region = ref(session, Region, data.region_code, field="region_code", what="region")
     leader = _leader(session, data.leader_distributor_code, region)
-    if session.scalar(select(Squad.id).where(Squad.code == data.code)) is not None:
-        raise Conflict(f"squad {data.code!r} already exists")
+    ensure_new(session, Squad.code, data.code, what="squad")
     if session.scalar(select(Squad.code).where(Squad.region_id == region.id)) is not None:
         raise Conflict(f"region {region.code!r} already has a squad")
     squad = Squad(
@@ -157,14 +157,7 @@ def create(session: Session, *, data: SquadIn, actor: str) -> SquadOut:
     except IntegrityError as exc:
         raise Conflict(f"squad {data.code!r} or one for region {region.code!r} exists") from exc
     _members(session, squad, data, region)
-    audit.record(
-        session,
-        actor=actor,
-        action="squad.created",
-        entity_type="squad",
-        entity_key=squad.code,
-        data=data.model_dump(mode="json"),
-    )
+    audited(session, actor, "squad.created", squad.code, data.model_dump(mode="json"))
     return to_out(session, squad)
 
 
@@ -177,13 +170,12 @@ def update(session: Session, *, code: str, data: SquadPatch, actor: str) -> Squa
     if data.leader_distributor_code is not None:
         squad.leader_distributor_id = _leader(session, data.leader_distributor_code, region).id
     _members(session, squad, data, region)
-    audit.record(
+    audited(
         session,
-        actor=actor,
-        action="squad.updated",
-        entity_type="squad",
-        entity_key=squad.code,
-        data=data.model_dump(mode="json", exclude_unset=True),
+        actor,
+        "squad.updated",
+        squad.code,
+        data.model_dump(mode="json", exclude_unset=True),
     )
     return to_out(session, squad)
 
@@ -253,15 +245,12 @@ def get(session: Session, *, code: str, who: Principal) -> SquadOut:
     return to_out(session, squad)
 
 
-def list_squads(
-    session: Session, *, who: Principal, limit: int, offset: int
-) -> tuple[list[SquadOut], int]:
+def list_squads(session: Session, *, who: Principal, page: PageParams) -> Page[SquadOut]:
     stmt = select(Squad).order_by(Squad.code)
     rule = _visible(who)
     if rule is not None:
         stmt = stmt.where(rule)
-    total = count_rows(session, stmt)
-    return [to_out(session, s) for s in session.scalars(stmt.limit(limit).offset(offset))], total
+    return page_of(session, stmt, page, lambda s: to_out(session, s))
 
 
 def report(session: Session, *, period: str) -> SquadReport:

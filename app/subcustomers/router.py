@@ -12,7 +12,8 @@ from app.auth.deps import Admin, Anyone, require
 from app.auth.principal import Principal
 from app.auth.visibility import visibility
 from app.common.lookup import SearchText
-from app.common.types import Page, PageParams, Schema
+from app.common.master import PageQuery
+from app.common.types import Page, Schema
 from app.config import get_settings
 from app.db import DbSession, utcnow
 from app.errors import PUBLIC_ERROR_RESPONSES, Conflict, NotFound
@@ -42,23 +43,21 @@ def create_sub_customer(body: SubCustomerIn, session: DbSession, who: Registrar)
 def list_sub_customers(
     session: DbSession,
     who: Anyone,
-    page: Annotated[PageParams, Depends()],
+    page: PageQuery,
     distributor_code: str | None = None,
     status: Annotated[SubCustomerStatus | None, Query()] = None,
     q: SearchText = None,
 ) -> Page[SubCustomerOut]:
     """The sub-customers the caller may see, each with the cartons it holds now, its credit
     score and sell-through: a distributor sees its own, a sub-customer itself."""
-    items, total = service.list_sub_customers(
+    return service.list_sub_customers(
         session,
         vis=visibility(session, who),
-        limit=page.limit,
-        offset=page.offset,
+        page=page,
         distributor_code=distributor_code or None,
         status=status,
         q=q,
     )
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 @router.get("/{code}")

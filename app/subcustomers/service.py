@@ -11,10 +11,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.audit import service as audit
 from app.auth.principal import Principal
 from app.auth.visibility import Visibility, sub_customer_filter
-from app.common.lookup import count_rows, invalid, ref, text_match
+from app.common.lookup import by_code, invalid, ref, text_match
+from app.common.master import audited, page_of_batch
+from app.common.types import Page, PageParams
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound
 from app.models import (
@@ -88,22 +89,19 @@ def create(session: Session, *, data: SubCustomerIn, principal: Principal) -> Su
     )
     session.add(sc)
     session.flush()
-    audit.record(
+    audited(
         session,
-        actor=principal.username,
-        action="sub_customer.created",
-        entity_type="sub_customer",
-        entity_key=data.code,
-        data={**data.model_dump(mode="json"), "status": sc.status.value},
+        principal.username,
+        "sub_customer.created",
+        data.code,
+        {**data.model_dump(mode="json"), "status": sc.status.value},
     )
     return to_out(session, [sc])[0]
 
 
 def update(session: Session, *, code: str, data: SubCustomerPatch, actor: str) -> SubCustomerOut:
     """HQ corrects a sub-customer's name, tier, position, contact or agreement date."""
-    sc = session.scalar(select(SubCustomer).where(SubCustomer.code == code))
-    if sc is None:
-        raise NotFound(f"sub-customer {code!r} not found")
+    sc = by_code(session, SubCustomer, code, what="sub-customer")
     changes = data.model_dump(mode="json", exclude_unset=True)
     if data.name is not None:
         sc.name = data.name
@@ -116,14 +114,7 @@ def update(session: Session, *, code: str, data: SubCustomerPatch, actor: str) -
     if "agreement_signed_at" in changes:
         sc.agreement_signed_at = data.agreement_signed_at
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="sub_customer.updated",
-        entity_type="sub_customer",
-        entity_key=code,
-        data=changes,
-    )
+    audited(session, actor, "sub_customer.updated", code, changes)
     return to_out(session, [sc])[0]
 
 
@@ -149,12 +140,11 @@ def list_sub_customers(
     session: Session,
     *,
     vis: Visibility,
-    limit: int,
-    offset: int,
+    page: PageParams,
     distributor_code: str | None = None,
     status: SubCustomerStatus | None = None,
     q: str | None = None,
-) -> tuple[list[SubCustomerOut], int]:
+) -> Page[SubCustomerOut]:
     stmt = select(SubCustomer).where(sub_customer_filter(vis))
     if distributor_code:
         stmt = stmt.where(
@@ -165,28 +155,18 @@ def list_sub_customers(
         stmt = stmt.where(SubCustomer.status == status)
     if q:
         stmt = stmt.where(text_match(q, SubCustomer.name, SubCustomer.code))
-    total = count_rows(session, stmt)
-    rows = list(session.scalars(stmt.order_by(SubCustomer.code).limit(limit).offset(offset)))
-    return to_out(session, rows), total
+    stmt = stmt.order_by(SubCustomer.code)
+    return page_of_batch(session, stmt, page, lambda rows: to_out(session, rows))
 
 
 def approve(session: Session, *, code: str, actor: str) -> SubCustomerOut:
-    sc = session.scalar(select(SubCustomer).where(SubCustomer.code == code))
-    if sc is None:
-        raise NotFound(f"sub-customer {code!r} not found")
+    sc = by_code(session, SubCustomer, code, what="sub-customer")
     if sc.status is not Status.PENDING:
         raise Conflict(f"sub-customer {code!r} is {sc.status.value}, not pending")
     sc.status = Status.APPROVED
     sc.approved_at = utcnow()
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="sub_customer.approved",
-        entity_type="sub_customer",
-        entity_key=code,
-        data={},
-    )
+    audited(session, actor, "sub_customer.approved", code, {})
     return to_out(session, [sc])[0]
 
 
@@ -203,13 +183,12 @@ def revoke(
     sc.status = Status.REVOKED
     sc.revoked_at = utcnow()
     session.flush()
-    audit.record(
+    audited(
         session,
-        actor=principal.username,
-        action="sub_customer.revoked",
-        entity_type="sub_customer",
-        entity_key=code,
-        data={"from": before.value, "reason": reason},
+        principal.username,
+        "sub_customer.revoked",
+        code,
+        {"from": before.value, "reason": reason},
     )
     return to_out(session, [sc])[0]
 

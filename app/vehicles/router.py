@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 
 from app.auth.deps import Anyone, Staff
 from app.auth.principal import Principal
 from app.auth.visibility import Visibility, visibility
-from app.common.types import Page, PageParams
+from app.common.master import PageQuery
+from app.common.types import Page
 from app.db import DbSession
 from app.models import Role
 from app.vehicles import service
@@ -26,23 +27,21 @@ def register_vehicle(body: VehicleIn, session: DbSession, who: Staff) -> Vehicle
 def list_vehicles(
     session: DbSession,
     who: Anyone,
-    page: Annotated[PageParams, Depends()],
+    page: PageQuery,
     distributor_code: str | None = None,
     status: Literal["active", "revoked"] | None = None,
     q: Annotated[str | None, Query(max_length=80)] = None,
 ) -> Page[VehicleOut]:
     """HQ and inspectors see the whole register; a distributor (or its salesperson) the
     vehicles approved to deliver to it."""
-    items, total = service.list_vehicles(
+    return service.list_vehicles(
         session,
         vis=_vis(session, who),
-        limit=page.limit,
-        offset=page.offset,
+        page=page,
         distributor_code=distributor_code,
         status=status,
         q=q,
     )
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 @router.get("/{plate}")

@@ -6,9 +6,10 @@ from __future__ import annotations
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from app.audit import service as audit
 from app.auth.visibility import Visibility
-from app.common.lookup import count_rows, invalid, ref
+from app.common.lookup import invalid, ref
+from app.common.master import audited, page_of
+from app.common.types import Page, PageParams
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, NotFound
@@ -92,13 +93,12 @@ def create(session: Session, *, data: VehicleIn, actor: str) -> VehicleOut:
     session.add(v)
     session.flush()
     _set_distributors(session, v, ids)
-    audit.record(
+    audited(
         session,
-        actor=actor,
-        action="vehicle.registered",
-        entity_type="vehicle",
-        entity_key=plate,
-        data={**data.model_dump(mode="json"), "plate": plate},
+        actor,
+        "vehicle.registered",
+        plate,
+        {**data.model_dump(mode="json"), "plate": plate},
     )
     return to_out(session, v)
 
@@ -135,14 +135,7 @@ def update(session: Session, *, plate: str, data: VehiclePatch, actor: str) -> V
         _set_distributors(session, v, _distributor_ids(session, data.distributor_codes))
     v.updated_at = utcnow()
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="vehicle.updated",
-        entity_type="vehicle",
-        entity_key=v.plate,
-        data=changes,
-    )
+    audited(session, actor, "vehicle.updated", v.plate, changes)
     return to_out(session, v)
 
 
@@ -153,14 +146,7 @@ def revoke(session: Session, *, plate: str, reason: str, actor: str) -> VehicleO
     v.revoked_at = utcnow()
     v.revoke_reason = reason
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="vehicle.revoked",
-        entity_type="vehicle",
-        entity_key=v.plate,
-        data={"reason": reason},
-    )
+    audited(session, actor, "vehicle.revoked", v.plate, {"reason": reason})
     return to_out(session, v)
 
 
@@ -168,12 +154,11 @@ def list_vehicles(
     session: Session,
     *,
     vis: Visibility,
-    limit: int,
-    offset: int,
+    page: PageParams,
     distributor_code: str | None,
     status: str | None,
     q: str | None,
-) -> tuple[list[VehicleOut], int]:
+) -> Page[VehicleOut]:
     stmt = select(Vehicle).order_by(Vehicle.plate)
     if not vis.everything:
         stmt = stmt.where(
@@ -202,8 +187,7 @@ def list_vehicles(
             | Vehicle.owner.like(f"%{q}%")
             | Vehicle.driver_name.like(f"%{q}%")
         )
-    total = count_rows(session, stmt)
-    return [to_out(session, v) for v in session.scalars(stmt.limit(limit).offset(offset))], total
+    return page_of(session, stmt, page, lambda v: to_out(session, v))
 
 
 def vehicle_for_waybill(

@@ -1,0 +1,77 @@
+"""What every master-data register (regions, distributors, products, vehicles, …) does alike:
+refuse a taken natural key, hide what the caller may not see, write the audit line, serve a page
+of a list. Said once here so that the registers cannot drift apart on the contract's 404/409."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends
+from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql import Select
+
+from app.audit import service as audit
+from app.common.lookup import M, by_code, count_rows
+from app.common.types import Page, PageParams
+from app.errors import Conflict, NotFound
+
+T = TypeVar("T")
+
+PageQuery = Annotated[PageParams, Depends()]
+"""`limit` and `offset` of a list endpoint."""
+
+
+def ensure_new(
+    session: Session, key_column: InstrumentedAttribute[str], key: str, *, what: str
+) -> None:
+    """409 when a row with this natural key (code, GTIN, plate) is already registered."""
+    if session.scalar(select(key_column).where(key_column == key).limit(1)) is not None:
+        raise Conflict(f"{what} {key!r} already exists")
+
+
+def visible_by_code(
+    session: Session, model: type[M], code: str, *, what: str, sees: Callable[[int], bool]
+) -> M:
+    """The row with this code, or 404 also when the caller may not see it: another
+    distributor's record does not exist, as far as this caller can tell."""
+    row = by_code(session, model, code, what=what)
+    if not sees(row.id):
+        raise NotFound(f"{what} {code!r} not found")
+    return row
+
+
+def audited(session: Session, actor: str, action: str, key: str, data: dict[str, Any]) -> None:
+    """The audit line of one change to a register entry; the action `<entity type>.<verb>`
+    names the entity type."""
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type=action.partition(".")[0],
+        entity_key=key,
+        data=data,
+    )
+
+
+def page_of_batch(
+    session: Session,
+    stmt: Select[*tuple[Any, ...]],
+    page: PageParams,
+    out: Callable[[Sequence[Any]], list[T]],
+) -> Page[T]:
+    """One page of a list query, its `total` counted without the limit. `out` turns the page's
+    rows (entities for a query of one entity, tuples for several columns) into their wire form
+    all at once, for registers that read related rows in bulk."""
+    total = count_rows(session, stmt)
+    result = session.execute(stmt.limit(page.limit).offset(page.offset))
+    rows = result.scalars().all() if len(stmt.column_descriptions) == 1 else result.tuples().all()
+    return Page(items=out(rows), total=total, limit=page.limit, offset=page.offset)
+
+
+def page_of(
+    session: Session, stmt: Select[*tuple[Any, ...]], page: PageParams, each: Callable[[Any], T]
+) -> Page[T]:
+    """One page of a list query, each row turned into its wire form by `each`."""
+    return page_of_batch(session, stmt, page, lambda rows: [each(r) for r in rows])
