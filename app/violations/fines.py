@@ -18,6 +18,13 @@ from rules.money import fine_from_deposit
 from rules.policy import Policy
 
 
+def decided(reason: str, rule: str, policy_version: str | None = None) -> str:
+    """A decision as the case records it: why, then the rule (and the policy version) that
+    decided, so that anyone reading the case can look the rule up."""
+    by = f"{rule}, policy {policy_version}" if policy_version else rule
+    return f"{reason} ({by})"[:300]
+
+
 class Fine(Protocol):
     """What a fine rule decided (`rules.penalties.FineDecision`, `rules.prices.PriceFine`)."""
 

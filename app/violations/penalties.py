@@ -21,7 +21,7 @@ from app.models import (
 )
 from app.regions.tree import region_tree
 from app.violations import price_cases, salespeople, sanctions
-from app.violations.fines import FINE, FINE_FROM_DEPOSIT, post_fine, prior_confirmed
+from app.violations.fines import FINE, FINE_FROM_DEPOSIT, decided, post_fine, prior_confirmed
 from rules.blame import sub_customer_fine
 from rules.penalties import advisory_market, fine_for
 from rules.policy import Policy, load_policy
@@ -84,7 +84,7 @@ def post_confirmation(session: Session, v: Violation, *, actor: str) -> None:
     gate = chargeable(v.kind, diverting_distributor_id=v.diverting_distributor_id)
     if not gate.allowed:
         v.fine_fen = 0
-        v.fine_reason = gate.reason
+        v.fine_reason = decided(gate.reason, gate.rule)  # nothing moves: say which rule held
         return
     policy = load_policy()
     if v.kind is ViolationKind.PRICE:
@@ -149,9 +149,7 @@ def _sub_customer_fine(session: Session, v: Violation, *, policy: Policy) -> Non
         policy=policy,
     )
     v.sub_customer_fine_fen = decision.amount_fen
-    v.sub_customer_fine_reason = (
-        f"{decision.reason} ({decision.rule}, policy {decision.policy_version})"[:300]
-    )
+    v.sub_customer_fine_reason = decided(decision.reason, decision.rule, decision.policy_version)
 
 
 def post_reversal(session: Session, v: Violation, *, actor: str, note: str) -> None:

@@ -12,7 +12,7 @@ from app.models import (
     SubCustomer,
     Violation,
 )
-from app.violations.fines import post_fine, prior_confirmed
+from app.violations.fines import decided, post_fine, prior_confirmed
 from rules.policy import Policy
 from rules.prices import price_fine, sub_customer_price_fine
 
@@ -30,7 +30,7 @@ def post_confirmation(session: Session, v: Violation, *, policy: Policy, actor: 
         policy=policy,
     )
     v.fine_fen = fine.amount_fen
-    v.fine_reason = f"{fine.reason} ({fine.rule}, policy {fine.policy_version})"[:300]
+    v.fine_reason = decided(fine.reason, fine.rule, fine.policy_version)
     if v.diverting_sub_customer_id is not None:
         sc = session.get_one(SubCustomer, v.diverting_sub_customer_id)
         own = sub_customer_price_fine(
@@ -41,7 +41,7 @@ def post_confirmation(session: Session, v: Violation, *, policy: Policy, actor: 
             policy=policy,
         )
         v.sub_customer_fine_fen = own.amount_fen
-        v.sub_customer_fine_reason = f"{own.reason} ({own.rule}, policy {own.policy_version})"[:300]
+        v.sub_customer_fine_reason = decided(own.reason, own.rule, own.policy_version)
     post_fine(
         session,
         v,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.models import Salesperson, Violation
+from app.violations.fines import decided
 from rules.policy import Policy
 from rules.salespeople import salesperson_fine
 
@@ -24,6 +25,4 @@ def record_fine(session: Session, v: Violation, *, policy: Policy) -> None:
         policy=policy,
     )
     v.salesperson_fine_fen = decision.amount_fen
-    v.salesperson_fine_reason = (
-        f"{decision.reason} ({decision.rule}, policy {decision.policy_version})"[:300]
-    )
+    v.salesperson_fine_reason = decided(decision.reason, decision.rule, decision.policy_version)

@@ -15,8 +15,8 @@ from app.auth.visibility import visibility
 from app.cli.main import cli
 from app.errors import Conflict
 from app.ledger import service as ledger
-from app.models import JournalEntry, Violation, ViolationEvent
-from app.violations import service
+from app.models import JournalEntry, Violation, ViolationEvent, ViolationKind
+from app.violations import penalties, service
 from rules.policy import load_policy
 from tests.violations.market import Market, now
 
@@ -47,7 +47,17 @@ def test_a_cloned_code_confirms_as_counterfeit_without_transfer_or_fine(market: 
     v = confirm(market, clone["violation_id"])
     assert v["status"] == "confirmed" and v["postings"] == []
     assert v["fine"] == "0.00" and "counterfeit" in v["fine_reason"]
+    assert "(case.cloned_names_nobody)" in v["fine_reason"]  # the rule that decided, by name
     assert market.balances() == before
+
+
+def test_goods_never_delivered_confirm_without_a_fine_naming_the_rule() -> None:
+    # No distributor ever held the goods: nothing moves, and the case says which rule held.
+    v = Violation(kind=ViolationKind.DIVERSION, diverting_distributor_id=None, fine_fen=None)
+    penalties.post_confirmation(None, v, actor="auditor")  # type: ignore[arg-type]
+    assert v.fine_fen == 0
+    assert v.fine_reason is not None and v.fine_reason.endswith("(case.nobody_to_charge)")
+    assert "never delivered" in v.fine_reason
 
 
 def test_an_advisory_market_records_the_violation_but_moves_nothing(market: Market) -> None:
