@@ -4,8 +4,8 @@ diverting sub-customer bears itself. Pure functions over frozen facts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
+from rules.agreements import OwnFine, OwnFineRules, own_fine_rule
 from rules.policy import Policy
 
 
@@ -49,40 +49,19 @@ def blame(custody: Custody, policy: Policy) -> Blame:
     return Blame(None, None, "never_delivered", policy.version)
 
 
-@dataclass(frozen=True)
-class SubCustomerFine:
-    amount_fen: int
-    rule: str
-    policy_version: str
-    reason: str
+SubCustomerFine = OwnFine
+
+SUB_CUSTOMER_FINE = OwnFineRules(
+    rate=lambda p: p.sub_customers.fine_per_carton_fen,
+    advisory="advisory_market",
+    no_agreement="no_agreement",
+    no_agreement_reason="the sub-customer signed no agreement before the diversion",
+    none_in_policy="no_sub_customer_fine",
+    none_in_policy_reason="the policy fines no sub-customer",
+    schedule="sub_customer_fine",
+)
 
 
-def sub_customer_fine(
-    *,
-    cartons: int,
-    agreement_signed_at: datetime | None,
-    violated_at: datetime,
-    advisory: bool,
-    policy: Policy,
-) -> SubCustomerFine:
-    """The diverting sub-customer's own fine at confirmation: only under its own signed
-    agreement (SPEC §2.2), never in an advisory market."""
-    if cartons < 1:
-        raise ValueError("cartons must be >= 1")
-
-    def fine(amount: int, rule: str, reason: str) -> SubCustomerFine:
-        return SubCustomerFine(amount, rule, policy.version, reason)
-
-    if advisory:
-        return fine(0, "advisory_market", "advisory market: no fine imposed")
-    if agreement_signed_at is None or agreement_signed_at > violated_at:
-        return fine(0, "no_agreement", "the sub-customer signed no agreement before the diversion")
-    per_carton = policy.sub_customers.fine_per_carton_fen
-    if per_carton == 0:
-        return fine(0, "no_sub_customer_fine", "the policy fines no sub-customer")
-    amount = per_carton * cartons
-    return fine(
-        amount,
-        "sub_customer_fine",
-        f"{cartons} carton(s) x {per_carton / 100:.2f} CNY = {amount / 100:.2f} CNY",
-    )
+sub_customer_fine = own_fine_rule(SUB_CUSTOMER_FINE)
+"""The diverting sub-customer's own fine at confirmation: only under its own signed agreement
+(SPEC §2.2), never in an advisory market."""

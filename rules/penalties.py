@@ -30,12 +30,18 @@ def advisory_market(region_path: Sequence[str], policy: Policy) -> bool:
     return any(code in policy.markets.advisory_region_codes for code in region_path)
 
 
-def _multiplier(offence_number: int, policy: Policy) -> Decimal:
+def repeat_multiplier(offence_number: int, policy: Policy) -> Decimal:
+    """What the n-th offence within the lookback multiplies its fine by."""
     multiplier = Decimal(1)
     for step in policy.fines.repeat_multipliers:
         if offence_number >= step.from_offence:
             multiplier = step.multiplier
     return multiplier
+
+
+def multiplied(amount_fen: int, multiplier: Decimal) -> int:
+    """A fine times its repeat multiplier, to the whole fen (half up)."""
+    return int((Decimal(amount_fen) * multiplier).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def fine_for(
@@ -52,7 +58,7 @@ def fine_for(
     if cartons < 1 or prior_confirmed_in_lookback < 0:
         raise ValueError("cartons must be >= 1 and prior_confirmed_in_lookback >= 0")
     offence = prior_confirmed_in_lookback + 1
-    multiplier = _multiplier(offence, policy)
+    multiplier = repeat_multiplier(offence, policy)
 
     def decision(amount: int, rule: str, reason: str) -> FineDecision:
         return FineDecision(amount, offence, multiplier, rule, policy.version, reason)
@@ -65,9 +71,7 @@ def fine_for(
         return decision(0, "no_agreement", "agreement signed after the diversion")
 
     per_carton = policy.fines.per_carton_fen[RegionKind(region_kind)]
-    amount = int(
-        (Decimal(per_carton * cartons) * multiplier).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    )
+    amount = multiplied(per_carton * cartons, multiplier)
     reason = f"{cartons} carton(s) x {cny(per_carton)} ({RegionKind(region_kind).value})"
     if multiplier != 1:
         reason += f" x {multiplier} (offence {offence} within {policy.fines.lookback_days} days)"

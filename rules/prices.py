@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
 
+from rules.agreements import OwnFineRules, agreed, own_fine_rule
 from rules.blame import Custody, blame
+from rules.penalties import multiplied, repeat_multiplier
 from rules.policy import Policy
 from rules.verdicts import below_floor
 
@@ -68,10 +69,6 @@ class PriceFine:
     reason: str
 
 
-def _agreed(signed_at: datetime | None, violated_at: datetime) -> bool:
-    return signed_at is not None and signed_at <= violated_at
-
-
 def price_fine(
     *,
     cartons: int,
@@ -92,49 +89,29 @@ def price_fine(
 
     if advisory:
         return fine(0, "price_fine.advisory_market", "advisory market: no fine imposed")
-    if not _agreed(agreement_signed_at, violated_at):
+    if not agreed(agreement_signed_at, violated_at):
         return fine(0, "price_fine.no_agreement", "no signed agreement on file before the sale")
     per_carton = policy.price_cases.fine_per_carton_fen
     if per_carton == 0:
         return fine(0, "price_fine.none_in_policy", "the policy fines no price disorder")
-    multiplier = Decimal(1)
-    for step in policy.fines.repeat_multipliers:
-        if offence >= step.from_offence:
-            multiplier = step.multiplier
-    amount = int(
-        (Decimal(per_carton * cartons) * multiplier).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    )
+    multiplier = repeat_multiplier(offence, policy)
+    amount = multiplied(per_carton * cartons, multiplier)
     reason = f"{cartons} carton(s) sold below the floor x {per_carton / 100:.2f} CNY"
     if multiplier != 1:
         reason += f" x {multiplier} (price offence {offence})"
     return fine(amount, "price_fine.schedule", f"{reason} = {amount / 100:.2f} CNY")
 
 
-def sub_customer_price_fine(
-    *,
-    cartons: int,
-    agreement_signed_at: datetime | None,
-    violated_at: datetime,
-    advisory: bool,
-    policy: Policy,
-) -> PriceFine:
-    """A selling sub-customer's own fine: only under its own signed agreement."""
-    if cartons < 1:
-        raise ValueError("cartons must be >= 1")
+SUB_CUSTOMER_PRICE_FINE = OwnFineRules(
+    rate=lambda p: p.price_cases.sub_customer_fine_per_carton_fen,
+    advisory="price_fine.advisory_market",
+    no_agreement="price_fine.no_agreement",
+    no_agreement_reason="the sub-customer signed no agreement",
+    none_in_policy="price_fine.none_in_policy",
+    none_in_policy_reason="the policy fines no sub-customer",
+    schedule="price_fine.sub_customer",
+)
 
-    def fine(amount: int, rule: str, reason: str) -> PriceFine:
-        return PriceFine(amount, 1, rule, policy.version, reason)
 
-    if advisory:
-        return fine(0, "price_fine.advisory_market", "advisory market: no fine imposed")
-    if not _agreed(agreement_signed_at, violated_at):
-        return fine(0, "price_fine.no_agreement", "the sub-customer signed no agreement")
-    per_carton = policy.price_cases.sub_customer_fine_per_carton_fen
-    if per_carton == 0:
-        return fine(0, "price_fine.none_in_policy", "the policy fines no sub-customer")
-    amount = per_carton * cartons
-    return fine(
-        amount,
-        "price_fine.sub_customer",
-        f"{cartons} carton(s) x {per_carton / 100:.2f} CNY = {amount / 100:.2f} CNY",
-    )
+sub_customer_price_fine = own_fine_rule(SUB_CUSTOMER_PRICE_FINE)
+"""A selling sub-customer's own fine: only under its own signed agreement."""

@@ -8,53 +8,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from rules.agreements import OwnFine, OwnFineRules, agreed, own_fine_rule
 from rules.policy import Policy
 
+SalespersonFine = OwnFine
 
-@dataclass(frozen=True)
-class SalespersonFine:
-    amount_fen: int
-    rule: str
-    policy_version: str
-    reason: str
+SALESPERSON_FINE = OwnFineRules(
+    rate=lambda p: p.salespeople.fine_per_carton_fen,
+    advisory="salesperson_fine.advisory_market",
+    no_agreement="salesperson_fine.no_agreement",
+    no_agreement_reason="the salesperson signed no agreement before the diversion: recorded only",
+    none_in_policy="salesperson_fine.none_in_policy",
+    none_in_policy_reason="the policy fines no salesperson",
+    schedule="salesperson_fine.schedule",
+)
 
 
-def _agreed(signed_at: datetime | None, at: datetime) -> bool:
-    return signed_at is not None and signed_at <= at
-
-
-def salesperson_fine(
-    *,
-    cartons: int,
-    agreement_signed_at: datetime | None,
-    violated_at: datetime,
-    advisory: bool,
-    policy: Policy,
-) -> SalespersonFine:
-    """The diverting salesperson's own fine for a confirmed diversion."""
-    if cartons < 1:
-        raise ValueError("cartons must be >= 1")
-
-    def fine(amount: int, rule: str, reason: str) -> SalespersonFine:
-        return SalespersonFine(amount, rule, policy.version, reason)
-
-    if advisory:
-        return fine(0, "salesperson_fine.advisory_market", "advisory market: no fine imposed")
-    if not _agreed(agreement_signed_at, violated_at):
-        return fine(
-            0,
-            "salesperson_fine.no_agreement",
-            "the salesperson signed no agreement before the diversion: recorded only",
-        )
-    per_carton = policy.salespeople.fine_per_carton_fen
-    if per_carton == 0:
-        return fine(0, "salesperson_fine.none_in_policy", "the policy fines no salesperson")
-    amount = per_carton * cartons
-    return fine(
-        amount,
-        "salesperson_fine.schedule",
-        f"{cartons} carton(s) x {per_carton / 100:.2f} CNY = {amount / 100:.2f} CNY",
-    )
+salesperson_fine = own_fine_rule(SALESPERSON_FINE)
+"""The diverting salesperson's own fine for a confirmed diversion."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +65,7 @@ def dismissal(
         (o for o in offences if (now - o.detected_at).days < rule.window_days),
         key=lambda o: (o.detected_at, o.violation_id),
     )
-    counted = [o for o in in_window if _agreed(agreement_signed_at, o.detected_at)]
+    counted = [o for o in in_window if agreed(agreement_signed_at, o.detected_at)]
     ids = tuple(o.violation_id for o in counted)
     n, value = len(counted), sum(o.value_fen for o in counted)
 
