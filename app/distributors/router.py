@@ -18,7 +18,7 @@ from app.distributors.schemas import DistributorIn, DistributorOut, DistributorP
 from app.models import Distributor, Role, SanctionStep, Tier
 from app.violations import sanctions
 from app.violations.schemas import SanctionOut
-from app.violations.service import sanction_rows
+from app.violations.views import sanction_rows
 from app.waybills.webhooks import SIGNATURE_HEADER, distributor_webhook_secret
 
 router = APIRouter(prefix="/distributors", tags=["master data"])
