@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
@@ -117,16 +117,28 @@ def _effects(p: Pay, what: str) -> list[EffectOut]:
     return out
 
 
+def _pay(
+    session: DbSession, who: Principal, party_type: PartyType, period: str | None
+) -> tuple[dict[str, Any], list[Pay]]:
+    """The period (default: this month) with whether it is closed and the policy in force, and
+    the pay of each party of the type the caller may see: what rebates and commissions share."""
+    period = period or service.period_of(utcnow())
+    codes = _own_codes(session, who, party_type)
+    rows = money.pay(session, period=period, party_type=party_type, codes=codes)
+    head = {
+        "period": period,
+        "closed": money.closed(session, period) is not None,
+        "policy_version": load_policy().version,
+    }
+    return head, rows
+
+
 @router.get("/rebates")
 def get_rebates(session: DbSession, who: StaffOrDistributor, period: Period = None) -> RebatesOut:
     """Each distributor's volume rebate for the period, and what each violation changed in it."""
-    period = period or service.period_of(utcnow())
-    codes = _own_codes(session, who, PartyType.DISTRIBUTOR)
-    rows = money.pay(session, period=period, party_type=PartyType.DISTRIBUTOR, codes=codes)
+    head, rows = _pay(session, who, PartyType.DISTRIBUTOR, period)
     return RebatesOut(
-        period=period,
-        closed=money.closed(session, period) is not None,
-        policy_version=load_policy().version,
+        **head,
         items=[
             RebateOut(
                 distributor_code=p.party_code,
@@ -147,13 +159,9 @@ def get_commissions(
     session: DbSession, who: StaffOrSalesperson, period: Period = None
 ) -> CommissionsOut:
     """Each salesperson's commission for the period, and what each violation changed in it."""
-    period = period or service.period_of(utcnow())
-    codes = _own_codes(session, who, PartyType.SALESPERSON)
-    rows = money.pay(session, period=period, party_type=PartyType.SALESPERSON, codes=codes)
+    head, rows = _pay(session, who, PartyType.SALESPERSON, period)
     return CommissionsOut(
-        period=period,
-        closed=money.closed(session, period) is not None,
-        policy_version=load_policy().version,
+        **head,
         items=[
             CommissionOut(
                 salesperson_code=p.party_code,
