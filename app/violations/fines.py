@@ -75,41 +75,65 @@ def post_fine(
     `label` names the case in the ledger's memos ("violation 12", "price case 12")."""
     if fine.amount_fen <= 0:
         return
+    taken = charge_distributor(
+        session,
+        v,
+        causes=(FINE, FINE_FROM_DEPOSIT),
+        code=distributor_code,
+        amount_fen=fine.amount_fen,
+        role="fined_distributor",
+        rule=fine.rule,
+        policy=policy,
+        memo=f"{label}: {fine.reason}",
+        deposit_memo=f"{label}: fine",
+        actor=actor,
+    )
+    v.fine_reason = f"{v.fine_reason}; {taken}"[:300]
+
+
+def charge_distributor(
+    session: Session,
+    v: Violation,
+    *,
+    causes: tuple[str, str],
+    code: str,
+    amount_fen: int,
+    role: str,
+    rule: str,
+    policy: Policy,
+    memo: str,
+    deposit_memo: str,
+    actor: str,
+) -> str:
+    """Post what a distributor owes for a case (a fine, a sanction's penalty) under the first
+    cause, then pay as much of it from its deposit as the policy says under the second; the
+    answer is why so much was taken. Both causes are keyed by the case, so each posts once."""
+    owed, from_deposit = causes
     ledger.post_entry(
         session,
-        cause_type=FINE,
+        cause_type=owed,
         cause_key=str(v.id),
         legs=[
-            LegIn(
-                PartyType.DISTRIBUTOR,
-                distributor_code,
-                AccountKind.fines,
-                -fine.amount_fen,
-                "fined_distributor",
-            ),
-            LegIn(
-                PartyType.SYSTEM, FINES_INCOME, AccountKind.system, fine.amount_fen, "fines_income"
-            ),
+            LegIn(PartyType.DISTRIBUTOR, code, AccountKind.fines, -amount_fen, role),
+            LegIn(PartyType.SYSTEM, FINES_INCOME, AccountKind.system, amount_fen, "fines_income"),
         ],
-        rule=fine.rule,
-        policy_version=fine.policy_version,
-        memo=f"{label}: {fine.reason}",
+        rule=rule,
+        policy_version=policy.version,
+        memo=memo,
         actor=actor,
     )
     split = fine_from_deposit(
-        fine_fen=fine.amount_fen,
-        deposit_fen=money.deposit_fen(session, distributor_code),
-        policy=policy,
+        fine_fen=amount_fen, deposit_fen=money.deposit_fen(session, code), policy=policy
     )
     money.take_from_deposit(
         session,
-        cause_type=FINE_FROM_DEPOSIT,
+        cause_type=from_deposit,
         cause_key=str(v.id),
-        code=distributor_code,
+        code=code,
         amount_fen=split.from_deposit_fen,
         rule=split.rule,
         policy_version=policy.version,
-        memo=f"{label}: fine: {split.reason}"[:300],
+        memo=f"{deposit_memo}: {split.reason}"[:300],
         actor=actor,
     )
-    v.fine_reason = f"{v.fine_reason}; {split.reason}"[:300]
+    return split.reason

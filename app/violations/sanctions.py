@@ -13,20 +13,17 @@ from app.audit import service as audit
 from app.common.locks import lock_key
 from app.db import utcnow
 from app.errors import Conflict
-from app.ledger import money
 from app.ledger import service as ledger
-from app.ledger.service import FINES_INCOME, LegIn
 from app.models import (
-    AccountKind,
     Distributor,
-    PartyType,
     Sanction,
     SanctionStep,
     Violation,
     ViolationKind,
     ViolationStatus,
 )
-from rules.money import fine_from_deposit, sanction_for
+from app.violations.fines import charge_distributor
+from rules.money import sanction_for
 from rules.policy import Policy
 
 PENALTY = "sanction_penalty"
@@ -97,32 +94,17 @@ def _deduct(session: Session, v: Violation, *, policy: Policy, actor: str) -> No
     amount = policy.sanctions.deposit_deduction_fen
     if amount <= 0:
         return
-    code = session.get_one(Distributor, v.diverting_distributor_id).code
-    ledger.post_entry(
+    charge_distributor(
         session,
-        cause_type=PENALTY,
-        cause_key=str(v.id),
-        legs=[
-            LegIn(PartyType.DISTRIBUTOR, code, AccountKind.fines, -amount, "sanctioned"),
-            LegIn(PartyType.SYSTEM, FINES_INCOME, AccountKind.system, amount, "fines_income"),
-        ],
+        v,
+        causes=(PENALTY, PENALTY_FROM_DEPOSIT),
+        code=session.get_one(Distributor, v.diverting_distributor_id).code,
+        amount_fen=amount,
+        role="sanctioned",
         rule="sanction_deposit_deduction",
-        policy_version=policy.version,
+        policy=policy,
         memo=f"violation {v.id}: deposit deduction step of the sanctions ladder",
-        actor=actor,
-    )
-    split = fine_from_deposit(
-        fine_fen=amount, deposit_fen=money.deposit_fen(session, code), policy=policy
-    )
-    money.take_from_deposit(
-        session,
-        cause_type=PENALTY_FROM_DEPOSIT,
-        cause_key=str(v.id),
-        code=code,
-        amount_fen=split.from_deposit_fen,
-        rule=split.rule,
-        policy_version=policy.version,
-        memo=f"violation {v.id}: deposit deduction: {split.reason}"[:300],
+        deposit_memo=f"violation {v.id}: deposit deduction",
         actor=actor,
     )
 
