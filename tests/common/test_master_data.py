@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.conftest import Api
@@ -117,18 +119,14 @@ def test_duplicates_are_409_and_change_nothing(api: Api) -> None:
     )
 
 
+def new_distributor(api: Api, tier: str, region_codes: list[str], salesperson: str) -> Any:
+    """HQ registers distributor D-NEW (新商行)."""
+    body = {"code": "D-NEW", "name": "新商行", "tier": tier, "region_codes": region_codes}
+    return api.post("admin", "/api/v1/distributors", json={**body, "salesperson_code": salesperson})
+
+
 def test_unknown_references_are_422_naming_the_field(api: Api) -> None:
-    r = api.post(
-        "admin",
-        "/api/v1/distributors",
-        json={
-            "code": "D-NEW",
-            "name": "新商行",
-            "tier": "retail",
-            "region_codes": ["370100", "999999"],
-            "salesperson_code": "SP-370100",
-        },
-    )
+    r = new_distributor(api, "retail", ["370100", "999999"], "SP-370100")
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == ["body", "region_codes"]
     assert "999999" in r.json()["detail"][0]["msg"]
@@ -141,17 +139,7 @@ def test_unknown_references_are_422_naming_the_field(api: Api) -> None:
 
 
 def test_distributor_create_and_update_territory(api: Api) -> None:
-    r = api.post(
-        "admin",
-        "/api/v1/distributors",
-        json={
-            "code": "D-NEW",
-            "name": "新商行",
-            "tier": "wholesale_2",
-            "region_codes": ["370300", "370700"],
-            "salesperson_code": "SP-370300",
-        },
-    )
+    r = new_distributor(api, "wholesale_2", ["370300", "370700"], "SP-370300")
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["region_codes"] == ["370300", "370700"]
