@@ -66,7 +66,7 @@ def page_of_batch(
     all at once, for registers that read related rows in bulk."""
     total = count_rows(session, stmt)
     result = session.execute(stmt.limit(page.limit).offset(page.offset))
-    rows = result.scalars().all() if len(stmt.column_descriptions) == 1 else result.tuples().all()
+    rows = result.scalars().all() if len(stmt.column_descriptions) == 1 else result.all()
     return Page(items=out(rows), total=total, limit=page.limit, offset=page.offset)
 
 
