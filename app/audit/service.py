@@ -474,13 +474,21 @@ def list_entries(
     session: Session,
     *,
     limit: int,
-    after_seq: int = 0,
+    after_seq: int | None = None,
+    newest_first: bool = True,
     entity_type: str | None = None,
     entity_key: str | None = None,
 ) -> list[AuditEntry]:
-    stmt = select(AuditEntry).where(AuditEntry.seq > after_seq)
+    """One page of the log. Newest first, `after_seq` is the last seq already seen and the page
+    holds older entries (seq < it), so entries written meanwhile never shift the walk; oldest
+    first (a replay) it holds seq > it."""
+    stmt = select(AuditEntry)
+    if after_seq is not None:
+        older, newer = AuditEntry.seq < after_seq, AuditEntry.seq > after_seq
+        stmt = stmt.where(older if newest_first else newer)
     if entity_type:
         stmt = stmt.where(AuditEntry.entity_type == entity_type)
     if entity_key:
         stmt = stmt.where(AuditEntry.entity_key == entity_key)
-    return list(session.scalars(stmt.order_by(AuditEntry.seq).limit(limit)))
+    order = AuditEntry.seq.desc() if newest_first else AuditEntry.seq.asc()
+    return list(session.scalars(stmt.order_by(order).limit(limit)))
