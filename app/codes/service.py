@@ -50,13 +50,10 @@ from app.models import (
 from app.models.code import BatchStatus
 
 INLINE_LIMIT = 1_000
-
-
 ISSUE_CHUNK = 10_000
 """Codes a transaction when a large batch is issued: SQLite's one write lock is held for about
 0.2 s of inserts a chunk, so /healthz and scans wait at most that long (a 1,000,000-code batch
 in one transaction held it for 30-50 s)."""
-
 
 SessionFactory = Callable[[], Session]
 
