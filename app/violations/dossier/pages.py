@@ -1,4 +1,5 @@
-"""The dossier's sections about the case itself (one to six), as reportlab flowables."""
+"""The dossier's sections about the case itself (one to six): each appends its reportlab
+flowables to the story."""
 
 from __future__ import annotations
 
@@ -27,10 +28,11 @@ from app.violations.dossier.proofs import BundleReport
 from app.violations.dossier.regions_map import case_map
 
 
-def summary(data: DossierData, st: dict[str, Any], report: BundleReport | None) -> list[Any]:
+def summary(
+    story: list[Any], data: DossierData, st: dict[str, Any], report: BundleReport | None
+) -> None:
     """Section one: the case at a glance, with whether its audit proofs hold."""
     v = data.violation
-    story: list[Any] = []
     summary = [
         ["案件类型", KIND_ZH.get(v.kind.value, v.kind.value)],
         ["当前状态", STATUS_ZH.get(v.status.value, v.status.value)],
@@ -58,16 +60,13 @@ def summary(data: DossierData, st: dict[str, Any], report: BundleReport | None) 
         summary.append(["审计证明", f"未通过:{len(report.problems)} 处不符(见第七节)"])
     story.append(table(summary, [38, 140], st, header=False))
 
-    return story
 
-
-def cartons(data: DossierData, st: dict[str, Any]) -> list[Any]:
+def cartons(story: list[Any], data: DossierData, st: dict[str, Any]) -> None:
     """Section two: each carton code and its signature check."""
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, Spacer
 
     P = Paragraph
-    story: list[Any] = []
     story.append(P("二、箱码与防伪签名校验", st["h2"]))
     story.append(
         P(
@@ -103,15 +102,12 @@ def cartons(data: DossierData, st: dict[str, Any]) -> list[Any]:
             )
         )
 
-    return story
 
-
-def custody(data: DossierData, st: dict[str, Any]) -> list[Any]:
+def custody(story: list[Any], data: DossierData, st: dict[str, Any]) -> None:
     """Section three: the chain of hand-offs."""
     from reportlab.platypus import Paragraph
 
     P = Paragraph
-    story: list[Any] = []
     story.append(P("三、流转记录(交接链)", st["h2"]))
     if data.custody:
         rows: list[list[Any]] = [["时间", "环节", "交出方", "接收方", "结果", "单号"]]
@@ -133,16 +129,13 @@ def custody(data: DossierData, st: dict[str, Any]) -> list[Any]:
     else:
         story.append(P("该箱尚无交接记录。", st["base"]))
 
-    return story
 
-
-def scans(data: DossierData, st: dict[str, Any]) -> list[Any]:
+def scans(story: list[Any], data: DossierData, st: dict[str, Any]) -> None:
     """Section four: every scan, and the map of where they were."""
     from reportlab.lib.units import mm
     from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
     P = Paragraph
-    story: list[Any] = []
     story.append(P("四、扫描记录", st["h2"]))
     rows = [["#", "时间", "地点", "坐标", "结论", "其他"]]
     for s in data.scans:
@@ -184,16 +177,13 @@ def scans(data: DossierData, st: dict[str, Any]) -> list[Any]:
             )
         )
 
-    return story
 
-
-def photos(data: DossierData, st: dict[str, Any]) -> list[Any]:
+def photos(story: list[Any], data: DossierData, st: dict[str, Any]) -> None:
     """Section five: the photos taken at the scans."""
     from reportlab.lib.units import mm
     from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
     P = Paragraph
-    story: list[Any] = []
     photos = [s for s in data.scans if s.photo_sha256]
     if photos:
         story.append(P("五、现场照片", st["h2"]))
@@ -209,17 +199,14 @@ def photos(data: DossierData, st: dict[str, Any]) -> list[Any]:
             else:
                 story.append(KeepTogether([img, caption, Spacer(1, 3 * mm)]))
 
-    return story
 
-
-def decisions(data: DossierData, st: dict[str, Any]) -> list[Any]:
+def decisions(story: list[Any], data: DossierData, st: dict[str, Any]) -> None:
     """Section six: the decisions, sanctions and postings of the case."""
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, Spacer
 
     P = Paragraph
     v = data.violation
-    story: list[Any] = []
     story.append(P("六、处理经过与决定", st["h2"]))
     rows = [["时间", "状态变化", "操作人", "说明 / 理由", "补充证据"]]
     for ev in v.events:
@@ -266,5 +253,3 @@ def decisions(data: DossierData, st: dict[str, Any]) -> list[Any]:
                     ]
                 )
         story.append(table(rows, [30, 38, 50, 32, 28], st, header=True))
-
-    return story

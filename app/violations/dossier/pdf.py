@@ -72,14 +72,14 @@ def draw(data: DossierData) -> bytes:
         P("一、案件概要", st["h2"]),
     ]
     report = verify_bundle(data.proof) if data.proof.get("checkpoint") else None
-    story += summary(data, st, report)
-    story += cartons(data, st)
-    story += custody(data, st)
-    story += scans(data, st)
-    story += photos(data, st)
-    story += decisions(data, st)
-    story += audit_proofs(data, st, report)
-    story += how_to_verify(data, st)
+    summary(story, data, st, report)
+    cartons(story, data, st)
+    custody(story, data, st)
+    scans(story, data, st)
+    photos(story, data, st)
+    decisions(story, data, st)
+    audit_proofs(story, data, st, report)
+    how_to_verify(story, data, st)
 
     def footer(canvas: Any, _doc: Any) -> None:
         canvas.saveState()

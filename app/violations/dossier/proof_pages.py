@@ -18,13 +18,14 @@ from app.violations.dossier.layout import (
 from app.violations.dossier.proofs import BundleReport
 
 
-def audit_proofs(data: DossierData, st: dict[str, Any], report: BundleReport | None) -> list[Any]:
+def audit_proofs(
+    story: list[Any], data: DossierData, st: dict[str, Any], report: BundleReport | None
+) -> None:
     """Section seven: the audit entries with their inclusion proofs and the signed checkpoint."""
     from reportlab.lib.units import mm
     from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
     P = Paragraph
-    story: list[Any] = []
     story.append(P("七、审计链记录(防篡改证明)", st["h2"]))
     cp = data.proof.get("checkpoint")
     if cp is None:
@@ -101,16 +102,13 @@ def audit_proofs(data: DossierData, st: dict[str, Any], report: BundleReport | N
                 )
             )
 
-    return story
 
-
-def how_to_verify(data: DossierData, st: dict[str, Any]) -> list[Any]:
+def how_to_verify(story: list[Any], data: DossierData, st: dict[str, Any]) -> None:
     """Section eight: how a reader checks the proofs without the service."""
     from reportlab.platypus import Paragraph
 
     P = Paragraph
     v = data.violation
-    story: list[Any] = []
     story.append(P("八、如何验证", st["h2"]))
     steps = [
         f"1. 本 PDF 内嵌附件 {PROOF_NAME},含上述每条记录的完整内容、叶哈希、包含证明和签名检查点。"
@@ -129,5 +127,3 @@ def how_to_verify(data: DossierData, st: dict[str, Any]) -> list[Any]:
     for step in steps:
         style = st["mono"] if step.startswith(("pdfdetach", "channelguard")) else st["base"]
         story.append(P(esc(step), style))
-
-    return story
