@@ -76,8 +76,8 @@ def list_audit_log(
     session: DbSession,
     _who: Staff,
     after_seq: Annotated[
-        Cursor | None, Query(description="the earlier name of `after`; read the same way")
-    ] = None,
+        Cursor, Query(description="the earlier name of `after`; 0 (nothing seen yet) is no cursor")
+    ] = 0,
     after: Annotated[Cursor | None, Query(description="the `next` of the previous page")] = None,
     order: Annotated[
         Literal["desc", "asc"],
@@ -93,7 +93,8 @@ def list_audit_log(
     rows = service.list_entries(
         session,
         limit=limit,
-        after_seq=after if after is not None else after_seq,
+        # seq starts at 1, so a cursor of 0 has seen nothing: the first page in either order
+        after_seq=(after if after is not None else after_seq) or None,
         newest_first=order == "desc",
         entity_type=entity_type,
         entity_key=entity_key,

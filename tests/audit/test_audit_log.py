@@ -346,6 +346,8 @@ def test_the_log_lists_newest_first_and_its_cursor_walks_backwards(api: Api) -> 
     }
     assert first["next"] == str(first["items"][-1]["seq"]) == str(first["next_after_seq"])
     assert _walk(api) == everything[::-1]
+    # a cursor of 0 has seen nothing yet: the first page again
+    assert api.get("auditor", "/api/v1/audit-log", params={"limit": 2, "after": 0}).json() == first
     # the earlier name of the cursor still reads the same page
     mid = everything[-2]
     by_seq = api.get("auditor", "/api/v1/audit-log", params={"limit": 2, "after_seq": mid})
