@@ -5,6 +5,7 @@ Scans are frozen into batches whose Idempotency-Key and exact request body are w
 to disk *before* the first send, so any retry, after a lost response or a crash, resends
 the same bytes under the same key and the server replays instead of counting twice.
 A batch leaves the queue only on a 2xx with results, which are kept for the operator.
+The schema and the records the spool hands out live in `spool_records`.
 """
 
 from __future__ import annotations
@@ -15,122 +16,21 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from scanners.scan import MAX_SCANS_PER_REQUEST, Scan
+from scanners.spool_records import SCHEMA, OutcomeState
+from scanners.spool_records import SCHEMA_VERSION as SCHEMA_VERSION
+from scanners.spool_records import DeadLetter as DeadLetter
+from scanners.spool_records import DuplicateSourceError as DuplicateSourceError
+from scanners.spool_records import PendingBatch as PendingBatch
+from scanners.spool_records import ScanOutcome as ScanOutcome
+from scanners.spool_records import SpoolError as SpoolError
+from scanners.spool_records import SpoolStats as SpoolStats
 
 DEFAULT_BATCH_SIZE = 500
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS batch (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    idempotency_key TEXT NOT NULL UNIQUE,
-    body TEXT NOT NULL,
-    scan_count INTEGER NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'dead', 'requeued')),
-    created_at TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    finished_at TEXT
-);
-CREATE INDEX IF NOT EXISTS ix_batch_pending ON batch (seq) WHERE state = 'pending';
-CREATE TABLE IF NOT EXISTS scan (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    body TEXT NOT NULL,
-    enqueued_at TEXT NOT NULL,
-    batch_seq INTEGER REFERENCES batch (seq),
-    position INTEGER,
-    result TEXT
-);
-CREATE INDEX IF NOT EXISTS ix_scan_unbatched ON scan (id) WHERE batch_seq IS NULL;
-CREATE INDEX IF NOT EXISTS ix_scan_batch ON scan (batch_seq, position);
-CREATE TABLE IF NOT EXISTS dead_letter (
-    batch_seq INTEGER PRIMARY KEY REFERENCES batch (seq),
-    status_code INTEGER NOT NULL,
-    detail TEXT NOT NULL,
-    failed_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS imported_file (
-    sha256 TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    scan_count INTEGER NOT NULL,
-    imported_at TEXT NOT NULL
-);
-"""
-
-
-class SpoolError(Exception):
-    """The spool refused an operation."""
-
-
-class DuplicateSourceError(SpoolError):
-    """This batch file was imported before; importing it again would count its scans twice."""
-
-
-@dataclass(frozen=True, slots=True)
-class PendingBatch:
-    """A batch waiting for a successful send: its key and body never change."""
-
-    seq: int
-    idempotency_key: str
-    body: str
-    scan_count: int
-    attempts: int
-
-
-_OutcomeState = Literal["queued", "pending", "done", "dead"]
-
-
-@dataclass(frozen=True, slots=True)
-class ScanOutcome:
-    """A spooled scan and, once its batch went through, the server's result for it."""
-
-    scan_id: int
-    scan: dict[str, Any]
-    batch_key: str | None
-    state: _OutcomeState
-    result: dict[str, Any] | None
-
-    @property
-    def verdict(self) -> str | None:
-        """The server's verdict, if any."""
-        if self.result is None:
-            return None
-        verdict = self.result.get("verdict")
-        return verdict if isinstance(verdict, str) else None
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    """A batch the server rejected for good, with the server's own words."""
-
-    idempotency_key: str
-    scan_count: int
-    status_code: int
-    detail: str
-    failed_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class SpoolStats:
-    """How much is where."""
-
-    queued_scans: int
-    """Enqueued, not yet in a batch."""
-    pending_batches: int
-    pending_scans: int
-    done_scans: int
-    dead_batches: int
-    dead_scans: int
-
-    @property
-    def unsent_scans(self) -> int:
-        """Scans still to be delivered (dead letters excluded)."""
-        return self.queued_scans + self.pending_scans
 
 
 def _utcnow() -> datetime:
@@ -163,7 +63,7 @@ class Spool:
             (version,) = db.execute("PRAGMA user_version").fetchone()
             if version > SCHEMA_VERSION:
                 raise SpoolError(f"{self.path} was written by a newer version ({version})")
-            for statement in _SCHEMA.split(";"):
+            for statement in SCHEMA.split(";"):
                 db.execute(statement)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
@@ -385,7 +285,7 @@ class Spool:
                 scan_id=scan_id,
                 scan=json.loads(body),
                 batch_key=key,
-                state=cast(_OutcomeState, state or "queued"),
+                state=cast(OutcomeState, state or "queued"),
                 result=None if result is None else json.loads(result),
             )
             for scan_id, body, key, state, result in rows

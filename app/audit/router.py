@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
@@ -75,8 +75,17 @@ class ConsistencyOut(BaseModel):
 def list_audit_log(
     session: DbSession,
     _who: Staff,
-    after_seq: Cursor = 0,
+    after_seq: Annotated[
+        Cursor, Query(description="the earlier name of `after`; 0 (nothing seen yet) is no cursor")
+    ] = 0,
     after: Annotated[Cursor | None, Query(description="the `next` of the previous page")] = None,
+    order: Annotated[
+        Literal["desc", "asc"],
+        Query(
+            description="`desc` (default): newest first, each page older than `after`; "
+            "`asc`: oldest first, each page newer than `after`, to replay the log forwards"
+        ),
+    ] = "desc",
     limit: int = Query(100, ge=1, le=1000),
     entity_type: str | None = None,
     entity_key: str | None = None,
@@ -84,7 +93,9 @@ def list_audit_log(
     rows = service.list_entries(
         session,
         limit=limit,
-        after_seq=after if after is not None else after_seq,
+        # seq starts at 1, so a cursor of 0 has seen nothing: the first page in either order
+        after_seq=(after if after is not None else after_seq) or None,
+        newest_first=order == "desc",
         entity_type=entity_type,
         entity_key=entity_key,
     )

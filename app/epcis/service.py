@@ -6,84 +6,41 @@ go through `app.scans.service.ingest` together, so verdicts, violations and limi
 those of `POST /api/v1/scans`. An event is placed at a checkpoint through its readPoint (else
 its bizLocation): `urn:channelguard:checkpoint:CODE`, an id whose last segment is a checkpoint
 code (`https://example.com/sites/JN-G2-N`), or a GLN (SGLN URN or Digital Link /414/) used as
-a checkpoint's code.
+a checkpoint's code (`identifiers`). Export lives in `export`, re-exported here.
 """
 
 from __future__ import annotations
 
-import re
-import uuid
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
-from biip.checksums import gs1_standard_check_digit
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
 from app.codes import gs1
-from app.common.types import CODE_PATTERN
 from app.config import Settings
 from app.custody import service as custody
 from app.custody.schemas import CustodyItemIn
-from app.db import utcnow
 from app.epcis import vocab
-from app.epcis.schemas import CaptureOut, EPCISDocument, EventResult, ObjectEvent, is_uri
+from app.epcis.export import EPCIS_CONTEXT as EPCIS_CONTEXT
+from app.epcis.export import export_events as export_events
+from app.epcis.identifiers import CHECKPOINT_URN as CHECKPOINT_URN
+from app.epcis.identifiers import PARTY_URN as PARTY_URN
+from app.epcis.identifiers import checkpoint_candidates as checkpoint_candidates
+from app.epcis.identifiers import party_candidates as party_candidates
+from app.epcis.schemas import CaptureOut, EPCISDocument, EventResult, ObjectEvent
 from app.epcis.schemas import Event as EventIn
 from app.errors import PayloadTooLarge
 from app.models import (
-    Carton,
     Checkpoint,
     Distributor,
-    Pallet,
-    Product,
-    Region,
     Role,
-    Scan,
     SubCustomer,
 )
 from app.scans.recognise import Item
 from app.scans.schemas import ScanResult
 from app.scans.service import ingest
 from rules.policy import Policy
-
-EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
-CG_PREFIX = "cg"
-CG_NAMESPACE = "https://ns.channelguard.example/epcis/"
-"""Namespace of the fields ChannelGuard adds to exported events (`cg:verdict`, ...)."""
-CHECKPOINT_URN = "urn:channelguard:checkpoint:"
-_CODE = re.compile(CODE_PATTERN)
-_SGLN = re.compile(r"^urn:epc:id:sgln:([0-9]{6,12})\.([0-9]{0,6})\.(.+)$")
-_SEGMENTS = re.compile(r"[/:#]")
-# Verdicts that correspond to a CBV disposition; the rest travel in cg:verdict only.
-DISPOSITION_OF = {"in_transit": "in_transit", "voided": "inactive"}
-
-
-def checkpoint_candidates(place_id: str) -> list[str]:
-    """The checkpoint codes a readPoint or bizLocation id may name, most specific first."""
-    if place_id.startswith(CHECKPOINT_URN):
-        code = place_id.removeprefix(CHECKPOINT_URN)
-        return [code] if _CODE.fullmatch(code) else []
-    sgln = _SGLN.match(place_id)
-    if sgln:
-        digits = sgln[1] + sgln[2]
-        return [digits + str(gs1_standard_check_digit(digits))] if len(digits) == 12 else []
-    tail = _SEGMENTS.split(place_id.rstrip("/"))[-1]
-    return [tail] if _CODE.fullmatch(tail) else []
-
-
-PARTY_URN = "urn:channelguard:party:"
-
-
-def party_candidates(party_id: str) -> list[str]:
-    """The party codes a source or destination id may name: `urn:channelguard:party:CODE`, or
-    an id whose last segment is a distributor's or sub-customer's code."""
-    if party_id.startswith(PARTY_URN):
-        code = party_id.removeprefix(PARTY_URN)
-        return [code] if _CODE.fullmatch(code) else []
-    tail = _SEGMENTS.split(party_id.rstrip("/"))[-1]
-    return [tail] if _CODE.fullmatch(tail) else []
 
 
 def _hand_off(event: EventIn, known: set[str]) -> tuple[str, str | None, str] | None:
@@ -285,121 +242,3 @@ def _known_parties(session: Session, events: list[EventIn]) -> set[str]:
     return set(session.scalars(select(Distributor.code).where(Distributor.code.in_(wanted)))) | set(
         session.scalars(select(SubCustomer.code).where(SubCustomer.code.in_(wanted)))
     )
-
-
-def _offset(moment: datetime) -> str:
-    text = moment.strftime("%z")  # "+0800"
-    return f"{text[:3]}:{text[3:]}"
-
-
-def _event_id(settings: Settings, scan_id: int) -> str:
-    # Stable across exports, distinct between deployments with different Digital Link bases.
-    return (
-        f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{settings.digital_link_base}/scan/{scan_id}')}"
-    )
-
-
-def export_events(
-    session: Session,
-    *,
-    settings: Settings,
-    limit: int,
-    after: int,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> tuple[dict[str, Any], int | None]:
-    """Stored scans with id > `after` as an EPCIS 2.0 document, and the cursor of the next page."""
-    coded_region = aliased(Region)
-    query = (
-        select(
-            Scan,
-            Checkpoint.code,
-            Region.code,
-            Carton.serial,
-            Carton.signature,
-            Product.gtin,
-            coded_region.code,
-            Pallet.sscc,
-        )
-        .outerjoin(Checkpoint, Checkpoint.id == Scan.checkpoint_id)
-        .outerjoin(Region, Region.id == Scan.region_id)
-        .outerjoin(Carton, Carton.id == Scan.carton_id)
-        .outerjoin(Product, Product.id == Carton.product_id)
-        .outerjoin(coded_region, coded_region.id == Carton.region_id)
-        .outerjoin(Pallet, Pallet.id == Scan.pallet_id)
-        .where(Scan.id > after)
-        .order_by(Scan.id)
-        .limit(limit + 1)
-    )
-    if since is not None:
-        query = query.where(Scan.scanned_at >= since)
-    if until is not None:
-        query = query.where(Scan.scanned_at < until)
-    rows = session.execute(query).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    events = [_scan_event(settings, *row) for row in rows]
-    document = {
-        "@context": [EPCIS_CONTEXT, {CG_PREFIX: CG_NAMESPACE}],
-        "type": "EPCISDocument",
-        "schemaVersion": "2.0",
-        "creationDate": utcnow().isoformat(),
-        "epcisBody": {"eventList": events},
-    }
-    return document, (rows[-1][0].id if more and rows else None)
-
-
-def _scan_event(
-    settings: Settings,
-    scan: Scan,
-    checkpoint: str | None,
-    region: str | None,
-    serial: str | None,
-    signature: str | None,
-    gtin: str | None,
-    coded_region: str | None,
-    sscc: str | None,
-) -> dict[str, Any]:
-    local = scan.scanned_at.astimezone(settings.tz)
-    if serial and signature and gtin and coded_region:
-        key_id = signature.partition("-")[0]
-        code = gs1.CartonCode(gtin, serial, coded_region, signature, key_id)
-        epcs = [code.digital_link(settings.digital_link_base)]
-    else:
-        # No carton behind the scan (unreadable, forged, unknown): the payload if it is a URI.
-        epcs = [scan.payload] if is_uri(scan.payload) else []
-    event: dict[str, Any] = {
-        "type": "ObjectEvent",
-        "eventTime": local.isoformat(),
-        "eventTimeZoneOffset": _offset(local),
-        "recordTime": scan.received_at.isoformat(),
-        "eventID": _event_id(settings, scan.id),
-        "action": "OBSERVE",
-        "bizStep": "inspecting",
-        "epcList": epcs,
-    }
-    if scan.verdict in DISPOSITION_OF:
-        event["disposition"] = DISPOSITION_OF[scan.verdict]
-    if checkpoint:
-        event["readPoint"] = {"id": f"{CHECKPOINT_URN}{checkpoint}"}
-    extensions = {
-        "verdict": scan.verdict,
-        "rule": scan.rule,
-        "policyVersion": scan.policy_version,
-        "findings": list(scan.findings or []),
-        "region": region,
-        "serial": scan.serial,
-        "violation": scan.violation_id,
-        "pallet": sscc,
-        "source": scan.source,
-        "payload": None if epcs else scan.payload,
-        "latitude": scan.lat,
-        "longitude": scan.lon,
-        "detail": scan.detail,
-    }
-    event.update(
-        (f"{CG_PREFIX}:{name}", value)
-        for name, value in extensions.items()
-        if value is not None and value != []
-    )
-    return event

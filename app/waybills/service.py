@@ -1,42 +1,33 @@
-"""Controlled waybills (控制运货单): issue, notify the route, deliver into a territory."""
+"""Controlled waybills (控制运货单): issue and notify the route.
+
+Delivering into a territory lives in `delivery`, reading them back in `reads`; both are
+re-exported here."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.auth.visibility import Visibility
 from app.codes.service import resolve_cartons
-from app.common.locks import lock_cartons
-from app.common.lookup import count_rows, invalid, ref
-from app.common.types import Page, from_fen
+from app.common.lookup import invalid, ref
 from app.config import Settings
-from app.db import table_of, utcnow
-from app.errors import Conflict, NotFound
-from app.ledger import service as ledger
+from app.errors import Conflict
 from app.models import (
     Carton,
-    CustodyEvent,
-    CustodyKind,
-    CustodyParty,
     Distributor,
     Notification,
     Pallet,
-    Product,
     Region,
     Role,
     Salesperson,
     User,
-    Vehicle,
     Waybill,
     WaybillCarton,
-    WaybillStatus,
     WaybillStop,
     WebhookDelivery,
     distributor_region,
@@ -44,9 +35,15 @@ from app.models import (
 from app.regions.tree import region_tree, territories
 from app.vehicles.service import vehicle_for_waybill
 from app.violations import sanctions
-from app.waybills.printable import PrintableWaybill, qr_link, render_waybill_pdf
+from app.waybills.delivery import deliver_waybill as deliver_waybill
+from app.waybills.reads import by_code_number as by_code_number
+from app.waybills.reads import get_waybill as get_waybill
+from app.waybills.reads import list_notifications as list_notifications
+from app.waybills.reads import list_waybills as list_waybills
+from app.waybills.reads import mark_read as mark_read
+from app.waybills.reads import printable_pdf as printable_pdf
+from app.waybills.reads import to_out as to_out
 from app.waybills.schemas import (
-    NotificationOut,
     WaybillCheckOut,
     WaybillIn,
     WaybillOut,
@@ -276,230 +273,3 @@ def _notify_route(
             )
     session.flush()
     return len(users)
-
-
-def deliver_waybill(
-    session: Session, *, number: str, actor: str, at: datetime | None = None
-) -> WaybillOut:
-    """Hand the cartons to the destination distributor's territory and credit the sale.
-
-    `at` is when the truck arrived, if that was earlier than now (loading past business)."""
-    delivered_at = at or utcnow()
-    waybill = by_code_number(session, number)
-    done = session.execute(
-        update(Waybill)
-        .where(Waybill.id == waybill.id, Waybill.status == WaybillStatus.active)
-        .values(status=WaybillStatus.delivered, delivered_at=delivered_at)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(f"waybill {number!r} is {waybill.status.value}, not active")
-    session.refresh(waybill)
-    carton_ids = list(
-        session.scalars(
-            select(WaybillCarton.carton_id)
-            .where(WaybillCarton.waybill_id == waybill.id)
-            .order_by(WaybillCarton.carton_id)
-        )
-    )
-    lock_cartons(session, carton_ids)  # in id order, as every writer of cartons locks them
-    now = utcnow()
-    for start in range(0, len(carton_ids), 5000):
-        chunk = carton_ids[start : start + 5000]
-        # The destination distributor becomes the first custodian of record.
-        session.execute(
-            update(Carton)
-            .where(Carton.id.in_(chunk))
-            .values(
-                distributor_id=waybill.destination_distributor_id,
-                delivered_at=delivered_at,
-                custodian_type=CustodyParty.DISTRIBUTOR.value,
-                custodian_id=waybill.destination_distributor_id,
-                pending_to_type=None,
-                pending_to_id=None,
-            )
-        )
-        session.execute(
-            insert(table_of(CustodyEvent)),
-            [
-                {
-                    "carton_id": cid,
-                    "kind": CustodyKind.DELIVER,
-                    "from_type": None,
-                    "from_id": None,
-                    "to_type": CustodyParty.DISTRIBUTOR,
-                    "to_id": waybill.destination_distributor_id,
-                    "at": delivered_at,
-                    "user_id": None,
-                    "ref": number,
-                    "outcome": "accepted",
-                    "created_at": now,
-                }
-                for cid in chunk
-            ],
-        )
-    session.execute(
-        update(WaybillCarton).where(WaybillCarton.waybill_id == waybill.id).values(active=False)
-    )
-    value_fen = _value_fen(session, waybill.id)
-    dest = session.get(Distributor, waybill.destination_distributor_id)
-    sp = session.get(Salesperson, dest.salesperson_id) if dest else None
-    if dest is None or sp is None:  # foreign keys make this unreachable
-        raise NotFound(f"waybill {number!r} has no destination distributor")
-    ledger.post_delivery(
-        session,
-        waybill_number=number,
-        distributor_code=dest.code,
-        salesperson_code=sp.code,
-        value_fen=value_fen,
-        cartons=len(carton_ids),
-        actor=actor,
-    )
-    audit.record(
-        session,
-        actor=actor,
-        action="waybill.delivered",
-        entity_type="waybill",
-        entity_key=number,
-        data={"cartons": len(carton_ids), "value_fen": value_fen, "distributor": dest.code},
-    )
-    return to_out(session, waybill)
-
-
-def _value_fen(session: Session, waybill_id: int) -> int:
-    total = session.scalar(
-        select(func.coalesce(func.sum(Product.carton_value_fen), 0))
-        .select_from(WaybillCarton)
-        .join(Carton, Carton.id == WaybillCarton.carton_id)
-        .join(Product, Product.id == Carton.product_id)
-        .where(WaybillCarton.waybill_id == waybill_id)
-    )
-    return int(total or 0)
-
-
-def by_code_number(session: Session, number: str) -> Waybill:
-    waybill = session.scalar(select(Waybill).where(Waybill.number == number))
-    if waybill is None:
-        raise NotFound(f"waybill {number!r} not found")
-    return waybill
-
-
-def to_out(session: Session, w: Waybill) -> WaybillOut:
-    route = session.scalars(
-        select(Region.code)
-        .join(WaybillStop, WaybillStop.region_id == Region.id)
-        .where(WaybillStop.waybill_id == w.id)
-        .order_by(WaybillStop.seq)
-    ).all()
-    cartons = (
-        session.scalar(
-            select(func.count()).select_from(WaybillCarton).where(WaybillCarton.waybill_id == w.id)
-        )
-        or 0
-    )
-    dest = session.get(Distributor, w.destination_distributor_id)
-    sp = session.get(Salesperson, w.salesperson_id)
-    return WaybillOut(
-        number=w.number,
-        vehicle_plate=w.vehicle_plate,
-        driver=w.driver,
-        dispatched_at=w.dispatched_at,
-        expected_arrival=w.expected_arrival,
-        destination_distributor_code=dest.code if dest else "",
-        route_region_codes=list(route),
-        issuer=w.issuer,
-        salesperson_code=sp.code if sp else "",
-        status=w.status.value,
-        delivered_at=w.delivered_at,
-        cartons=cartons,
-        value=from_fen(_value_fen(session, w.id)),
-    )
-
-
-def get_waybill(session: Session, *, number: str, vis: Visibility) -> WaybillOut:
-    w = by_code_number(session, number)
-    if not (vis.distributor(w.destination_distributor_id) or vis.salesperson(w.salesperson_id)):
-        raise NotFound(f"waybill {number!r} not found")
-    out = to_out(session, w)
-    out.carton_serials = list(
-        session.scalars(
-            select(Carton.serial)
-            .join(WaybillCarton, WaybillCarton.carton_id == Carton.id)
-            .where(WaybillCarton.waybill_id == w.id)
-            .order_by(Carton.serial)
-        )
-    )
-    return out
-
-
-def printable_pdf(session: Session, *, number: str, vis: Visibility, settings: Settings) -> bytes:
-    """The printed waybill (控制运货单) for the driver; seen by whoever sees the waybill."""
-    w = by_code_number(session, number)
-    if not (vis.distributor(w.destination_distributor_id) or vis.salesperson(w.salesperson_id)):
-        raise NotFound(f"waybill {number!r} not found")
-    out = get_waybill(session, number=number, vis=vis)
-    dest = session.get(Distributor, w.destination_distributor_id)
-    sp = session.get(Salesperson, w.salesperson_id)
-    vehicle = session.get(Vehicle, w.vehicle_id) if w.vehicle_id else None
-    names = dict(session.execute(select(Region.code, Region.name)).tuples().all())
-    return render_waybill_pdf(
-        PrintableWaybill(
-            number=w.number,
-            status=w.status.value,
-            company=settings.company_name,
-            dispatched_at=w.dispatched_at,
-            expected_arrival=w.expected_arrival,
-            destination=f"{dest.name}（{dest.code}）" if dest else "",
-            route=[names.get(c, c) for c in out.route_region_codes],
-            issuer=w.issuer,
-            salesperson=f"{sp.name}（{sp.code}）" if sp else "",
-            plate=w.vehicle_plate,
-            vehicle_owner=vehicle.owner if vehicle else None,
-            driver=vehicle.driver_name if vehicle else w.driver,
-            driver_phone=vehicle.driver_phone if vehicle else None,
-            registered=vehicle is not None,
-            cartons=out.cartons,
-            value=f"{out.value:.2f}",
-            serials=out.carton_serials or [],
-            qr=qr_link(settings.public_base_url, settings.signing, w.number),
-            tz=settings.tz,
-        )
-    )
-
-
-def list_waybills(
-    session: Session, *, vis: Visibility, limit: int, offset: int, status: WaybillStatus | None
-) -> tuple[list[WaybillOut], int]:
-    stmt = select(Waybill).order_by(Waybill.dispatched_at.desc(), Waybill.id.desc())
-    if not vis.everything:
-        stmt = stmt.where(
-            Waybill.destination_distributor_id.in_(vis.distributor_ids)
-            | Waybill.salesperson_id.in_(vis.salesperson_ids)
-        )
-    if status is not None:
-        stmt = stmt.where(Waybill.status == status)
-    total = count_rows(session, stmt)
-    return [to_out(session, w) for w in session.scalars(stmt.limit(limit).offset(offset))], total
-
-
-def list_notifications(
-    session: Session, *, user_id: int, unread_only: bool, limit: int, offset: int = 0
-) -> Page[NotificationOut]:
-    """The user's notifications, newest first."""
-    stmt = select(Notification).where(Notification.user_id == user_id)
-    if unread_only:
-        stmt = stmt.where(Notification.read_at.is_(None))
-    stmt = stmt.order_by(Notification.id.desc())
-    rows = session.scalars(stmt.limit(limit).offset(offset))
-    return Page(
-        items=[NotificationOut.model_validate(n, from_attributes=True) for n in rows],
-        total=count_rows(session, stmt),
-        limit=limit,
-        offset=offset,
-    )
-
-
-def mark_read(session: Session, *, user_id: int, notification_id: int) -> None:
-    n = session.get(Notification, notification_id)
-    if n is None or n.user_id != user_id:
-        raise NotFound(f"notification {notification_id} not found")
-    n.read_at = n.read_at or utcnow()

@@ -306,21 +306,103 @@ def test_the_api_serves_checkpoint_proofs_and_verify(api: Api) -> None:
         assert api.get(who, "/api/v1/audit-log/checkpoint").status_code in (401, 403)
 
 
-def test_the_log_pages_by_cursor_like_every_cursor_list(api: Api) -> None:
-    _write(5, tag="page")
+def _walk(api: Api, *, between: Callable[[], None] | None = None, **extra: object) -> list[int]:
+    """Every seq a client sees following `next` from the first page, two entries a page."""
     seen: list[int] = []
     after: str | None = None
     while True:
-        params: dict[str, object] = {"limit": 2, **({"after": after} if after else {})}
-        page = api.get("auditor", "/api/v1/audit-log", params=params).json()
+        params: dict[str, object] = {"limit": 2, **extra, **({"after": after} if after else {})}
+        r = api.get("auditor", "/api/v1/audit-log", params=params)
+        assert r.status_code == 200, r.text
+        page = r.json()
         seen += [e["seq"] for e in page["items"]]
         assert page["next_after_seq"] == (int(page["next"]) if page["next"] else None)
         after = page["next"]
         if after is None:
-            break
-    assert seen == sorted(set(seen)) and len(seen) >= 5
+            return seen
+        if between is not None:
+            between()
+
+
+def _all_seqs() -> list[int]:
+    with get_sessionmaker()() as s:
+        return list(s.scalars(select(AuditEntry.seq).order_by(AuditEntry.seq)))
+
+
+def test_the_log_lists_newest_first_and_its_cursor_walks_backwards(api: Api) -> None:
+    _write(5, tag="page")
+    first = api.get("auditor", "/api/v1/audit-log", params={"limit": 2}).json()
+    everything = _all_seqs()
+    assert [e["seq"] for e in first["items"]] == everything[::-1][:2]
+    assert set(first["items"][0]) == {
+        "seq",
+        "at",
+        "actor",
+        "action",
+        "entity_type",
+        "entity_key",
+        "data",
+        "hash",
+    }
+    assert first["next"] == str(first["items"][-1]["seq"]) == str(first["next_after_seq"])
+    assert _walk(api) == everything[::-1]
+    # a cursor of 0 has seen nothing yet: the first page again
+    assert api.get("auditor", "/api/v1/audit-log", params={"limit": 2, "after": 0}).json() == first
     # the earlier name of the cursor still reads the same page
-    by_seq = api.get("auditor", "/api/v1/audit-log", params={"limit": 2, "after_seq": seen[1]})
-    by_after = api.get("auditor", "/api/v1/audit-log", params={"limit": 2, "after": seen[1]})
+    mid = everything[-2]
+    by_seq = api.get("auditor", "/api/v1/audit-log", params={"limit": 2, "after_seq": mid})
+    by_after = api.get("auditor", "/api/v1/audit-log", params={"limit": 2, "after": mid})
+    assert by_seq.json() == by_after.json()
+    assert [e["seq"] for e in by_after.json()["items"]] == [mid - 1, mid - 2]
+    # past the oldest entry: an empty page, and no next
+    empty = api.get("auditor", "/api/v1/audit-log", params={"after": everything[0]}).json()
+    assert empty["items"] == [] and empty["next"] is None and empty["next_after_seq"] is None
+
+
+def test_walking_backwards_misses_and_repeats_nothing_while_entries_are_added(api: Api) -> None:
+    _write(7, tag="before")
+    before = _all_seqs()
+    seen = _walk(api, between=lambda: _write(3, tag="during"))
+    assert len(_all_seqs()) > len(before)  # the log did grow during the walk
+    assert len(seen) == len(set(seen))
+    assert seen == before[::-1]
+
+
+def test_the_log_still_replays_oldest_first_on_request(api: Api) -> None:
+    _write(5, tag="asc")
+    before = _all_seqs()
+    seen = _walk(api, order="asc")
+    assert seen == before
+    # asc with a cursor: the entries after it, oldest first; and the legacy name reads the same
+    by_seq = api.get(
+        "auditor", "/api/v1/audit-log", params={"order": "asc", "limit": 2, "after_seq": seen[1]}
+    )
+    by_after = api.get(
+        "auditor", "/api/v1/audit-log", params={"order": "asc", "limit": 2, "after": seen[1]}
+    )
     assert by_seq.json() == by_after.json()
     assert [e["seq"] for e in by_after.json()["items"]] == seen[2:4]
+    # a forward replay picks up what was written after its last page
+    _write(2, tag="later")
+    newer = api.get("auditor", "/api/v1/audit-log", params={"order": "asc", "after": seen[-1]})
+    assert [e["actor"] for e in newer.json()["items"]] == ["later", "later"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"after": "abc"},
+        {"after": "-1"},
+        {"after": "1.5"},
+        {"after_seq": "x"},
+        {"after": str(2**63)},
+        {"order": "newest"},
+        {"order": ""},
+        {"order": "ASC "},
+        {"limit": "0"},
+    ],
+)
+def test_a_bad_cursor_or_order_is_422_naming_it(api: Api, params: dict[str, str]) -> None:
+    r = api.get("auditor", "/api/v1/audit-log", params=params)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"][-1] == next(iter(params))
