@@ -10,13 +10,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from biip.checksums import gs1_standard_check_digit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth import service as auth
 from app.checkpoints import service as checkpoints
 from app.checkpoints.schemas import CheckpointIn
+from app.demo_activity import ACTOR, gtin, load_activity
 from app.distributors import service as distributors
 from app.distributors.schemas import DistributorIn
 from app.errors import Forbidden
@@ -28,7 +28,6 @@ from app.regions.schemas import RegionIn
 from app.salespeople import service as salespeople
 from app.salespeople.schemas import SalespersonIn
 
-ACTOR = "demo"
 DEMO_MARKER = "370000"
 
 
@@ -130,10 +129,6 @@ SUB_CUSTOMERS = [
 
 def demo_loaded(session: Session) -> bool:
     return session.scalar(select(Region.id).where(Region.code == DEMO_MARKER)) is not None
-
-
-def gtin(base13: str) -> str:
-    return base13 + str(gs1_standard_check_digit(base13))
 
 
 def load_master_data(session: Session) -> None:
@@ -323,8 +318,6 @@ def load_demo(session: Session) -> dict[str, tuple[str, str]]:
         )
         tokens[username] = (Role.sub_customer.value, token)
     if fresh:
-        from app.demo_activity import load_activity
-
         inspector = session.scalar(select(User).where(User.username == "inspector"))
         assert inspector is not None
         load_activity(session, inspector_id=inspector.id)

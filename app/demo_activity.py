@@ -7,11 +7,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from biip.checksums import gs1_standard_check_digit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.demo import ACTOR, gtin
 from app.models import Role, User
+
+# Who the audit log says loaded the demo.
+ACTOR = "demo"
+
+
+def gtin(base13: str) -> str:
+    """A GTIN-14/13 with its check digit."""
+    return base13 + str(gs1_standard_check_digit(base13))
 
 
 def load_activity(session: Session, *, inspector_id: int) -> None:
