@@ -35,6 +35,7 @@ export function personPicker({ id, role = "", multiple = false, placeholder = ""
   const el = h("div", { class: `picker${multiple ? " multi" : ""}`, "data-picked": "0" }, chips, input, list);
   let seq = 0;
   let timer = null;
+  let quiet = false; // focus given back after a pick: the list stays closed until typing
 
   function renderChips() {
     el.dataset.picked = String(picked.size);
@@ -71,13 +72,20 @@ export function personPicker({ id, role = "", multiple = false, placeholder = ""
   }
 
   function pick(u) {
+    // A search still waiting or in flight must not reopen the list over the form.
+    clearTimeout(timer);
+    seq += 1;
     if (!multiple) picked.clear();
     picked.set(u.username, u);
     renderChips();
     input.value = "";
     close();
     el.dispatchEvent(new Event("change"));
-    if (multiple) input.focus();
+    if (multiple) {
+      quiet = true;
+      input.focus();
+      quiet = false;
+    }
   }
 
   function option(u) {
@@ -130,7 +138,7 @@ export function personPicker({ id, role = "", multiple = false, placeholder = ""
     clearTimeout(timer);
     timer = setTimeout(() => load(), DEBOUNCE_MS);
   });
-  input.addEventListener("focus", () => load());
+  input.addEventListener("focus", () => quiet || load());
   input.addEventListener("keydown", (ev) => {
     if (ev.key === "Escape") close();
     if (ev.key === "Enter") {
