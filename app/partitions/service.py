@@ -71,9 +71,7 @@ def _column(parent: str) -> str:
     return PARTITIONED[parent]
 
 
-_PARTITION_NAME = re.compile(
-    rf"^({'|'.join(PARTITIONED)})_(\d{{4}}_\d{{2}}|default)$"
-)
+_PARTITION_NAME = re.compile(rf"^({'|'.join(PARTITIONED)})_(\d{{4}}_\d{{2}}|default)$")
 
 
 def include_name(name: str | None, type_: str, _parents: object) -> bool:

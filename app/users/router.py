@@ -16,7 +16,6 @@ from app.users.schemas import UserPage
 router = APIRouter(prefix="/users", tags=["auth"])
 
 
-
 @router.get("")
 def list_users(
     session: DbSession,

@@ -32,9 +32,7 @@ def _all(api: Api, user: str, **params: Any) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("user", ["admin", "auditor"])
 def test_hq_and_admin_list_people_with_their_parties_names(api: Api, user: str) -> None:
     people = {u["username"]: u for u in _all(api, user)}
-    assert {"admin", "auditor", "inspector", "jinan-distributor", "jinan-wholesaler"} <= set(
-        people
-    )
+    assert {"admin", "auditor", "inspector", "jinan-distributor", "jinan-wholesaler"} <= set(people)
     jinan = people["jinan-distributor"]
     assert jinan["role"] == "distributor"
     assert jinan["party_type"] == "distributor" and jinan["party_code"] == "D-370100-1"

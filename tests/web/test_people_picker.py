@@ -35,7 +35,9 @@ def test_hq_picks_a_distributors_staff_by_the_firms_name(
     expect(option.locator("strong")).to_have_text(name)
     expect(option).to_contain_text("经销商")
     # Only matching people are offered: Liaocheng's distributor is not.
-    expect(page.locator("#phone-user-list button[data-username='liaocheng-distributor']")).to_have_count(0)
+    expect(
+        page.locator("#phone-user-list button[data-username='liaocheng-distributor']")
+    ).to_have_count(0)
     no_sideways_scroll(page)
     _shoot_panel(page, f"hq-people-picker-{size}")
     option.click()
@@ -81,7 +83,9 @@ def test_admin_picks_a_squads_inspectors_by_name(
     expect(page.locator("#f-inspector_usernames-picked .chip")).to_have_count(1)
     # Picked people are not offered twice.
     page.fill("#f-inspector_usernames", "insp")
-    expect(page.locator("#f-inspector_usernames-list button[data-username='inspector']")).to_be_disabled()
+    expect(
+        page.locator("#f-inspector_usernames-list button[data-username='inspector']")
+    ).to_be_disabled()
     no_sideways_scroll(page)
     shoot(page, f"admin-squad-picker-{size}")
     ctx.close()
