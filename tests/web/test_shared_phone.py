@@ -72,8 +72,9 @@ def test_a_shared_phone_never_sends_one_users_scans_under_another(
 
     # Inspector A scans two cartons without a network.
     _signs_in(phone, live_server, backend, "inspector")
-    phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    phone.wait_for_function("navigator.serviceWorker.controller !== null")
+    # The offline page shell (the service worker) must be in place before the network goes;
+    # waited for with a time limit, so that a worker that never installs fails, not hangs.
+    phone.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=60_000)
     phone.select_option("#checkpoint", "JN-G2-N")
     shared_phone.set_offline(True)
     for c in cartons:
