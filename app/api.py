@@ -24,6 +24,7 @@ from app.scratched.router import router as scratched_router
 from app.squads.router import router as squads_router
 from app.subcustomers.direct_router import router as direct_accounts_router
 from app.subcustomers.router import router as subcustomers_router
+from app.users.router import router as users_router
 from app.vehicles.router import router as vehicles_router
 from app.verify.router import signals_router
 from app.violations.router import router as violations_router
@@ -62,5 +63,6 @@ for r in (
     signals_router,
     vehicles_router,
     squads_router,
+    users_router,
 ):
     api_router.include_router(r)

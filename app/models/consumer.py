@@ -16,7 +16,9 @@ BigId = BigInteger().with_variant(Integer, "sqlite")
 class PublicVerification(Base):
     """One verification of a genuine code on the public page: a sighting. The position is
     only there if the visitor shared it, rounded to about 1 km, or the city they picked.
-    A code keeps at most the policy's number of these; its count goes on in the code row."""
+    A code keeps at most the policy's number of these; its count goes on in the code row.
+    On PostgreSQL the table is partitioned by month of `at` and its primary key is (id, at)
+    (app/partitions); the ORM's identity stays `id`, unique through its sequence."""
 
     __tablename__ = "public_verification"
     __table_args__ = (
@@ -50,7 +52,8 @@ class ConsumerSignal(Base):
     )
     carton_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("carton.id"), index=True)
     item_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("item_code.id"), index=True)
-    verification_id: Mapped[int] = mapped_column(BigId, ForeignKey("public_verification.id"))
+    # No foreign key: on PostgreSQL the sightings are partitioned by month (key (id, at)).
+    verification_id: Mapped[int] = mapped_column(BigId)
     code_region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
     place_region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
     lat: Mapped[float | None]

@@ -1,8 +1,9 @@
-"""Monthly partitions of `scan` on PostgreSQL: created ahead, listed, detached for archive.
+"""Monthly partitions on PostgreSQL of the tables that grow without end, `scan` (by
+`scanned_at`) and `public_verification` (by `at`): created ahead, listed, detached for archive.
 
-Months are calendar months in UTC (`scanned_at` is stored in UTC): `scan_2026_12` holds
-[2026-12-01 00:00Z, 2027-01-01 00:00Z). A scan of a month without its partition lands in
-`scan_default`, so nothing is ever refused. On SQLite all of this is a no-op.
+Months are calendar months in UTC (times are stored in UTC): `scan_2026_12` holds
+[2026-12-01 00:00Z, 2027-01-01 00:00Z). A row of a month without its partition lands in
+`<table>_default`, so nothing is ever refused. On SQLite all of this is a no-op.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from app.errors import Conflict, NotFound, Unprocessable
 
 PARENT = "scan"
 DEFAULT_PARTITION = f"{PARENT}_default"
+# Each partitioned table and the column its months are cut by.
+PARTITIONED: dict[str, str] = {"scan": "scanned_at", "public_verification": "at"}
 MONTHS_AHEAD = 3
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _LOCK_SCOPE = "partitions"
@@ -54,16 +57,27 @@ def add_months(year: int, month: int, n: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
-def partition_name(year: int, month: int) -> str:
-    return f"{PARENT}_{year:04d}_{month:02d}"
+def partition_name(year: int, month: int, parent: str = PARENT) -> str:
+    return f"{parent}_{year:04d}_{month:02d}"
 
 
-_PARTITION_NAME = re.compile(rf"^{PARENT}_(\d{{4}}_\d{{2}}|default)$")
+def default_partition(parent: str = PARENT) -> str:
+    return f"{parent}_default"
+
+
+def _column(parent: str) -> str:
+    if parent not in PARTITIONED:
+        raise Unprocessable(f"table must be one of {', '.join(PARTITIONED)}, got {parent!r}")
+    return PARTITIONED[parent]
+
+
+_PARTITION_NAME = re.compile(rf"^({'|'.join(PARTITIONED)})_(\d{{4}}_\d{{2}}|default)$")
 
 
 def include_name(name: str | None, type_: str, _parents: object) -> bool:
     """For alembic's comparisons: the monthly partitions (and detached months) are the
-    service's, not the models'; only their parent `scan` is compared."""
+    service's, not the models'; only their parents (`scan`, `public_verification`) are
+    compared."""
     return not (type_ == "table" and name is not None and _PARTITION_NAME.match(name))
 
 
@@ -83,44 +97,50 @@ def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _is_partitioned(session: Session) -> bool:
+def _is_partitioned(session: Session, parent: str = PARENT) -> bool:
     kind = session.scalar(
-        text("SELECT relkind FROM pg_class WHERE oid = to_regclass(:t)"), {"t": PARENT}
+        text("SELECT relkind FROM pg_class WHERE oid = to_regclass(:t)"), {"t": parent}
     )
     return bool(kind == "p")
 
 
-def _attached(session: Session) -> set[str]:
+def _attached(session: Session, parent: str = PARENT) -> set[str]:
     rows = session.execute(
         text(
             "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
             "WHERE i.inhparent = to_regclass(:t)"
         ),
-        {"t": PARENT},
+        {"t": parent},
     )
     return {r[0] for r in rows}
 
 
 def ensure_partitions(
-    session: Session, *, months_ahead: int = MONTHS_AHEAD, now: datetime | None = None
+    session: Session,
+    *,
+    months_ahead: int = MONTHS_AHEAD,
+    now: datetime | None = None,
+    parent: str = PARENT,
 ) -> EnsureResult:
-    """Create the missing partitions of this month and the next `months_ahead`. Idempotent;
-    concurrent callers (several servers starting) queue on an advisory lock, and the later
-    ones find the partitions there. Costs two catalog reads when nothing is missing."""
-    if not _is_postgres(session) or not _is_partitioned(session):
+    """Create the missing partitions of `parent` for this month and the next `months_ahead`.
+    Idempotent; concurrent callers (several servers starting) queue on an advisory lock, and
+    the later ones find the partitions there. Costs two catalog reads when nothing is missing."""
+    column = _column(parent)
+    if not _is_postgres(session) or not _is_partitioned(session, parent):
         return EnsureResult([], [])
     wanted = months_from(now or datetime.now(UTC), max(0, months_ahead))
-    if all(partition_name(y, m) in _attached(session) for y, m in wanted):
+    if all(partition_name(y, m, parent) in _attached(session, parent) for y, m in wanted):
         return EnsureResult([], [])
     session.execute(
         text("SELECT pg_advisory_xact_lock(hashtext(:s), hashtext(:t))"),
-        {"s": _LOCK_SCOPE, "t": PARENT},
+        {"s": _LOCK_SCOPE, "t": parent},
     )
-    attached = _attached(session)  # again, under the lock: another caller may have made them
+    # again, under the lock: another caller may have made them
+    attached = _attached(session, parent)
     created: list[str] = []
     blocked: list[str] = []
     for year, month in wanted:
-        name = partition_name(year, month)
+        name = partition_name(year, month, parent)
         if name in attached:
             continue
         if session.scalar(text("SELECT to_regclass(:n)"), {"n": name}) is not None:
@@ -129,9 +149,9 @@ def ensure_partitions(
         lo, hi = month_bounds(year, month)
         in_default = session.scalar(
             text(
-                f"SELECT EXISTS (SELECT 1 FROM {DEFAULT_PARTITION} "
-                "WHERE scanned_at >= CAST(:lo AS timestamptz) "
-                "AND scanned_at < CAST(:hi AS timestamptz))"
+                f"SELECT EXISTS (SELECT 1 FROM {default_partition(parent)} "
+                f"WHERE {column} >= CAST(:lo AS timestamptz) "
+                f"AND {column} < CAST(:hi AS timestamptz))"
             ),
             {"lo": lo, "hi": hi},
         )
@@ -139,15 +159,29 @@ def ensure_partitions(
             blocked.append(name)
             continue
         session.execute(
-            text(f"CREATE TABLE {name} PARTITION OF {PARENT} FOR VALUES FROM ('{lo}') TO ('{hi}')")
+            text(f"CREATE TABLE {name} PARTITION OF {parent} FOR VALUES FROM ('{lo}') TO ('{hi}')")
         )
         created.append(name)
     return EnsureResult(created, blocked)
 
 
-def list_partitions(session: Session) -> list[Partition]:
-    """The attached partitions, oldest first, the default partition last."""
-    if not _is_postgres(session) or not _is_partitioned(session):
+def ensure_all(
+    session: Session, *, months_ahead: int = MONTHS_AHEAD, now: datetime | None = None
+) -> EnsureResult:
+    """`ensure_partitions` for every partitioned table, one after the other."""
+    created: list[str] = []
+    blocked: list[str] = []
+    for parent in PARTITIONED:
+        r = ensure_partitions(session, months_ahead=months_ahead, now=now, parent=parent)
+        created += r.created
+        blocked += r.blocked
+    return EnsureResult(created, blocked)
+
+
+def list_partitions(session: Session, parent: str = PARENT) -> list[Partition]:
+    """The attached partitions of `parent`, oldest first, the default partition last."""
+    _column(parent)
+    if not _is_postgres(session) or not _is_partitioned(session, parent):
         return []
     rows = session.execute(
         text(
@@ -156,30 +190,33 @@ def list_partitions(session: Session) -> list[Partition]:
             "FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
             "WHERE i.inhparent = to_regclass(:t) ORDER BY c.relname = :d, c.relname"
         ),
-        {"t": PARENT, "d": DEFAULT_PARTITION},
+        {"t": parent, "d": default_partition(parent)},
     )
     return [Partition(name, bounds, int(n)) for name, bounds, n in rows]
 
 
-def detach_partition(session: Session, month: str, *, now: datetime | None = None) -> str:
-    """Detach a past month's partition: its scans leave every query and stay in a table of
-    the same name, to be dumped and dropped. The current and future months are refused (their
-    scans are still arriving). Not CONCURRENTLY: PostgreSQL forbids that with a default
+def detach_partition(
+    session: Session, month: str, *, now: datetime | None = None, parent: str = PARENT
+) -> str:
+    """Detach a past month's partition of `parent`: its rows leave every query and stay in a
+    table of the same name, to be dumped and dropped. The current and future months are refused
+    (their rows are still arriving). Not CONCURRENTLY: PostgreSQL forbids that with a default
     partition, and a past month's detach holds its lock only for a catalog change."""
     try:
         year, mon = parse_month(month)
     except ValueError as exc:
         raise Unprocessable(str(exc)) from exc
-    if not _is_postgres(session) or not _is_partitioned(session):
-        raise Conflict("scans are partitioned on PostgreSQL only; this database has none")
+    _column(parent)
+    if not _is_postgres(session) or not _is_partitioned(session, parent):
+        raise Conflict(f"{parent} is partitioned on PostgreSQL only; this database has none")
     current = now or datetime.now(UTC)
     current = current.astimezone(UTC)
     if (year, mon) >= (current.year, current.month):
         raise Conflict(f"{month} is the current or a future month: only past months detach")
-    name = partition_name(year, mon)
-    if name not in _attached(session):
-        raise NotFound(f"no attached partition for {month}")
-    session.execute(text(f"ALTER TABLE {PARENT} DETACH PARTITION {name}"))
+    name = partition_name(year, mon, parent)
+    if name not in _attached(session, parent):
+        raise NotFound(f"no attached partition of {parent} for {month}")
+    session.execute(text(f"ALTER TABLE {parent} DETACH PARTITION {name}"))
     return name
 
 
@@ -192,7 +229,7 @@ def ensure_at_startup() -> EnsureResult:
         return EnsureResult([], [])
     try:
         with get_sessionmaker()() as session, session.begin():
-            return ensure_partitions(session)
-    except Exception:  # startup goes on: the default partition takes the scans
-        log.exception("could not create the scan partitions ahead")
+            return ensure_all(session)
+    except Exception:  # startup goes on: the default partitions take the rows
+        log.exception("could not create the monthly partitions ahead")
         return EnsureResult([], [])

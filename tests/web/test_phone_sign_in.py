@@ -76,7 +76,14 @@ def test_hq_signs_a_phone_in_by_qr_code_and_revokes_it(
     sign_in(hq, live_server, "admin", lands_on="/hq")
     panel = hq.locator("#phone-signin")
     expect(panel).to_be_visible()
-    hq.fill("#phone-user", "inspector")
+    # Picked by name from the list, not typed: nothing picked yet is refused in words.
+    hq.click("#phone-form button[type=submit]")
+    expect(panel.locator("#phone-ticket")).to_contain_text("请先从列表中选择一位人员")
+    hq.fill("#phone-user", "insp")
+    hq.click("#phone-user-list button[data-username='inspector']")
+    expect(panel.locator("#phone-user-picked .chip")).to_have_attribute(
+        "data-username", "inspector"
+    )
     hq.click("#phone-form button[type=submit]")
     qr = panel.locator("img.qr")
     expect(qr).to_be_visible()

@@ -1,8 +1,10 @@
 // Shared by every page: the token, API calls, safe DOM building, labels and formatting.
 // API data is only ever put into the page as text (never innerHTML): a token sits in localStorage.
 import { fmt, t, translatePage } from "./i18n.js";
+import { uid } from "./ids.js";
+import { pendingFor } from "./queue.js";
 
-export { fmt, t };
+export { fmt, t, uid };
 
 // Every page imports this module: its fixed texts are in the catalog, filled in here.
 translatePage();
@@ -11,6 +13,15 @@ const TOKEN_KEY = "cg.token";
 const ME_KEY = "cg.me";
 
 export const getToken = () => localStorage.getItem(TOKEN_KEY);
+
+// The token this page was opened with. Another tab may sign out, or sign someone else in, while
+// this page is open: its queued work must then not go out with the new user's token.
+const PAGE_TOKEN = getToken();
+
+/** Whether the phone is still signed in as it was when this page opened. */
+export function sameSession() {
+  return PAGE_TOKEN !== null && getToken() === PAGE_TOKEN;
+}
 
 export function setSession(token, me) {
   localStorage.setItem(TOKEN_KEY, token);
@@ -85,12 +96,91 @@ export function retrySignOuts() {
   return retrying;
 }
 
+// The page's way to send its queued work now (the inspector page's sync); null elsewhere.
+let sendQueuedNow = null;
+
+/** The inspector page offers its sync to the sign-out warning ("先发送"). */
+export function onSendBeforeSignOut(fn) {
+  sendQueuedNow = fn;
+}
+
+/**
+ * Work of the signed-in user still waiting on this phone: ask before signing out. Resolves to
+ * true to sign out (nothing waiting, sent now, or kept for this user's next sign-in on this
+ * phone: never sent under anyone else's name), false to stay.
+ */
+async function confirmSignOut() {
+  const me = cachedMe();
+  let n = 0;
+  try {
+    n = me ? await pendingFor(me.username) : 0;
+  } catch {
+    n = 0; // no IndexedDB on this browser: nothing can be waiting
+  }
+  if (!n) return true;
+  return new Promise((resolve) => {
+    const status = h("p", { class: "hint", id: "signout-status", role: "status" });
+    const done = (answer) => {
+      dialog.close();
+      dialog.remove();
+      resolve(answer);
+    };
+    const send = h("button", { type: "button", id: "signout-send" }, sendQueuedNow ? t("signout.send") : t("signout.go_send"));
+    const dialog = h(
+      "dialog",
+      { id: "signout-dialog", class: "signout-dialog", "data-pending": n, "aria-labelledby": "signout-h" },
+      h("h2", { id: "signout-h" }, t("signout.pending.h", { n })),
+      h("p", {}, t("signout.pending.body", { name: me.username })),
+      status,
+      h(
+        "div",
+        { class: "actions" },
+        send,
+        h("button", { type: "button", class: "secondary", id: "signout-keep", onclick: () => done(true) }, t("signout.keep")),
+        h("button", { type: "button", class: "link", id: "signout-cancel", onclick: () => done(false) }, t("signout.cancel")),
+      ),
+    );
+    send.addEventListener("click", async () => {
+      if (!sendQueuedNow) {
+        // Only the scan page sends the outbox: go there; the user signs out once it is empty.
+        done(false);
+        location.assign("/inspector");
+        return;
+      }
+      send.disabled = true;
+      status.textContent = t("signout.sending");
+      try {
+        await sendQueuedNow();
+      } catch {
+        // what is left is counted below
+      }
+      const left = await pendingFor(me.username).catch(() => n);
+      dialog.dataset.pending = String(left);
+      send.disabled = false;
+      if (!left) {
+        done(true);
+        return;
+      }
+      dialog.querySelector("h2").textContent = t("signout.pending.h", { n: left });
+      status.textContent = navigator.onLine ? t("signout.not_all") : t("signout.offline");
+    });
+    dialog.addEventListener("cancel", (ev) => {
+      ev.preventDefault();
+      done(false);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
 /**
  * "退出": the phone forgets its session at once and leaves for the sign-in page, which asks the
  * server to end the session (the token waits in localStorage until the server has answered) and
- * says whether it did. Offline, any page of this site sends it when the network returns.
+ * says whether it did. Offline, any page of this site sends it when the network returns. Work
+ * still queued is asked about first (`confirmSignOut`) and stays its owner's.
  */
-export function signOut() {
+export async function signOut() {
+  if (!(await confirmSignOut())) return;
   const token = getToken();
   forgetLocally();
   if (token) setPendingSignOuts([...pendingSignOuts().filter((x) => x !== token), token]);
@@ -133,16 +223,6 @@ export function cachedMe() {
   } catch {
     return null;
   }
-}
-
-/** A random UUID; crypto.randomUUID exists only on HTTPS pages, getRandomValues everywhere. */
-export function uid() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const x = [...b].map((v) => v.toString(16).padStart(2, "0")).join("");
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
 /** The server answered with an error status. */

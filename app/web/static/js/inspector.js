@@ -10,6 +10,7 @@ import {
   NetworkError,
   VERDICTS,
   api,
+  cachedMe,
   clear,
   endSession,
   errorText,
@@ -17,6 +18,8 @@ import {
   findingLabel,
   fmt,
   getToken,
+  onSendBeforeSignOut,
+  sameSession,
   h,
   isoWithOffset,
   requireSession,
@@ -228,11 +231,26 @@ const provisionalLabel = (verdict) => (verdict ? t(`prov.verdict.${verdict}`) : 
 
 // ---- history and verdict display -------------------------------------------------------------
 
-let history = readJson(HISTORY_KEY, []);
+// Each user's own list on a shared phone; read once the page knows who is signed in.
+const legacyOwner = (cachedMe() || {}).username;
+let history = [];
+let historyKey = null;
+
+function loadHistory(username) {
+  historyKey = `${HISTORY_KEY}:${username}`;
+  const legacy = localStorage.getItem(HISTORY_KEY);
+  if (legacy !== null) {
+    // Kept before lists were per user: it goes to the user this phone still had signed in,
+    // else it is dropped rather than shown to someone else.
+    localStorage.removeItem(HISTORY_KEY);
+    if (localStorage.getItem(historyKey) === null && legacyOwner === username) localStorage.setItem(historyKey, legacy);
+  }
+  history = readJson(historyKey, []);
+}
 
 function saveHistory() {
   history = history.slice(0, HISTORY_MAX);
-  localStorage.setItem(HISTORY_KEY, JSON.stringify(history));
+  if (historyKey) localStorage.setItem(historyKey, JSON.stringify(history));
   renderHistory();
 }
 
@@ -352,6 +370,9 @@ let authProblem = false;
 
 async function refreshCounts() {
   const { waiting, dead } = await outbox.counts();
+  // Other users' work left on this shared phone: kept for them, never sent under this user.
+  const held = await outbox.heldForOthers();
+  els.sync.dataset.held = String(held.reduce((n, x) => n + x.n, 0));
   els.sync.dataset.waiting = String(waiting);
   els.sync.dataset.dead = String(dead);
   // Scratched-carton records (scratched.js) wait in the same outbox, listed under their form.
@@ -361,6 +382,7 @@ async function refreshCounts() {
   if (scratched) text += ` · ${t("sync.scratched", { n: scratched })}`;
   if (dead) text += ` · ${t("sync.dead", { n: dead })}`;
   if (authProblem) text += ` · ${t("sync.signin")}`;
+  for (const x of held) text += ` · ${x.owner ? t("sync.held", { name: x.owner, n: x.n }) : t("sync.held.unknown", { n: x.n })}`;
   els.sync.textContent = text;
 }
 
@@ -388,7 +410,16 @@ async function answer(res) {
   throw { retry, message };
 }
 
+/** Another tab signed out or signed someone else in: nothing of this page's user may go out
+ * with that token. The page reloads as whoever is signed in now. */
+function checkSameSession() {
+  if (sameSession()) return;
+  setTimeout(() => location.reload(), 0);
+  throw { retry: true, message: "signed in as someone else" };
+}
+
 async function send(key, body, path) {
+  checkSameSession();
   let res;
   try {
     res = await fetch(path, {
@@ -409,6 +440,7 @@ async function send(key, body, path) {
 }
 
 async function sendPhoto(item) {
+  checkSameSession();
   const form = new FormData();
   form.append("file", item.blob, item.name || "photo.jpg");
   for (const [k, v] of Object.entries(item.fields)) form.append(k, String(v));
@@ -468,7 +500,15 @@ function scheduleRetry() {
   retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
 }
 
-async function sync() {
+let syncRun = null;
+
+/** Send what waits now; resolves when this run (or the one already going) ends. */
+function sync() {
+  if (!syncRun) syncRun = runSync().finally(() => (syncRun = null));
+  return syncRun;
+}
+
+async function runSync() {
   if (syncing) return;
   const { waiting } = await outbox.counts();
   if (!waiting) return;
@@ -896,6 +936,9 @@ async function main() {
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
   me = await requireSession(["inspector", "admin", "distributor", "sub_customer"], { offlineOk: true });
   if (!me) return;
+  // Only this user's queued work is listed and sent from here on.
+  outbox.setOwner(me.username);
+  loadHistory(me.username);
   showNet();
   renderHistory();
   await loadNames({ parties: me.role !== "inspector" }).catch(() => {});
@@ -937,7 +980,17 @@ async function main() {
   await refreshCounts();
   // Offline the inbox waits: the scan page must start without it.
   mountInbox().catch(() => {});
-  if (me.role === "inspector" || me.role === "admin") mountScratchedForm({ where }).catch(() => {});
+  let scratchedForm = null;
+  if (me.role === "inspector" || me.role === "admin") {
+    mountScratchedForm({ where })
+      .then((form) => (scratchedForm = form))
+      .catch(() => {});
+  }
+  // "退出" with work waiting offers to send it first: scans, photos, then scratched cartons.
+  onSendBeforeSignOut(async () => {
+    await sync();
+    if (scratchedForm) await scratchedForm.flush();
+  });
   document.body.dataset.ready = "true";
   cacheWaybills();
   sync();

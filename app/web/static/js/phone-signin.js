@@ -1,6 +1,7 @@
 // HQ's "phone sign-in" panel (admin): issue a one-time sign-in QR code for a user's phone, and
-// see and revoke the phones signed in that way.
+// see and revoke the phones signed in that way. The person is picked by name, not typed.
 import { api, clear, errorText, h, roleLabel, t, when } from "./core.js";
+import { personPicker } from "./people.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -57,16 +58,28 @@ export function mountPhoneSignIn() {
   const out = $("phone-ticket");
   const sessions = $("phone-sessions");
   panel.hidden = false;
+  const picker = personPicker({ id: "phone-user", placeholder: t("phone.user.search") });
+  $("phone-user").replaceWith(picker.el);
+  picker.el.addEventListener("change", () => {
+    out.hidden = true;
+  });
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const username = $("phone-user").value.trim();
-    if (!username) return;
+    const [username] = picker.values();
+    if (!username) {
+      clear(out, h("p", { class: "error", role: "alert" }, t("people.pick_first")));
+      out.hidden = false;
+      picker.input.focus();
+      return;
+    }
+    const who = picker.el.querySelector(`.chip[data-username="${CSS.escape(username)}"] strong`);
+    const name = who ? who.textContent : username;
     try {
       const r = await api("/sign-in/tickets", { method: "POST", json: { username } });
       clear(
         out,
-        h("img", { class: "qr", src: r.qr_png, alt: t("phone.qr.alt", { name: r.username }), width: 220, height: 220 }),
-        h("p", {}, t("phone.ticket.for", { name: r.username, role: roleLabel(r.role), until: when(r.expires_at) })),
+        h("img", { class: "qr", src: r.qr_png, alt: t("phone.qr.alt", { name }), width: 220, height: 220 }),
+        h("p", {}, t("phone.ticket.for", { name, role: roleLabel(r.role), until: when(r.expires_at) })),
         h("p", { class: "hint" }, t("phone.ticket.hint")),
         h("input", { class: "mono link", readonly: true, value: r.link, "aria-label": t("phone.link") }),
       );

@@ -4,14 +4,47 @@
 // scans (custody ship/receive) travel the same way to their own endpoint, and photos taken
 // offline wait here too, each with its key fixed when it was taken, as do scratched-carton
 // records (刮码: form fields and photo Blobs) with the key of the form that was filled in.
+//
+// A phone may be shared: every item records who queued it (`owner`, the username), and only
+// that user's items are ever listed as theirs or sent, with their own token. Another user's
+// items wait on the phone until their owner signs in again (`heldForOthers` names them).
 
-import { uid } from "./core.js";
+import { uid } from "./ids.js";
 
 const DB_NAME = "channelguard";
-const DB_VERSION = 3;
+const DB_VERSION = 4;
 export const MAX_BATCH = 500;
+const ME_KEY = "cg.me";
 
 let dbPromise = null;
+// Whose items this page lists and sends; null until the page knows who is signed in.
+let owner = null;
+
+/** The signed-in user (username) whose items this page queues, lists and sends. */
+export function setOwner(username) {
+  owner = username || null;
+}
+
+const mine = (x) => owner !== null && x.owner === owner;
+
+/** Items queued before owners were recorded: the user this phone last knew queued them. */
+function lastKnownUser() {
+  try {
+    const me = JSON.parse(localStorage.getItem(ME_KEY) || "null");
+    return me && typeof me.username === "string" ? me.username : "";
+  } catch {
+    return "";
+  }
+}
+
+function stampOwners(store, who) {
+  store.openCursor().onsuccess = (ev) => {
+    const cursor = ev.target.result;
+    if (!cursor) return;
+    if (cursor.value.owner === undefined) cursor.update({ ...cursor.value, owner: who });
+    cursor.continue();
+  };
+}
 
 function openDb() {
   if (!dbPromise) {
@@ -32,6 +65,11 @@ function openDb() {
         // scratched: {key (the Idempotency-Key), localId, fields, photos: [{blob, name}], summary,
         // createdAt, attempts, dead, error}
         if (ev.oldVersion < 3) db.createObjectStore("scratched", { keyPath: "key" });
+        // Every item and batch gets its `owner` ("" when nobody is known: kept, never sent).
+        if (ev.oldVersion >= 1 && ev.oldVersion < 4) {
+          const who = lastKnownUser();
+          for (const name of ["scans", "batches", "photos", "scratched"]) stampOwners(req.transaction.objectStore(name), who);
+        }
       };
       req.onsuccess = () => {
         // A newer page (another tab, a new release) is upgrading the database: let it.
@@ -83,45 +121,80 @@ export const ENDPOINTS = {
 /** Store one scan (the API item) for sending to `endpoint`; returns its local id. */
 export async function enqueue(scan, endpoint = "scans") {
   const localId = uid();
+  const who = requireOwner();
   await tx("readwrite", ({ scans }) =>
-    req2p(scans.add({ localId, scan, endpoint, batchKey: "", createdAt: new Date().toISOString() })),
+    req2p(scans.add({ localId, scan, endpoint, owner: who, batchKey: "", createdAt: new Date().toISOString() })),
   );
   return localId;
+}
+
+function requireOwner() {
+  if (owner === null) throw new Error("nobody is signed in: nothing can be queued");
+  return owner;
 }
 
 /** Keep a photo (a Blob) and its form fields until it can be sent; returns its local id. */
 export async function enqueuePhoto(blob, name, fields) {
   const localId = uid();
-  const item = { key: uid(), localId, blob, name, fields, createdAt: new Date().toISOString(), attempts: 0, dead: false, error: null };
+  const item = { key: uid(), localId, blob, name, fields, owner: requireOwner(), createdAt: new Date().toISOString(), attempts: 0, dead: false, error: null };
   await tx("readwrite", ({ photos }) => req2p(photos.add(item)));
   return localId;
 }
 
-/** Scans not yet acknowledged by the server, and batches the server refused for good. */
+/** This user's scans not yet acknowledged by the server, and batches refused for good. */
 export async function counts() {
   return tx("readonly", async ({ scans, batches, photos }) => {
-    const all = await req2p(batches.getAll());
-    const pics = await req2p(photos.getAll());
+    const all = (await req2p(batches.getAll())).filter(mine);
+    const pics = (await req2p(photos.getAll())).filter(mine);
     const dead = all.filter((b) => b.dead).reduce((n, b) => n + b.scanIds.length, 0) + pics.filter((p) => p.dead).length;
-    const waiting = (await req2p(scans.count())) + pics.length - dead;
+    const waiting = (await req2p(scans.getAll())).filter(mine).length + pics.length - dead;
     return { waiting, dead, photos: pics.filter((p) => !p.dead).length };
   });
 }
 
-/** Local ids of the scans still waiting, so the page can mark them after a reload. */
+/** Everything of `who` still waiting to be sent (scans, photos, scratched cartons): what
+ * signing out would leave behind. Refused items are not counted: they will never be sent. */
+export async function pendingFor(who) {
+  if (!who) return 0;
+  return tx("readonly", async ({ scans, batches, photos, scratched }) => {
+    const ofWho = (x) => x.owner === who;
+    const deadScans = (await req2p(batches.getAll())).filter((b) => ofWho(b) && b.dead).reduce((n, b) => n + b.scanIds.length, 0);
+    const waitingScans = (await req2p(scans.getAll())).filter(ofWho).length - deadScans;
+    const pics = (await req2p(photos.getAll())).filter((p) => ofWho(p) && !p.dead).length;
+    const records = (await req2p(scratched.getAll())).filter((r) => ofWho(r) && !r.dead).length;
+    return waitingScans + pics + records;
+  });
+}
+
+/** Items other users left on this phone, by owner: [{owner, n}], kept until they sign in. */
+export async function heldForOthers() {
+  return tx("readonly", async ({ scans, photos, scratched }) => {
+    const by = new Map();
+    for (const store of [scans, photos, scratched]) {
+      for (const x of await req2p(store.getAll())) {
+        if (mine(x) || x.dead) continue;
+        by.set(x.owner, (by.get(x.owner) || 0) + 1);
+      }
+    }
+    return [...by].map(([who, n]) => ({ owner: who, n })).sort((a, b) => a.owner.localeCompare(b.owner));
+  });
+}
+
+/** Local ids of this user's scans still waiting, so the page can mark them after a reload. */
 export async function waitingScans() {
-  return tx("readonly", ({ scans }) => req2p(scans.getAll()));
+  return (await tx("readonly", ({ scans }) => req2p(scans.getAll()))).filter(mine);
 }
 
 /** The batch to send next: an unfinished one first (same key, same body), else a new one. */
 async function nextBatch() {
   return tx("readwrite", async ({ scans, batches }) => {
-    const existing = (await req2p(batches.getAll())).filter((b) => !b.dead);
+    // Only the signed-in user's: another user's scans are never sent with this token.
+    const existing = (await req2p(batches.getAll())).filter((b) => !b.dead && mine(b));
     if (existing.length) {
       existing.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
       return existing[0];
     }
-    const unbatched = await req2p(scans.index("batchKey").getAll(IDBKeyRange.only("")));
+    const unbatched = (await req2p(scans.index("batchKey").getAll(IDBKeyRange.only("")))).filter(mine);
     if (!unbatched.length) return null;
     // One endpoint per batch: the oldest waiting scan's.
     const endpoint = unbatched[0].endpoint || "scans";
@@ -131,6 +204,7 @@ async function nextBatch() {
     const batch = {
       key,
       endpoint,
+      owner,
       scanIds: free.map((s) => s.id),
       localIds: free.map((s) => s.localId),
       body: JSON.stringify({ [ENDPOINTS[endpoint].list]: free.map((s) => s.scan) }),
@@ -189,7 +263,7 @@ export async function flush(send, onResults) {
  * `onResults(localId, results)` gets each one the server acknowledged.
  */
 export async function flushPhotos(send, onResults) {
-  const waiting = (await tx("readonly", ({ photos }) => req2p(photos.getAll()))).filter((p) => !p.dead);
+  const waiting = (await tx("readonly", ({ photos }) => req2p(photos.getAll()))).filter((p) => !p.dead && mine(p));
   waiting.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   for (const item of waiting) {
     item.attempts += 1;
@@ -218,14 +292,14 @@ export async function flushPhotos(send, onResults) {
  */
 export async function enqueueScratched({ key, fields, photos, summary }) {
   const localId = uid();
-  const item = { key, localId, fields, photos, summary, createdAt: new Date().toISOString(), attempts: 0, dead: false, error: null };
+  const item = { key, localId, fields, photos, summary, owner: requireOwner(), createdAt: new Date().toISOString(), attempts: 0, dead: false, error: null };
   await tx("readwrite", ({ scratched }) => req2p(scratched.put(item)));
   return localId;
 }
 
-/** Scratched-carton records on this phone not yet acknowledged, oldest first. */
+/** This user's scratched-carton records on this phone not yet acknowledged, oldest first. */
 export async function scratchedWaiting() {
-  const all = await tx("readonly", ({ scratched }) => req2p(scratched.getAll()));
+  const all = (await tx("readonly", ({ scratched }) => req2p(scratched.getAll()))).filter(mine);
   return all.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 

@@ -2,6 +2,7 @@
 // register, waybills issued for registered vehicles with their printable PDF, and each region's
 // squad with its monthly report. The admin page hands in what it knows by name (`ctx`).
 import { ApiError, api, clear, currentPeriod, errorText, fetchAll, h, isoWithOffset, money, pager, t, table, when } from "./core.js";
+import { personPicker } from "./people.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -659,7 +660,8 @@ function createSquad(ctx, checkpoints, reload) {
   const leader = h("select", { id: "f-leader_distributor_code", required: true });
   const sales = h("select", { id: "f-salesperson_codes", multiple: true, size: 5 });
   const cps = h("select", { id: "f-checkpoint_codes", multiple: true, size: 5 });
-  const inspectors = h("input", { id: "f-inspector_usernames", maxlength: 2000, autocomplete: "off", placeholder: "inspector" });
+  // Inspectors are picked by name from the user list, never typed.
+  const inspectors = personPicker({ id: "f-inspector_usernames", role: "inspector", multiple: true, placeholder: t("squad.inspectors.search") });
   const fill = () => {
     const r = region.value;
     const inside = r ? subtree(ctx, r) : new Set();
@@ -698,7 +700,7 @@ function createSquad(ctx, checkpoints, reload) {
       field("f-code", "admin.f.code", code, { required: true }),
       field("f-salesperson_codes", "squad.f.salespeople", sales, { hint: "admin.multi.hint" }),
       field("f-checkpoint_codes", "squad.f.checkpoints", cps, { hint: "squad.checkpoints.hint" }),
-      field("f-inspector_usernames", "squad.f.inspectors", inspectors, { hint: "squad.inspectors.hint", full: true }),
+      field("f-inspector_usernames", "squad.f.inspectors", inspectors.el, { hint: "squad.inspectors.hint", full: true }),
     ),
     message,
     h("div", { class: "actions" }, h("button", { type: "submit", id: "save" }, t("admin.create")), h("button", { type: "button", class: "secondary", onclick: () => (editor.hidden = true) }, t("admin.cancel"))),
@@ -712,7 +714,7 @@ function createSquad(ctx, checkpoints, reload) {
       leader_distributor_code: leader.value,
       salesperson_codes: picked(sales),
       checkpoint_codes: picked(cps),
-      inspector_usernames: splitList(inspectors.value),
+      inspector_usernames: inspectors.values(),
     };
     const missing = ["region_code", "leader_distributor_code", "name", "code"].filter((k) => !body[k]).map((k) => t(SQUAD_LABELS[k]));
     if (missing.length) return say(message, "error", t("admin.missing", { fields: missing.join(t("list.sep")) }));
