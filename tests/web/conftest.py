@@ -31,6 +31,11 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+# The page's service worker is active, or false after a minute (so a test fails instead of hanging).
+SW_READY_WITHIN_A_MINUTE = (
+    "Promise.race([navigator.serviceWorker.ready.then(() => true),"
+    " new Promise((r) => setTimeout(() => r(false), 60000))])"
+)
 # The demo's first product (12 units, 48.00 a carton) and its wholesale_1 floor of 3.60 a unit.
 BEER_GTIN = "06901234560015"
 

@@ -35,6 +35,7 @@ from tests.web.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
     PHONE,
+    SW_READY_WITHIN_A_MINUTE,
     Backend,
     new_context,
     sign_in,
@@ -301,7 +302,8 @@ def test_offline_scans_get_a_provisional_verdict_then_the_real_one_and_are_store
         page.goto(f"{live_server.base_url}/inspector")
         expect(page.locator("body")).to_have_attribute("data-ready", "true")
         page.click("[data-mode=inspect]")
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    # A worker that never installs fails the test after a minute rather than hanging it.
+    assert page.evaluate(SW_READY_WITHIN_A_MINUTE)
     page.select_option("#checkpoint", "LC-G3")
     if knows_waybills:
         # Choosing the checkpoint keeps the waybills on its roads for offline use.
@@ -374,7 +376,8 @@ def test_a_photo_taken_offline_is_judged_on_the_phone_and_arrives_once(
     segno.make_qr(code["payload"], error="m").save(str(photo), scale=8, border=4)
     page = ctx.new_page()
     sign_in(page, live_server, "inspector", lands_on="/inspector")
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    # A worker that never installs fails the test after a minute rather than hanging it.
+    assert page.evaluate(SW_READY_WITHIN_A_MINUTE)
     page.select_option("#checkpoint", "JN-G20-E")
     ctx.set_offline(True)
     expect(page.locator("#net")).to_have_attribute("data-online", "false")

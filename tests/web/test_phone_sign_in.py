@@ -22,7 +22,15 @@ from sqlalchemy import create_engine, text
 
 from app.auth.service import hash_token
 from tests.conftest import LiveServer
-from tests.web.conftest import BEER_GTIN, DESKTOP, PHONE, Backend, new_context, sign_in
+from tests.web.conftest import (
+    BEER_GTIN,
+    DESKTOP,
+    PHONE,
+    SW_READY_WITHIN_A_MINUTE,
+    Backend,
+    new_context,
+    sign_in,
+)
 from tests.web.test_phone import SHOTS, LocalOnly, shoot
 from tests.web.test_screenshots import no_sideways_scroll
 
@@ -261,7 +269,8 @@ def test_signing_out_ends_the_session_on_the_server_even_when_offline(
     # Without a network: signed out on the phone at once, on the server when it returns.
     phone, token = _phone_signed_in_by_link(contexts, browser, live_server, backend)
     # The offline page shell (the service worker) serves the sign-in page without a network.
-    phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    # A worker that never installs fails the test after a minute rather than hanging it.
+    assert phone.evaluate(SW_READY_WITHIN_A_MINUTE)
     phone.wait_for_function("navigator.serviceWorker.controller !== null")
     phone.context.set_offline(True)
     phone.click("#sign-out")
