@@ -44,9 +44,12 @@ _GH = zxingcpp.Binarizer.GlobalHistogram
 
 _ANGLE_PIXELS = 2_000_000  # reduced further, fine bars alias and seem to lean
 
-_UPRIGHT_MAX_PIXELS = 2_000_000  # long GS1-128s have bars of 2 px; keep them
+# Long GS1-128s have modules of 2-3 px: keep them (a 4.3-MP photo at full size); bigger photos
+# are reduced so turning them stays cheap.
+_UPRIGHT_MAX_PIXELS = 4_500_000
 
 _UPRIGHT_TOLERANCE = 3.0  # degrees: closer to square, the first pass read it already
+_SAME_TURN = 0.7  # degrees: turns closer than this read alike
 
 
 def _zbar(gray: Image.Image) -> list[_Hit]:
@@ -98,6 +101,7 @@ def _bar_angles(gray: Image.Image) -> list[float]:
     if not strong.any():
         return []
     theta = np.degrees(0.5 * np.arctan2(2 * jxy[strong], (jxx - jyy)[strong])) % 180
+    rows_cols = np.argwhere(strong).astype(np.float64)  # (row, col) of each strong tile
     weights = (energy * coherence**2)[strong]
     histogram, _ = np.histogram(theta, bins=90, range=(0, 180), weights=weights)
     histogram = histogram + np.roll(histogram, 1) + np.roll(histogram, -1)
@@ -111,13 +115,40 @@ def _bar_angles(gray: Image.Image) -> list[float]:
         peak = float(index * 2 + 1 + np.average(offset[near], weights=weights[near]))
         angle = peak % 90  # bars along either axis read alike
         angle = angle - 90 if angle > 45 else angle
-        if abs(angle) >= _UPRIGHT_TOLERANCE and all(
-            abs(angle - seen) >= _UPRIGHT_TOLERANCE for seen in angles
-        ):
-            angles.append(angle)
-        if len(angles) == 2:
+        # Seen at a slant, a long symbol's bars no longer stand square to its length, and a
+        # scan line across upright bars leaves the symbol before its end: turn its length
+        # level instead (the bars then lean a little, which a scan line does not mind).
+        skew = _skew(rows_cols[_near_peak(theta, peak)], weights[_near_peak(theta, peak)], peak)
+        candidates = [angle + skew, angle] if skew is not None else [angle]
+        for turn in candidates:
+            if abs(turn) >= _UPRIGHT_TOLERANCE and all(
+                abs(turn - seen) >= _SAME_TURN for seen in angles
+            ):
+                angles.append(turn)
+        if len(angles) >= 3:
             break
-    return angles
+    return angles[:3]
+
+
+def _near_peak(theta: np.ndarray, peak: float) -> np.ndarray:
+    offset: np.ndarray = np.abs((theta - peak + 90) % 180 - 90) <= 3
+    return offset
+
+
+def _skew(positions: np.ndarray, weights: np.ndarray, peak: float) -> float | None:
+    """Degrees between the bars' normal (`peak`) and the long axis of the tiles that show
+    them, when those tiles form one long, thin region (a long linear symbol); else None."""
+    if len(positions) < 8:
+        return None
+    centre = np.average(positions, axis=0, weights=weights)
+    spread = np.cov((positions - centre).T, aweights=weights)
+    values, vectors = np.linalg.eigh(spread)
+    if values[0] <= 0 or values[1] < 16 * values[0]:
+        return None  # not four times longer than wide: a 2D code, text, or several symbols
+    row, col = vectors[:, 1]
+    axis = float(np.degrees(np.arctan2(row, col)))
+    skew = (axis - peak + 90) % 180 - 90
+    return skew if 0.7 <= abs(skew) <= 15 else None
 
 
 def _upright(gray: Image.Image) -> list[_Hit]:
@@ -145,6 +176,18 @@ def _enlarged(gray: Image.Image) -> list[_Hit]:
     return _both(bigger, _GH)
 
 
+def _flattened(gray: Image.Image) -> list[_Hit]:
+    # Glare and shade make one threshold wrong for half the symbol: divide the photo by its
+    # own large-scale brightness (from a small, blurred copy: cheap) and read it evened out.
+    work = _bounded(gray, _RETRY_MAX_PIXELS)
+    small = work.resize((max(1, work.width // 8), max(1, work.height // 8)), Image.Resampling.BOX)
+    light = small.filter(ImageFilter.GaussianBlur(3)).resize(work.size, Image.Resampling.BILINEAR)
+    pixels = np.asarray(work, dtype=np.float32)
+    level = np.maximum(np.asarray(light, dtype=np.float32), 1)
+    even = Image.fromarray(np.clip(pixels / level * 200, 0, 255).astype(np.uint8))
+    return _both(even, _GH)
+
+
 def _smoothed(gray: Image.Image) -> list[_Hit]:
     return _both(_bounded(gray, _RETRY_MAX_PIXELS).filter(ImageFilter.GaussianBlur(1)), _GH)
 
@@ -169,13 +212,15 @@ def _quarter(gray: Image.Image) -> list[_Hit]:
 
 
 # After zxing-cpp's quick pass: what its full pass would add, then the rest in order of reads
-# gained per millisecond on the tune half of the phone photos.
+# gained per millisecond on the tune halves (phone photos: _upright, _flattened, _sharpened;
+# the corpus: _zbar, _smoothed, _enlarged). _rotated now rarely adds to _upright: last.
 _RETRIES: tuple[Callable[[Image.Image], list[_Hit]], ...] = (
     _quarter,
     _upright,
     _zbar,
+    _flattened,
+    _sharpened,
     _smoothed,
     _enlarged,
     _rotated,
-    _sharpened,
 )
