@@ -24,11 +24,14 @@ from app.codes.decode import (
     _Hit,
     _unsure,
     _weak,
+    decode_grayscale,
     decode_image,
     open_grayscale,
     pyzbar_symbols,
     zxing_symbols,
 )
+from app.codes.decoding.retries import _bar_angles, _flattened, _sharpened, _smoothed
+from app.codes.decoding.validate import _crosschecked
 from app.codes.gs1 import (
     GS,
     CartonCode,
@@ -332,8 +335,82 @@ def test_a_zbar_ean_from_few_scan_lines_needs_a_second_read_to_be_believed() -> 
 
 
 def test_zbar_overrules_a_zxing_ean_it_reads_otherwise_from_many_scan_lines() -> None:
-    # A phone photo (tune seed 198) on which zxing-cpp alone returns 0988104150909.
-    photo = render(198)
-    assert photo.truths == {"6900704150909"}
-    assert [s.text for s in zxing_symbols(open_grayscale(photo.jpeg))] == ["0988104150909"]
-    assert [s.text for s in decode_image(photo.jpeg)] == ["6900704150909"]
+    # zxing-cpp misread phone photos of EAN-13s from a reduced copy (0988104150909 for
+    # 6900704150909); zbar re-reads the region and, from many scan lines, its number wins.
+    bars = _symbol("6900704150909", zxingcpp.BarcodeFormat.EAN13, scale=3)
+    gray = Image.new("L", (bars.width + 200, bars.height + 200), 255)
+    gray.paste(bars, (100, 100))
+    box = (100, 100, 100 + bars.width, 100 + bars.height)
+    misread = _Hit(DecodedSymbol("0988104150909", "EAN13", ZXING, "]E0"), box)
+    assert [h.symbol.text for h in _crosschecked(gray, [misread])] == ["6900704150909"]
+    right = _Hit(DecodedSymbol("6900704150909", "EAN13", ZXING, "]E0"), box)
+    assert _crosschecked(gray, [right]) == [right]
+
+
+def test_a_zbar_ean_from_a_few_lines_beside_a_better_read_loses_to_it() -> None:
+    # Tune seed 163, sharpened: zbar's 6728735390961 from 7 scan lines lay just under its
+    # true 6928135390961 from 12; both carry valid check digits.
+    true = _Hit(DecodedSymbol("6928135390961", "EAN13", PYZBAR), (737, 667, 1030, 705), 12)
+    wrong = _Hit(DecodedSymbol("6728735390961", "EAN13", PYZBAR), (848, 722, 1006, 741), 7)
+    assert _checked([wrong, true]) == [true]
+
+
+def _slanted_carton_photo(shear: float, turn: float) -> tuple[bytes, str]:
+    """A long carton GS1-128 photographed at a slant: its bars lean `shear` degrees off square
+    to its length, and the whole is turned `turn` degrees."""
+    code = _code()
+    bars = _symbol(code.element_string, zxingcpp.BarcodeFormat.Code128, scale=3)
+    bars = bars.resize((bars.width, 150))
+    label = Image.new("L", (bars.width + 60, bars.height + 60), 255)
+    label.paste(bars, (30, 30))
+    # Shear: each row shifted along the length in proportion to its height.
+    slope = np.tan(np.radians(shear))
+    width = label.width + round(abs(slope) * label.height)
+    offset = max(0.0, -slope * label.height)
+    sheared = label.transform(
+        (width, label.height),
+        Image.Transform.AFFINE,
+        (1, slope, -offset, 0, 1, 0),
+        Image.Resampling.BICUBIC,
+        fillcolor=255,
+    )
+    turned = sheared.rotate(turn, Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    photo = Image.new("L", (turned.width + 200, turned.height + 200), 170)
+    mask = Image.new("L", sheared.size, 255).rotate(turn, expand=True)
+    photo.paste(turned, (100, 100), mask)
+    return _encode(photo.filter(ImageFilter.GaussianBlur(0.6)), "JPEG"), code.element_string_fnc1
+
+
+def test_a_long_gs1_128_seen_at_a_slant_is_read_along_its_length() -> None:
+    data, truth = _slanted_carton_photo(shear=6, turn=12)
+    gray = open_grayscale(data)
+    assert zxing_symbols(gray) == []
+    length_turn, bar_turn = _bar_angles(gray)[:2]
+    assert abs(length_turn + 12) < 0.5  # the turn that levels its length comes first
+    # Set upright instead, the leaning bars' symbol climbs 6 degrees: no scan line crosses it.
+    upright = gray.rotate(bar_turn, Image.Resampling.BILINEAR, expand=True, fillcolor=255)
+    assert truth not in [s.text for s in zxing_symbols(upright)]
+    assert [s.text for s in decode_image(data)] == [truth]
+
+
+def test_no_retry_starts_once_the_time_budget_is_spent() -> None:
+    data, truth = _slanted_carton_photo(shear=6, turn=12)
+    gray = open_grayscale(data)
+    start = time.perf_counter()
+    assert decode_grayscale(gray, budget=0) == []  # the quick pass alone misses it
+    quick = time.perf_counter() - start
+    start = time.perf_counter()
+    assert [s.text for s in decode_grayscale(gray)] == [truth]
+    assert quick < time.perf_counter() - start
+
+
+def test_a_photo_evened_out_by_its_own_brightness_is_read() -> None:
+    # Tune seed 215: a defocused EAN-13 under uneven light that neither reader, nor the
+    # smoothed or sharpened retries, reads; divided by its large-scale brightness, it reads.
+    photo = render(215)
+    assert photo.truths == {"6900785627703"}
+    gray = open_grayscale(photo.jpeg)
+    assert zxing_symbols(gray) == [] and pyzbar_symbols(gray) == []
+    assert _sharpened(gray) == [] and _smoothed(gray) == []
+    assert [h.symbol.text for h in _checked(_flattened(gray))] == ["6900785627703"]
+    assert [s.text for s in decode_grayscale(gray)] == ["6900785627703"]
