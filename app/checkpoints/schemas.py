@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import Field, model_validator
 
-from app.common.types import Code, Out, Schema
+from app.common.types import Code, CodedIn, CodedOut, Name, Schema
 
 
 class _Position(Schema):
@@ -18,20 +18,18 @@ class _Position(Schema):
         return self
 
 
-class CheckpointIn(_Position):
-    code: Code
-    name: str = Field(min_length=1, max_length=200)
+# The position comes first on the wire, as it always has: pydantic orders fields base by base
+# from the last base, so _Position is named after CodedIn.
+class CheckpointIn(CodedIn, _Position):
     region_code: Code
 
 
 class CheckpointPatch(_Position):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     region_code: Code | None = None
 
 
-class CheckpointOut(Out):
-    code: str
-    name: str
+class CheckpointOut(CodedOut):
     region_code: str
     lat: float | None
     lon: float | None

@@ -171,6 +171,25 @@ class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+"""A register entry's name, as people know it (the column holds 200 characters)."""
+
+
+class CodedIn(Schema):
+    """A new register entry (region, distributor, checkpoint, …): the business code it is known
+    by in the contract, and its name."""
+
+    code: Code
+    name: Name
+
+
+class CodedOut(Out):
+    """A register entry on the wire: its code and name, before what the register adds."""
+
+    code: str
+    name: str
+
+
 T = TypeVar("T")
 
 

@@ -4,13 +4,11 @@ from datetime import datetime
 
 from pydantic import AnyHttpUrl, Field
 
-from app.common.types import AwareDatetime, Code, Out, Schema
+from app.common.types import AwareDatetime, Code, CodedIn, CodedOut, Name, Schema
 from app.models import Tier
 
 
-class DistributorIn(Schema):
-    code: Code
-    name: str = Field(min_length=1, max_length=200)
+class DistributorIn(CodedIn):
     tier: Tier
     region_codes: list[Code] = Field(min_length=1, max_length=200)
     salesperson_code: Code
@@ -19,7 +17,7 @@ class DistributorIn(Schema):
 
 
 class DistributorPatch(Schema):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     tier: Tier | None = None
     region_codes: list[Code] | None = Field(default=None, min_length=1, max_length=200)
     salesperson_code: Code | None = None
@@ -27,9 +25,7 @@ class DistributorPatch(Schema):
     webhook_url: AnyHttpUrl | None = None
 
 
-class DistributorOut(Out):
-    code: str
-    name: str
+class DistributorOut(CodedOut):
     tier: Tier
     region_codes: list[str]
     salesperson_code: str

@@ -51,6 +51,33 @@ class CartonStatus(enum.StrEnum):
     voided = "voided"
 
 
+class IssuedCode:
+    """What every signed code we issue carries, a carton's or an item's: its serial, the batch,
+    product and region (AI 91) it was issued for, its signature, whether it was voided, and how
+    often the public verified it."""
+
+    # sort_order keeps the columns where the migrations put them: the code's identity first,
+    # its public verification count last.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, sort_order=-1
+    )
+    serial: Mapped[str] = mapped_column(String(20), unique=True, sort_order=-1)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("code_batch.id"), index=True, sort_order=-1)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), sort_order=-1)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), sort_order=-1)
+    signature: Mapped[str] = mapped_column(String(40), sort_order=-1)
+    status: Mapped[CartonStatus] = mapped_column(
+        Enum(CartonStatus, native_enum=False, length=10),
+        default=CartonStatus.active,
+        sort_order=-1,
+    )
+    voided_at: Mapped[datetime | None] = mapped_column(sort_order=-1)
+    void_reason: Mapped[str | None] = mapped_column(String(200), sort_order=-1)
+    verifications: Mapped[int] = mapped_column(Integer, default=0, server_default="0", sort_order=1)
+    """Public verifications of this code so far (the sightings kept are bounded)."""
+    first_verified_at: Mapped[datetime | None] = mapped_column(sort_order=1)
+
+
 class Pallet(Base):
     """An SSCC-labelled pallet (AI 00): scanning or shipping it covers the cartons on it."""
 
@@ -61,25 +88,13 @@ class Pallet(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Carton(Base):
+class Carton(IssuedCode, Base):
     """One issued carton code. The serial is the business key; the schema is ready to be
     sharded by it. The authorized territory is the coded region until a waybill delivers the
     carton to a distributor, after which it is that distributor's territory."""
 
     __tablename__ = "carton"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    serial: Mapped[str] = mapped_column(String(20), unique=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("code_batch.id"), index=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
-    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
-    """The region the code was issued for (AI 91)."""
-    signature: Mapped[str] = mapped_column(String(40))
-    status: Mapped[CartonStatus] = mapped_column(
-        Enum(CartonStatus, native_enum=False, length=10), default=CartonStatus.active
-    )
-    voided_at: Mapped[datetime | None]
-    void_reason: Mapped[str | None] = mapped_column(String(200))
     pallet_id: Mapped[int | None] = mapped_column(ForeignKey("pallet.id"), index=True)
     distributor_id: Mapped[int | None] = mapped_column(ForeignKey("distributor.id"), index=True)
     """The distributor a delivered waybill handed the carton to; None until delivered."""
@@ -90,33 +105,16 @@ class Carton(Base):
     pending_to_type: Mapped[str | None] = mapped_column(String(12))
     """Where its holder shipped it, until the receiver scans it in."""
     pending_to_id: Mapped[int | None]
-    verifications: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    """Public verifications of the carton's own code so far."""
-    first_verified_at: Mapped[datetime | None]
 
 
-class ItemCode(Base):
+class ItemCode(IssuedCode, Base):
     """One issued item code (bottle, cap or box), signed like a carton's with its own serial.
     Packed (关联) into one carton at a time; a scan of it is judged as that carton's."""
 
     __tablename__ = "item_code"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    serial: Mapped[str] = mapped_column(String(20), unique=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("code_batch.id"), index=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
-    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
-    signature: Mapped[str] = mapped_column(String(40))
-    status: Mapped[CartonStatus] = mapped_column(
-        Enum(CartonStatus, native_enum=False, length=10), default=CartonStatus.active
-    )
-    voided_at: Mapped[datetime | None]
-    void_reason: Mapped[str | None] = mapped_column(String(200))
     carton_id: Mapped[int | None] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), ForeignKey("carton.id"), index=True
     )
     """The carton it is packed in; None until packed."""
     packed_at: Mapped[datetime | None]
-    verifications: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    """Public verifications so far (its page's count; the sightings kept are bounded)."""
-    first_verified_at: Mapped[datetime | None]

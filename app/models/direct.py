@@ -6,18 +6,16 @@ from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
+from app.models.mixins import Coded
 from rules.vocab import SubCustomerTier, values
 
 
-class DirectAccount(Base):
+class DirectAccount(Coded, Base):
     """A shop the company's office serves itself (代理批发关系, seed step 7.2): its volume accrues
     to a chosen wholesaler's reward base (see DirectAccountAssignment)."""
 
     __tablename__ = "direct_account"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
     tier: Mapped[SubCustomerTier] = mapped_column(
         Enum(SubCustomerTier, native_enum=False, values_callable=values, length=20),
         default=SubCustomerTier.RETAIL,

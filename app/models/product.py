@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import JSON, BigInteger, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, utcnow
+from app.db import Base
+from app.models.mixins import Timestamped
 
 
-class Product(Base):
+class Product(Timestamped, Base):
     """A carton-level trade item, identified by its GTIN-14."""
 
     __tablename__ = "product"
@@ -21,5 +20,3 @@ class Product(Base):
     """Value of one carton in fen (0.01 CNY): the amount a diversion moves between parties."""
     price_floors_fen: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     """Lowest allowed unit price per customer tier, in fen."""
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,23 +1,20 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, utcnow
+from app.db import Base
+from app.models.mixins import Coded, Timestamped
 from rules.vocab import RegionKind, values
 
 
-class Region(Base):
+class Region(Coded, Timestamped, Base):
     """A sales territory. Regions nest: a carton sold into a region may be anywhere inside it."""
 
     __tablename__ = "region"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[RegionKind] = mapped_column(
         Enum(RegionKind, native_enum=False, values_callable=values, length=20)
     )
@@ -26,5 +23,3 @@ class Region(Base):
     """GeoJSON Polygon or MultiPolygon (lon, lat order), validated on the way in."""
     colour: Mapped[str | None] = mapped_column(String(7))
     """The region's label colour (商标颜色差异化), "#RRGGBB": a band on its carton labels."""
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

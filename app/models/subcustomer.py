@@ -6,18 +6,16 @@ from sqlalchemy import BigInteger, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
+from app.models.mixins import Coded, Timestamped
 from rules.vocab import CustodyKind, CustodyParty, SubCustomerStatus, SubCustomerTier, values
 
 
-class SubCustomer(Base):
+class SubCustomer(Coded, Timestamped, Base):
     """A customer of a distributor (下级客户): registered under the distributor that supplies it,
     holding an authorized-dealer certificate (指定经销证书) once HQ approves it."""
 
     __tablename__ = "sub_customer"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
     tier: Mapped[SubCustomerTier] = mapped_column(
         Enum(SubCustomerTier, native_enum=False, values_callable=values, length=20)
     )
@@ -35,8 +33,6 @@ class SubCustomer(Base):
     approved_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     created_by: Mapped[str] = mapped_column(String(80))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class CustodyEvent(Base):

@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
+from app.models.mixins import Coded, Timestamped
 
 vehicle_distributor = Table(
     "vehicle_distributor",
@@ -19,7 +20,7 @@ vehicle_distributor = Table(
 """The distributors a registered vehicle may deliver to."""
 
 
-class Vehicle(Base):
+class Vehicle(Timestamped, Base):
     """A delivery vehicle on the company's register. Revoked vehicles stay on it (history)."""
 
     __tablename__ = "vehicle"
@@ -32,8 +33,6 @@ class Vehicle(Base):
     driver_phone: Mapped[str] = mapped_column(String(20))
     revoked_at: Mapped[datetime | None]
     revoke_reason: Mapped[str | None] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class WaybillInspection(Base):
@@ -53,18 +52,13 @@ class WaybillInspection(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Squad(Base):
+class Squad(Coded, Timestamped, Base):
     """An anti-diversion squad: one per region, led by the region's leading distributor."""
 
     __tablename__ = "squad"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), unique=True)
     leader_distributor_id: Mapped[int] = mapped_column(ForeignKey("distributor.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 squad_salesperson = Table(

@@ -7,7 +7,7 @@ from biip import ParseError
 from biip.gtin import Gtin
 from pydantic import AfterValidator, Field
 
-from app.common.types import Money, Out, Schema
+from app.common.types import Money, Name, Out, Schema
 from app.models import Tier
 
 
@@ -30,7 +30,7 @@ GtinStr = Annotated[
 
 class ProductIn(Schema):
     gtin: GtinStr
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     units_per_carton: int = Field(ge=1, le=100_000)
     carton_value: Money
     price_floors: dict[Tier, Money] | None = None
@@ -38,7 +38,7 @@ class ProductIn(Schema):
 
 
 class ProductPatch(Schema):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     units_per_carton: int | None = Field(default=None, ge=1, le=100_000)
     carton_value: Money | None = None
     price_floors: dict[Tier, Money] | None = None

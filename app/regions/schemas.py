@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from app.common.types import Code, Out, Schema
+from app.common.types import Code, CodedIn, CodedOut, Name, Schema
 from app.models import RegionKind
 from app.regions.geo import validate_boundary
 
@@ -18,9 +18,7 @@ Colour = Annotated[
 """A label colour as #RRGGBB."""
 
 
-class RegionIn(Schema):
-    code: Code
-    name: str = Field(min_length=1, max_length=200)
+class RegionIn(CodedIn):
     kind: RegionKind
     parent_code: Code | None = None
     boundary: Boundary | None = None
@@ -29,16 +27,14 @@ class RegionIn(Schema):
 
 
 class RegionPatch(Schema):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     kind: RegionKind | None = None
     parent_code: Code | None = None
     boundary: Boundary | None = None
     colour: Colour | None = None
 
 
-class RegionOut(Out):
-    code: str
-    name: str
+class RegionOut(CodedOut):
     kind: RegionKind
     parent_code: str | None
     boundary: dict[str, Any] | None

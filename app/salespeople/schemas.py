@@ -2,27 +2,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import Field
-
-from app.common.types import AwareDatetime, Code, Out, Schema
+from app.common.types import AwareDatetime, Code, CodedIn, CodedOut, Name, Schema
 
 
-class SalespersonIn(Schema):
-    code: Code
-    name: str = Field(min_length=1, max_length=200)
+class SalespersonIn(CodedIn):
     region_code: Code
     agreement_signed_at: AwareDatetime | None = None
 
 
 class SalespersonPatch(Schema):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     region_code: Code | None = None
     agreement_signed_at: AwareDatetime | None = None
 
 
-class SalespersonOut(Out):
-    code: str
-    name: str
+class SalespersonOut(CodedOut):
     region_code: str
     agreement_signed_at: datetime | None
     created_at: datetime

@@ -2,14 +2,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from app.common.types import Code, Schema
+from app.common.types import Code, CodedIn, Name, Schema
 
 Username = str
 
 
-class SquadIn(Schema):
-    code: Code
-    name: str = Field(min_length=1, max_length=200)
+class SquadIn(CodedIn):
     region_code: Code
     leader_distributor_code: Code
     """The region's leading distributor: it must hold the region."""
@@ -21,7 +19,7 @@ class SquadIn(Schema):
 
 
 class SquadPatch(Schema):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     leader_distributor_code: Code | None = None
     salesperson_codes: list[Code] | None = Field(default=None, max_length=100)
     checkpoint_codes: list[Code] | None = Field(default=None, max_length=200)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.auth.visibility import Visibility
 from app.common.lookup import invalid
-from app.common.types import AwareDatetime, Code, Money, Schema, from_fen, to_fen
+from app.common.types import AwareDatetime, Code, Money, Name, Schema, from_fen, to_fen
 from app.errors import Conflict, NotFound
 from app.ledger import service as ledger
 from app.ledger.service import LegIn
@@ -40,7 +40,7 @@ class AssignIn(Schema):
 
 class DirectAccountIn(AssignIn):
     code: Code
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     region_code: Code
     tier: SubCustomerTier = SubCustomerTier.RETAIL
 

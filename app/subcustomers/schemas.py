@@ -6,13 +6,11 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, model_validator
 
-from app.common.types import AwareDatetime, Code, Schema
+from app.common.types import AwareDatetime, Code, CodedIn, Name, Schema
 from app.models import SubCustomerStatus, SubCustomerTier
 
 
-class SubCustomerIn(Schema):
-    code: Code
-    name: str = Field(min_length=1, max_length=200)
+class SubCustomerIn(CodedIn):
     tier: SubCustomerTier
     region_code: Code
     distributor_code: Code
@@ -32,7 +30,7 @@ class SubCustomerPatch(Schema):
     """What HQ may correct on a registered sub-customer. Its region and distributor stay: the
     goods it holds were handed to it under them."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     tier: SubCustomerTier | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -44,3 +45,23 @@ def make_policy() -> PolicyFactory:
 def policy(make_policy: PolicyFactory) -> Policy:
     """The shipped policy."""
     return make_policy()
+
+
+def fine_facts(
+    policy: Policy,
+    *,
+    at: datetime,
+    signed: datetime | None,
+    cartons: int = 2,
+    advisory: bool = False,
+) -> dict[str, Any]:
+    """What every fine rule (a diversion's, a price case's, a salesperson's, a sub-customer's)
+    decides on: `cartons` cartons at `at`, under an agreement signed at `signed` (or none), in
+    an advisory market or not. Each rule adds its own facts (region kind, prior offences)."""
+    return {
+        "cartons": cartons,
+        "agreement_signed_at": signed,
+        "violated_at": at,
+        "advisory": advisory,
+        "policy": policy,
+    }

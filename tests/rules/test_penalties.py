@@ -26,7 +26,7 @@ from rules.transfers import (
     transfer_plan,
 )
 from rules.vocab import PartyType
-from tests.rules.conftest import PolicyFactory, policy_variant
+from tests.rules.conftest import PolicyFactory, fine_facts, policy_variant
 
 T0 = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
 SIGNED = T0 - timedelta(days=100)
@@ -191,12 +191,8 @@ def fines(make_policy: PolicyFactory) -> Policy:
 def fine(policy: Policy, **changes: object) -> tuple[int, str, str]:
     args: dict[str, object] = {
         "region_kind": "home_base",
-        "cartons": 3,
         "prior_confirmed_in_lookback": 0,
-        "agreement_signed_at": SIGNED,
-        "violated_at": T0,
-        "advisory": False,
-        "policy": policy,
+        **fine_facts(policy, at=T0, signed=SIGNED, cartons=3),
     }
     args.update(changes)
     decision = fine_for(**args)  # type: ignore[arg-type]
@@ -227,12 +223,8 @@ def test_fine_schedule_with_repeat_multipliers(
 def test_fine_reason_names_the_offence(fines: Policy) -> None:
     decision = fine_for(
         region_kind="home_base",
-        cartons=1,
         prior_confirmed_in_lookback=2,
-        agreement_signed_at=SIGNED,
-        violated_at=T0,
-        advisory=False,
-        policy=fines,
+        **fine_facts(fines, at=T0, signed=SIGNED, cartons=1),
     )
     assert decision.offence_number == 3
     assert decision.multiplier == Decimal(2)

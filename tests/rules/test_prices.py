@@ -9,7 +9,7 @@ import pytest
 from rules.blame import Custody
 from rules.policy import Policy
 from rules.prices import price_case, price_fine, sub_customer_price_fine
-from tests.rules.conftest import PolicyFactory
+from tests.rules.conftest import PolicyFactory, fine_facts
 
 AT = datetime(2026, 12, 20, 10, tzinfo=UTC)
 HELD_BY_D = Custody(7, "distributor", 7, 7)
@@ -70,12 +70,8 @@ def test_tolerance_is_respected(make_policy: PolicyFactory) -> None:
 def test_fine_needs_an_agreement_signed_before_the_sale(policy: Policy) -> None:
     def fine(signed: datetime | None, prior: int = 0, advisory: bool = False) -> tuple[int, str]:
         f = price_fine(
-            cartons=2,
             prior_confirmed_in_lookback=prior,
-            agreement_signed_at=signed,
-            violated_at=AT,
-            advisory=advisory,
-            policy=policy,
+            **fine_facts(policy, at=AT, signed=signed, advisory=advisory),
         )
         return f.amount_fen, f.rule
 
@@ -88,27 +84,14 @@ def test_fine_needs_an_agreement_signed_before_the_sale(policy: Policy) -> None:
     assert fine(AT, prior=1) == (9000, "price_fine.schedule")
     assert fine(AT, prior=5) == (12000, "price_fine.schedule")
     with pytest.raises(ValueError):
-        price_fine(
-            cartons=0,
-            prior_confirmed_in_lookback=0,
-            agreement_signed_at=AT,
-            violated_at=AT,
-            advisory=False,
-            policy=policy,
-        )
+        price_fine(prior_confirmed_in_lookback=0, **fine_facts(policy, at=AT, signed=AT, cartons=0))
 
 
 def test_sub_customer_price_fine(policy: Policy, make_policy: PolicyFactory) -> None:
-    f = sub_customer_price_fine(
-        cartons=3, agreement_signed_at=AT, violated_at=AT, advisory=False, policy=policy
-    )
+    f = sub_customer_price_fine(**fine_facts(policy, at=AT, signed=AT, cartons=3))
     assert (f.amount_fen, f.rule) == (6000, "price_fine.sub_customer")
-    f = sub_customer_price_fine(
-        cartons=3, agreement_signed_at=None, violated_at=AT, advisory=False, policy=policy
-    )
+    f = sub_customer_price_fine(**fine_facts(policy, at=AT, signed=None, cartons=3))
     assert (f.amount_fen, f.rule) == (0, "price_fine.no_agreement")
     none = make_policy(price_cases={"sub_customer_fine_per_carton_fen": 0})
-    f = sub_customer_price_fine(
-        cartons=3, agreement_signed_at=AT, violated_at=AT, advisory=False, policy=none
-    )
+    f = sub_customer_price_fine(**fine_facts(none, at=AT, signed=AT, cartons=3))
     assert (f.amount_fen, f.rule) == (0, "price_fine.none_in_policy")

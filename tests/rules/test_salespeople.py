@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from rules.policy import Policy
 from rules.salespeople import Offence, dismissal, salesperson_fine
+from tests.rules.conftest import fine_facts
 
 NOW = datetime(2026, 12, 20, 10, tzinfo=UTC)
 SIGNED = NOW - timedelta(days=400)
@@ -17,13 +18,7 @@ def offences(*days_ago: int, value: int = 4800) -> list[Offence]:
 
 def test_fine_only_under_the_salespersons_agreement(policy: Policy) -> None:
     def fine(signed: datetime | None, advisory: bool = False) -> tuple[int, str]:
-        f = salesperson_fine(
-            cartons=2,
-            agreement_signed_at=signed,
-            violated_at=NOW,
-            advisory=advisory,
-            policy=policy,
-        )
+        f = salesperson_fine(**fine_facts(policy, at=NOW, signed=signed, advisory=advisory))
         return f.amount_fen, f.rule
 
     assert fine(SIGNED) == (2000, "salesperson_fine.schedule")

@@ -2,11 +2,39 @@
 
 from __future__ import annotations
 
-from rules.violations import Holder, Invaded, case_parties, invaded_party, may_appeal
+from rules.violations import (
+    CaseParties,
+    Holder,
+    Invaded,
+    case_parties,
+    invaded_party,
+    may_appeal,
+)
 from rules.vocab import Tier, ViolationKind
 
 CITY = [Holder(2, Tier.WHOLESALE_2, "D-B", 22), Holder(1, Tier.WHOLESALE_1, "D-Z", 11)]
 PROVINCE = [Holder(9, Tier.WHOLESALE_1, "D-P", 99)]
+NEAREST = Invaded(2, 22, "invaded.nearest_holder_leading_tier")
+"""The scanned region's nearest holder: distributor 2, its salesperson 22."""
+
+
+def parties(
+    kind: ViolationKind,
+    distributor: int = 1,
+    salesperson: int = 11,
+    sub_customer: int | None = 3,
+    known_invaded_distributor_id: int | None = None,
+) -> CaseParties:
+    """The parties of a case whose goods distributor `distributor` (with its salesperson and,
+    if any, sub-customer) diverted into the region NEAREST holds."""
+    return case_parties(
+        kind,
+        diverting_distributor_id=distributor,
+        diverting_salesperson_id=salesperson,
+        diverting_sub_customer_id=sub_customer,
+        invaded=NEAREST,
+        known_invaded_distributor_id=known_invaded_distributor_id,
+    )
 
 
 def test_the_nearest_level_with_a_holder_decides_leading_tier_first() -> None:
@@ -29,42 +57,23 @@ def test_a_guerrilla_zone_names_the_nearest_salesperson_only() -> None:
 
 
 def test_a_cloned_code_names_nobody_whatever_the_facts() -> None:
-    parties = case_parties(
-        ViolationKind.CLONED,
-        diverting_distributor_id=1,
-        diverting_salesperson_id=11,
-        diverting_sub_customer_id=3,
-        invaded=Invaded(2, 22, "invaded.nearest_holder_leading_tier"),
-    )
-    assert (parties.diverting_distributor_id, parties.invaded_distributor_id) == (None, None)
-    assert parties.diverting_sub_customer_id is None
-    assert parties.rule == "case.cloned_names_nobody"
+    cloned = parties(ViolationKind.CLONED)
+    assert (cloned.diverting_distributor_id, cloned.invaded_distributor_id) == (None, None)
+    assert cloned.diverting_sub_customer_id is None
+    assert cloned.rule == "case.cloned_names_nobody"
 
 
 def test_a_known_invaded_distributor_wins_over_the_scanned_region() -> None:
-    parties = case_parties(
-        ViolationKind.DIVERSION,
-        diverting_distributor_id=1,
-        diverting_salesperson_id=11,
-        diverting_sub_customer_id=3,
-        invaded=Invaded(2, 22, "invaded.nearest_holder_leading_tier"),
-        known_invaded_distributor_id=4,
-    )
-    assert (parties.invaded_distributor_id, parties.rule) == (4, "invaded.receiver_distributor")
-    assert parties.diverting_sub_customer_id == 3
+    case = parties(ViolationKind.DIVERSION, known_invaded_distributor_id=4)
+    assert (case.invaded_distributor_id, case.rule) == (4, "invaded.receiver_distributor")
+    assert case.diverting_sub_customer_id == 3
 
 
 def test_a_distributor_never_invades_itself() -> None:
-    parties = case_parties(
-        ViolationKind.DIVERSION,
-        diverting_distributor_id=2,
-        diverting_salesperson_id=22,
-        diverting_sub_customer_id=None,
-        invaded=Invaded(2, 22, "invaded.nearest_holder_leading_tier"),
-    )
-    assert parties.invaded_distributor_id is None
-    assert parties.invaded_salesperson_id == 22
-    assert parties.rule == "invaded.not_the_diverter_itself"
+    case = parties(ViolationKind.DIVERSION, distributor=2, salesperson=22, sub_customer=None)
+    assert case.invaded_distributor_id is None
+    assert case.invaded_salesperson_id == 22
+    assert case.rule == "invaded.not_the_diverter_itself"
 
 
 def test_only_the_diverting_distributor_may_appeal() -> None:
