@@ -5,6 +5,7 @@ answer is a frozen `Gathered` that `app/scans/judge.py` judges."""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -30,7 +31,8 @@ from app.models import (
 from app.regions.tree import RegionNode, RegionTree, region_tree, territories
 from app.scans.recognise import CHUNK, CartonFacts, Item, recognise
 from rules.blame import Custody
-from rules.verdicts import Sighting, WaybillFacts
+from rules.policy import Policy
+from rules.verdicts import EARTH_MEAN_RADIUS_KM, Sighting, WaybillFacts
 
 FUTURE_TOLERANCE = timedelta(hours=24)
 
@@ -97,7 +99,7 @@ class Gathered:
     received_at: datetime
 
 
-def gather(session: Session, items: list[Item], settings: Settings) -> Gathered:
+def gather(session: Session, items: list[Item], settings: Settings, policy: Policy) -> Gathered:
     """Place, parse and match every item, then look up the facts of all their cartons at once."""
     tree = region_tree(session)
     _place(session, tree, items)
@@ -109,7 +111,7 @@ def gather(session: Session, items: list[Item], settings: Settings) -> Gathered:
         items=tuple(ItemFacts.of(it) for it in items),
         territory=_territories(session, tree, list(cartons.values())),
         waybills=_waybills(session, tree, ids),
-        sightings=_previous_sightings(session, ids),
+        sightings=_previous_sightings(session, ids, between=_sighting_span(items, policy)),
         tiers=_tiers(session, cartons.values()),
         custody=_custody(session, cartons.values()),
         received_at=utcnow(),
@@ -196,10 +198,16 @@ def _territories(
     held = territories(
         session, tree, {c.distributor_id for c in cartons if c.distributor_id is not None}
     )
+    coded: dict[int, frozenset[str]] = {}  # undelivered cartons: their own region, one set each
+
+    def own(region_id: int) -> frozenset[str]:
+        found = coded.get(region_id)
+        if found is None:
+            found = coded[region_id] = frozenset({tree.nodes[region_id].code})
+        return found
+
     return {
-        c.id: held[c.distributor_id]
-        if c.distributor_id is not None
-        else frozenset({tree.nodes[c.region_id].code})
+        c.id: held[c.distributor_id] if c.distributor_id is not None else own(c.region_id)
         for c in cartons
     }
 
@@ -250,12 +258,38 @@ def _waybills(
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _previous_sightings(session: Session, carton_ids: list[int]) -> dict[int, tuple[Sighting, ...]]:
+def sighting_window(policy: Policy) -> timedelta:
+    """How far back a previous sighting can still make a scan a clone: no two points on Earth
+    are further apart than half its circumference, so a sighting older than that distance at
+    the clone speed is reachable from anywhere, and never decides (plus an hour's margin)."""
+    hours = math.pi * EARTH_MEAN_RADIUS_KM / policy.verdicts.clone_speed_kmh
+    return timedelta(hours=hours + 1)
+
+
+def _sighting_span(items: list[Item], policy: Policy) -> tuple[datetime, datetime] | None:
+    """From the window before the batch's first scan to its last scan: a sighting after the
+    scan it would be compared with is never its previous one."""
+    times = [it.scanned_at for it in items if it.cartons]
+    return (min(times) - sighting_window(policy), max(times)) if times else None
+
+
+def _previous_sightings(
+    session: Session, carton_ids: list[int], *, between: tuple[datetime, datetime] | None
+) -> dict[int, tuple[Sighting, ...]]:
+    """Earlier positioned scans of these cartons within `between`: bounded in time, so that
+    on PostgreSQL only the month partitions of those days are read (scan is partitioned by
+    month, and a query without bounds probes every month's index)."""
     out: dict[int, list[Sighting]] = defaultdict(list)
+    if not carton_ids or between is None:
+        return {}
+    since, until = between
     for start in range(0, len(carton_ids), CHUNK):
         for cid, at, lat, lon in session.execute(
             select(Scan.carton_id, Scan.scanned_at, Scan.lat, Scan.lon).where(
-                Scan.carton_id.in_(carton_ids[start : start + CHUNK]), Scan.lat.is_not(None)
+                Scan.carton_id.in_(carton_ids[start : start + CHUNK]),
+                Scan.scanned_at >= since,
+                Scan.scanned_at <= until,
+                Scan.lat.is_not(None),
             )
         ):
             if cid is not None:

@@ -36,7 +36,7 @@ from app.errors import Forbidden
 from app.models import IdempotencyKey
 from app.scans import service
 from app.scans.idempotency import fingerprint
-from app.scans.ingest import SCANNERS, ingest_batch
+from app.scans.ingest import SCANNERS, ingest_batch_json
 from app.scans.recognise import Item
 from app.scans.schemas import ScanBatchOut, ScanIn
 from rules.policy import load_policy
@@ -51,11 +51,17 @@ class Pending:
     fingerprint: Any
     scans: Sequence[ScanIn]
     done: threading.Event = field(default_factory=threading.Event)
-    answer: ScanBatchOut | None = None
+    reply: dict[str, Any] | None = None
+    """The answer as JSON (`ScanBatchOut`'s shape), as stored for a replay."""
     error: BaseException | None = None
 
-    def settle(self, answer: ScanBatchOut | None, error: BaseException | None) -> None:
-        self.answer, self.error = answer, error
+    def settle(self, answer: dict[str, Any] | None, error: BaseException | None) -> None:
+        self.reply, self.error = answer, error
+
+    @property
+    def answer(self) -> ScanBatchOut | None:
+        """The answer as the model, for a reader that wants one."""
+        return None if self.reply is None else ScanBatchOut.model_validate(self.reply)
 
 
 class GroupCommitter:
@@ -68,8 +74,9 @@ class GroupCommitter:
 
     def submit(
         self, *, principal: Principal, key: str | None, fingerprint: Any, scans: Sequence[ScanIn]
-    ) -> ScanBatchOut:
-        """Judge these scans in the next shared transaction; the answer once it committed."""
+    ) -> dict[str, Any]:
+        """Judge these scans in the next shared transaction; the answer (JSON) once it
+        committed."""
         if principal.role not in SCANNERS:
             raise Forbidden("only inspectors and admin record scans")
         self._start()
@@ -78,8 +85,8 @@ class GroupCommitter:
         pending.done.wait()
         if pending.error is not None:
             raise pending.error
-        assert pending.answer is not None
-        return pending.answer
+        assert pending.reply is not None
+        return pending.reply
 
     def _start(self) -> None:
         with self._lock:
@@ -110,7 +117,7 @@ class GroupCommitter:
                 commit_group(group)
             except BaseException as exc:  # never leave a request waiting forever
                 for p in group:
-                    if p.answer is None and p.error is None:
+                    if p.reply is None and p.error is None:
                         p.settle(None, exc)
             finally:
                 for p in group:
@@ -130,11 +137,13 @@ def commit_group(group: list[Pending]) -> None:
         p.settle(answer, error)
 
 
-def judge(
-    session: Session, group: list[Pending]
-) -> list[tuple[ScanBatchOut | None, BaseException | None]]:
+Outcome = tuple[dict[str, Any] | None, BaseException | None]
+"""A request's answer (JSON) or its error."""
+
+
+def judge(session: Session, group: list[Pending]) -> list[Outcome]:
     """Each request's answer (or error), judged inside `session`'s open transaction."""
-    out: dict[int, tuple[ScanBatchOut | None, BaseException | None]] = {}
+    out: dict[int, Outcome] = {}
     by_user: dict[int, list[tuple[int, Pending]]] = defaultdict(list)
     for i, p in enumerate(group):
         by_user[p.principal.user_id].append((i, p))
@@ -194,7 +203,7 @@ def _split(
 
 def _judge_together(
     session: Session, user_id: int, fresh: list[tuple[int, Pending]]
-) -> dict[int, tuple[ScanBatchOut | None, BaseException | None]]:
+) -> dict[int, Outcome]:
     items: list[Item] = []
     spans: list[tuple[int, int]] = []
     for _, p in fresh:
@@ -208,12 +217,13 @@ def _judge_together(
         settings=get_settings(),
         policy=load_policy(),
         source="api",
+        as_json=True,
     )
-    out: dict[int, tuple[ScanBatchOut | None, BaseException | None]] = {}
+    out: dict[int, Outcome] = {}
     keys: list[dict[str, Any]] = []
     now = utcnow()
     for (i, p), (a, b) in zip(fresh, spans, strict=True):
-        answer = ScanBatchOut(results=results[a:b])
+        answer = {"results": results[a:b]}
         if p.key is not None:
             # The row run_once would write, written for the whole group in one statement.
             keys.append(
@@ -221,7 +231,7 @@ def _judge_together(
                     "user_id": user_id,
                     "key": p.key,
                     "request_hash": fingerprint(p.fingerprint),
-                    "response": answer.model_dump(mode="json"),
+                    "response": answer,
                     "created_at": now,
                 }
             )
@@ -231,7 +241,7 @@ def _judge_together(
     return out
 
 
-def _alone(session: Session, p: Pending) -> tuple[ScanBatchOut | None, BaseException | None]:
+def _alone(session: Session, p: Pending) -> Outcome:
     """One request in its own savepoint of the shared transaction."""
     try:
         with session.begin_nested():
@@ -250,8 +260,8 @@ def _alone_in_own_transaction(p: Pending) -> None:
     p.settle(answer, None)
 
 
-def _ingest(session: Session, p: Pending) -> ScanBatchOut:
-    return ingest_batch(
+def _ingest(session: Session, p: Pending) -> dict[str, Any]:
+    return ingest_batch_json(
         session,
         principal=p.principal,
         key=p.key,

@@ -11,18 +11,44 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
+from app.db import table_of, utcnow
 from app.errors import Conflict
 from app.models import IdempotencyKey
 
 
+@dataclass(frozen=True)
+class Prehashed:
+    """A request body already hashed in a canonical form of its own (pydantic's JSON of the
+    validated model: the same for every spelling of the same body), which is far cheaper than
+    sorting a dump of it. `legacy` gives the body as `fingerprint` hashed it before, so that a
+    key stored by an earlier version still replays instead of meeting a 409."""
+
+    digest: str
+    legacy: Callable[[], Any]
+
+    @classmethod
+    def of_json(cls, canonical: bytes, legacy: Callable[[], Any]) -> Prehashed:
+        return cls(hashlib.sha256(b"v2:" + canonical).hexdigest(), legacy)
+
+
 def fingerprint(body: Any) -> str:
+    if isinstance(body, Prehashed):
+        return body.digest
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def same_body(stored_hash: str, body: Any) -> bool:
+    """Whether a stored key's hash is this body's, in the current form or the earlier one."""
+    if stored_hash == fingerprint(body):
+        return True
+    return isinstance(body, Prehashed) and stored_hash == fingerprint(body.legacy())
 
 
 def run_once(
@@ -45,12 +71,21 @@ def run_once(
         )
         if not got:
             raise Conflict("a request with this Idempotency-Key is still being processed; retry")
-    row = session.get(IdempotencyKey, (user_id, key))
-    if row is not None:
-        if row.request_hash != digest:
+    stored = session.execute(
+        select(IdempotencyKey.request_hash, IdempotencyKey.response).where(
+            IdempotencyKey.user_id == user_id, IdempotencyKey.key == key
+        )
+    ).first()
+    if stored is not None:
+        if not same_body(stored.request_hash, body):
             raise Conflict("this Idempotency-Key was already used with a different body")
-        return dict(row.response or {})
+        return dict(stored.response or {})
     response = compute()
-    session.add(IdempotencyKey(user_id=user_id, key=key, request_hash=digest, response=response))
-    session.flush()
+    # One Core insert, in the caller's transaction: no ORM object to track for a response
+    # that is written once and never changed.
+    session.execute(
+        insert(table_of(IdempotencyKey)).values(
+            user_id=user_id, key=key, request_hash=digest, response=response, created_at=utcnow()
+        )
+    )
     return response

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Header, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -20,7 +21,8 @@ from app.errors import NotFound, PayloadTooLarge, Unprocessable, error_with_stat
 from app.models import Photo, Role, Scan, Violation
 from app.scans import service
 from app.scans.groupcommit import committer
-from app.scans.ingest import ingest_batch
+from app.scans.idempotency import Prehashed
+from app.scans.ingest import ingest_batch, ingest_batch_json
 from app.scans.photos import store_photo
 from app.scans.recognise import Item
 from app.scans.schemas import ScanBatchIn, ScanBatchOut, ScanIn
@@ -30,7 +32,7 @@ Inspector = Annotated[Principal, Depends(require(Role.inspector, Role.admin))]
 PhotoReader = Anyone  # narrowed per role inside: parties see only their evidence
 
 
-@router.post("")
+@router.post("", response_model=ScanBatchOut)
 def upload_scans(
     body: ScanBatchIn,
     session: DbSession,
@@ -38,27 +40,35 @@ def upload_scans(
     idempotency_key: Annotated[
         str | None, Header(max_length=200, pattern=IDEMPOTENCY_KEY_PATTERN)
     ] = None,
-) -> ScanBatchOut:
+) -> Response:
     """Judge a batch of scans. Retries with the same Idempotency-Key replay the first answer."""
+    # The body was validated once, by FastAPI; its fingerprint is pydantic's JSON of it, and
+    # the answer goes out as the JSON that is stored for a replay, not dumped again.
+    fingerprint = Prehashed.of_json(
+        body.__pydantic_serializer__.to_json(body), lambda: body.model_dump(mode="json")
+    )
     if len(body.scans) == 1 and get_settings().scan_group_commit:
-        # Only the token check used this session: end it, so that waiting for the shared
-        # transaction holds no connection and, on SQLite, not the write lock.
-        session.commit()
-        return committer.submit(
+        # The token check reads through its own session (or its cache): this request's
+        # session was never used, so waiting for the shared transaction holds nothing.
+        answer = committer.submit(
+            principal=who, key=idempotency_key, fingerprint=fingerprint, scans=body.scans
+        )
+    else:
+        answer = ingest_batch_json(
+            session,
             principal=who,
             key=idempotency_key,
-            fingerprint=body.model_dump(mode="json"),
-            scans=body.scans,
+            fingerprint=fingerprint,
+            items=lambda: service.items_from(body.scans),
+            source="api",
+            size=len(body.scans),
         )
-    return ingest_batch(
-        session,
-        principal=who,
-        key=idempotency_key,
-        fingerprint=body.model_dump(mode="json"),
-        items=lambda: service.items_from(body.scans),
-        source="api",
-        size=len(body.scans),
-    )
+    return Response(json_bytes(answer), media_type="application/json")
+
+
+def json_bytes(answer: dict[str, Any]) -> bytes:
+    """The answer as FastAPI's JSONResponse would render it."""
+    return json.dumps(answer, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
 @router.post("/photo")
