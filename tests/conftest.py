@@ -205,14 +205,19 @@ def live_server(databases: Databases) -> Iterator[LiveServer]:
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "CG_PHOTO_DIR": str(databases.tmp / "photos")}
     exe = Path(sys.executable).parent / "channelguard"
+    # The server's output goes to a file, not a pipe: a pipe nobody reads fills up with access
+    # lines during a long browser test and then blocks the server mid-request.
+    log_path = databases.tmp / f"serve-{port}.log"
+    log = log_path.open("wb")
     proc = subprocess.Popen(
         [str(exe), "serve", "--port", str(port)],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # Generous: a loaded 2-core machine can take tens of seconds to import and migrate.
+    deadline = time.monotonic() + 120
     while True:
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -220,15 +225,22 @@ def live_server(databases: Databases) -> Iterator[LiveServer]:
         except httpx.TransportError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
-            out = proc.stdout.read().decode() if proc.stdout else ""
             proc.kill()
+            proc.wait(10)
+            log.close()
+            out = log_path.read_text(encoding="utf-8", errors="replace")
             raise RuntimeError(f"channelguard serve did not start:\n{out}")
         time.sleep(0.1)
     try:
         yield LiveServer(base, url, dict(DEMO_TOKENS))
     finally:
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+        log.close()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
