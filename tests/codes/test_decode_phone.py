@@ -47,4 +47,6 @@ def test_stack_reads_more_of_them_than_zxing_alone(
     stack, zxing = (sum(s.read for s in scores[n].values()) for n in ("stack", "zxing-cpp"))
     with_truth = sum(s.expected is not None for s in samples)
     assert stack > zxing
-    assert stack >= 0.8 * with_truth
+    # These seeds read 35 of 36 (zxing-cpp alone 33): 90% leaves room for two more misses, so
+    # a decoder change that loses three of these photos fails.
+    assert stack >= 0.9 * with_truth
