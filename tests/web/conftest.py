@@ -73,6 +73,14 @@ def sign_in(page: Page, server: LiveServer, user: str, *, lands_on: str) -> None
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
 
 
+def sign_out(page: Page, server: LiveServer) -> None:
+    """Tap 退出 and wait for the sign-in page: signing out first looks for work still queued on
+    the phone, so the page leaves a moment after the tap, not at once."""
+    page.click("#sign-out")
+    page.wait_for_url(f"{server.base_url}/")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+
+
 @dataclass
 class Backend:
     """The API, used the way an admin's tools would: issue codes, ship and deliver goods."""

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import BrowserContext, expect
 
 from tests.conftest import LiveServer
-from tests.web.conftest import Backend, sign_in
+from tests.web.conftest import Backend, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -34,13 +34,13 @@ def test_a_new_case_is_in_the_inbox_and_opening_it_shows_it_and_marks_it_read(
     expect(page.locator("#detail")).to_have_attribute("data-violation-id", str(vid))
     expect(count).to_have_attribute("data-unread", str(unread - 1))
     expect(item).to_have_attribute("data-read", "true")
-    page.click("#sign-out")
+    sign_out(page, live_server)
 
     sign_in(page, live_server, "auditor", lands_on="/hq")
     page.click("#inbox-btn")
     hq_item = page.locator("#inbox li[data-kind='violation.opened']").filter(has_text=f"#{vid}")
     expect(hq_item).to_have_attribute("data-read", "false")  # each reader's own mark
-    page.click("#sign-out")
+    sign_out(page, live_server)
 
     sign_in(page, live_server, "inspector", lands_on="/inspector")
     expect(page.locator("#inbox-btn")).to_be_visible()

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import LiveServer
-from tests.web.conftest import Backend, new_context, sign_in
+from tests.web.conftest import Backend, new_context, sign_in, sign_out
 from tests.web.test_phone import SHOTS, LocalOnly, shoot
 
 pytestmark = pytest.mark.browser
@@ -70,7 +70,7 @@ def test_every_page_fits_and_is_photographed(
         shoot(page, f"inspector-en-{size}")
         page.click("#lang")
         expect(page.locator("#scan-h")).to_have_text("扫码")
-        page.click("#sign-out")
+        sign_out(page, live_server)
 
         sign_in(page, live_server, "jinan-distributor", lands_on="/distributor")
         page.locator(f"tr[data-violation-id='{violation}']").click()
@@ -85,7 +85,7 @@ def test_every_page_fits_and_is_photographed(
         expect(page.locator("#inbox li[data-kind]").first).to_be_visible()
         no_sideways_scroll(page)
         page.screenshot(path=str(SHOTS / f"inbox-{size}.png"))
-        page.click("#sign-out")
+        sign_out(page, live_server)
 
         sign_in(page, live_server, "auditor", lands_on="/hq")
         page.locator(f"tr[data-violation-id='{violation}']").click()
