@@ -205,6 +205,29 @@ def _rotated(gray: Image.Image) -> list[_Hit]:
     return []
 
 
+_SHAKE_PX = 5  # a hand's shake smears a phone photo this far, mostly sideways
+_SHAKE_NOISE = 0.05  # Wiener's noise-to-signal: lower rings, higher leaves the smear
+
+
+def _unshaken(gray: Image.Image) -> list[_Hit]:
+    # A sideways shake of about two modules averages each thin bar with its neighbouring
+    # space: both readers see grey. Undo a 5-px sideways smear (Wiener deconvolution, in
+    # the photo's own pixels: a reduced copy would shorten the smear) and read again.
+    work = _bounded(gray, _UPRIGHT_MAX_PIXELS)
+    pixels = np.asarray(work, dtype=np.float32)
+    # The smear runs along the rows: each row is undone on its own (a 1D transform per row).
+    smear = np.zeros(pixels.shape[1], dtype=np.float32)
+    reach = range(-(_SHAKE_PX // 2), _SHAKE_PX - _SHAKE_PX // 2)  # centred on each pixel
+    smear[[d % pixels.shape[1] for d in reach]] = 1 / _SHAKE_PX
+    response = np.fft.rfft(smear)
+    undo = np.conj(response) / (np.abs(response) ** 2 + _SHAKE_NOISE)
+    sharp = np.fft.irfft(np.fft.rfft(pixels, axis=1) * undo, n=pixels.shape[1], axis=1)
+    steady = Image.fromarray(np.clip(sharp, 0, 255).astype(np.uint8))
+    # zbar read none of the tune photos this way: zxing-cpp alone, and no turning, so that a
+    # photo no retry reads is not kept much longer (p95).
+    return _zxing_hits(steady, _LA, _TURNED_FORMATS, rotate=False, invert=False)
+
+
 def _quarter(gray: Image.Image) -> list[_Hit]:
     # zxing-cpp's quick first pass skips both (half its time); one pass on the photo turned a
     # quarter, looking for light-on-dark too, finds what its full pass would have added.
@@ -213,11 +236,13 @@ def _quarter(gray: Image.Image) -> list[_Hit]:
 
 # After zxing-cpp's quick pass: what its full pass would add, then the rest in order of reads
 # gained per millisecond on the tune halves (phone photos: _upright, _flattened, _sharpened;
-# the corpus: _zbar, _smoothed, _enlarged). _rotated now rarely adds to _upright: last.
+# the corpus: _zbar, _smoothed, _enlarged; _unshaken after _zbar: it reads hand-shaken photos
+# that time would otherwise stop). _rotated now rarely adds to _upright: last.
 _RETRIES: tuple[Callable[[Image.Image], list[_Hit]], ...] = (
     _quarter,
     _upright,
     _zbar,
+    _unshaken,
     _flattened,
     _sharpened,
     _smoothed,
