@@ -23,6 +23,17 @@ export function sameSession() {
   return PAGE_TOKEN !== null && getToken() === PAGE_TOKEN;
 }
 
+/**
+ * Before queued work goes out: if another tab signed out or signed someone else in, nothing of
+ * this page's user may go out with that token. The page reloads as whoever is signed in now;
+ * throws in the outbox's terms ({retry, message}) so the item stays queued for its owner.
+ */
+export function requireSameSession() {
+  if (sameSession()) return;
+  setTimeout(() => location.reload(), 0);
+  throw { retry: true, message: "signed in as someone else" };
+}
+
 export function setSession(token, me) {
   localStorage.setItem(TOKEN_KEY, token);
   localStorage.setItem(ME_KEY, JSON.stringify(me));

@@ -19,7 +19,7 @@ import {
   fmt,
   getToken,
   onSendBeforeSignOut,
-  sameSession,
+  requireSameSession,
   h,
   isoWithOffset,
   requireSession,
@@ -410,16 +410,8 @@ async function answer(res) {
   throw { retry, message };
 }
 
-/** Another tab signed out or signed someone else in: nothing of this page's user may go out
- * with that token. The page reloads as whoever is signed in now. */
-function checkSameSession() {
-  if (sameSession()) return;
-  setTimeout(() => location.reload(), 0);
-  throw { retry: true, message: "signed in as someone else" };
-}
-
 async function send(key, body, path) {
-  checkSameSession();
+  requireSameSession();
   let res;
   try {
     res = await fetch(path, {
@@ -440,7 +432,7 @@ async function send(key, body, path) {
 }
 
 async function sendPhoto(item) {
-  checkSameSession();
+  requireSameSession();
   const form = new FormData();
   form.append("file", item.blob, item.name || "photo.jpg");
   for (const [k, v] of Object.entries(item.fields)) form.append(k, String(v));

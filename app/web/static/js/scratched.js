@@ -2,7 +2,7 @@
 // count, price and a note as evidence for HQ; a bottle's item code, when one is left, names the
 // carton and its region after all and gets the normal verdict. Offline, records wait in the
 // phone's outbox (queue.js) and are sent once the network returns. HQ lists the records.
-import { api, ApiError, clear, endSession, errorText, fetchAll, getToken, h, isoWithOffset, money, sameSession, t, uid, verdictBadge, when } from "./core.js";
+import { api, ApiError, clear, endSession, errorText, fetchAll, getToken, h, isoWithOffset, money, requireSameSession, t, uid, verdictBadge, when } from "./core.js";
 import * as outbox from "./queue.js";
 import { regionName } from "./names.js";
 import { explain } from "./reasons.js";
@@ -40,11 +40,7 @@ function checkpointName(code) {
 
 /** How a POST turned out, in the outbox's terms: the record, or throws {retry, message}. */
 async function sendRecord(item) {
-  // Another tab signed someone else in: this user's record never goes out with their token.
-  if (!sameSession()) {
-    setTimeout(() => location.reload(), 0);
-    throw { retry: true, message: "signed in as someone else" };
-  }
+  requireSameSession();
   const body = new FormData();
   for (const [k, v] of Object.entries(item.fields)) body.append(k, String(v));
   for (const p of item.photos) body.append("photos", p.blob, p.name || "photo.jpg");
