@@ -108,6 +108,19 @@ class ViolationPolicy(_Section):
         return self
 
 
+def _exact_decimal(value: Any, refusal: str) -> Any:
+    """Multipliers and money rates are exact: text and integers become a Decimal, a float in a
+    policy file is refused with `refusal`."""
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except ArithmeticError as exc:
+            raise ValueError(f"not a decimal number: {value!r}") from exc
+    if isinstance(value, Decimal) or (isinstance(value, int) and not isinstance(value, bool)):
+        return Decimal(value)
+    raise ValueError(refusal)
+
+
 class RepeatMultiplier(_Section):
     """From the n-th offence within the look-back window on, fines are multiplied."""
 
@@ -117,14 +130,7 @@ class RepeatMultiplier(_Section):
     @field_validator("multiplier", mode="before")
     @classmethod
     def _decimal_from_text(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                return Decimal(value)
-            except ArithmeticError as exc:
-                raise ValueError(f"not a decimal number: {value!r}") from exc
-        if isinstance(value, Decimal) or (isinstance(value, int) and not isinstance(value, bool)):
-            return Decimal(value)
-        raise ValueError('write multipliers as integers or decimal strings, e.g. "1.5"')
+        return _exact_decimal(value, 'write multipliers as integers or decimal strings, e.g. "1.5"')
 
 
 class FinePolicy(_Section):
@@ -292,15 +298,7 @@ class ConsumerPolicy(_Section):
 
 
 def _decimal_text(value: Any) -> Any:
-    # Money rates are exact: a float in a policy file is refused, text and integers are not.
-    if isinstance(value, str):
-        try:
-            return Decimal(value)
-        except ArithmeticError as exc:
-            raise ValueError(f"not a decimal number: {value!r}") from exc
-    if isinstance(value, Decimal) or (isinstance(value, int) and not isinstance(value, bool)):
-        return Decimal(value)
-    raise ValueError('write rates as decimal strings, e.g. "0.02"')
+    return _exact_decimal(value, 'write rates as decimal strings, e.g. "0.02"')
 
 
 class RateTier(_Section):
