@@ -1,16 +1,17 @@
 """Every benchmark in one command, each figure beside its baseline measured in the same run.
 
-    .venv/bin/python -m bench                   # default size, SQLite, medians of 3 runs (< 10 min)
-    .venv/bin/python -m bench --full            # 100,000 vs 10,000,000 codes (long)
-    CG_BENCH_POSTGRES_URL=postgresql+psycopg://cg:cg@127.0.0.1/cg .venv/bin/python -m bench
+    .venv/bin/python -m bench              # default size, SQLite and PostgreSQL, medians of 3 runs
+    .venv/bin/python -m bench --full       # 100,000 vs 10,000,000 codes (long)
+    CG_BENCH_POSTGRES_URL=postgresql+psycopg://u:p@host/db .venv/bin/python -m bench  # elsewhere
 
 Prints, per database: batch ingest (POST /api/v1/scans, 500 a batch) vs the raw driver inserting
 the same rows into the same `scan` table (`executemany`; on PostgreSQL also `COPY`); single scans
 under 32 clients vs a bare FastAPI endpoint; the large vs the small code population (batch
 throughput and one-client verdict latency); code issuance vs the raw driver inserting the same
 carton rows; the public verify page vs the bare endpoint. Then photo decoding (the service's
-decoder stack vs zxing-cpp alone). With CG_BENCH_POSTGRES_URL a scratch database is created there
-for each population and dropped after.
+decoder stack vs zxing-cpp alone). PostgreSQL is CG_BENCH_POSTGRES_URL if set, else the machine's
+own cluster started as `./scripts/test.sh` starts it (`--no-postgres` to leave it out); a scratch
+database is created there for each population and dropped after.
 """
 
 from __future__ import annotations
@@ -217,6 +218,21 @@ class Scratch:
         for name in self.names:
             assert self.pg is not None
             bench_codes.drop_pg(self.pg, name)
+
+
+def local_postgres() -> str | None:
+    """The machine's own PostgreSQL cluster, as the test suite uses it; None where there is none."""
+    script = Path(__file__).resolve().parent.parent / "scripts" / "postgres.sh"
+    if not Path("/usr/lib/postgresql").is_dir() or not script.is_file():
+        return None
+    try:
+        out = subprocess.run(
+            ["bash", str(script)], capture_output=True, text=True, timeout=120, check=True
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    lines = out.stdout.strip().splitlines()
+    return lines[-1] if lines and lines[-1].startswith("postgresql") else None
 
 
 def med(values: list[float]) -> float:
@@ -427,11 +443,12 @@ def main() -> None:
     ap.add_argument("--issue", type=int, default=50_000, help="codes per issuance run")
     ap.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only")
     ap.add_argument("--skip-photos", action="store_true", help="no photo decoding")
+    ap.add_argument("--no-postgres", action="store_true", help="SQLite only")
     args = ap.parse_args()
     args.codes = args.codes or 100_000
     args.large = args.large or (10_000_000 if args.full else 500_000)
     args.seconds = args.seconds or (10.0 if args.full else 4.0)
-    pg = os.environ.get("CG_BENCH_POSTGRES_URL")
+    pg = None if args.no_postgres else os.environ.get("CG_BENCH_POSTGRES_URL") or local_postgres()
     tmp = Path(tempfile.mkdtemp(prefix="cg-bench-"))
     print(
         json.dumps(vars(args)) + (" + postgresql" if pg else ""),
@@ -441,6 +458,8 @@ def main() -> None:
         bench_database(args, None, tmp)
     if pg:
         bench_database(args, pg, tmp)
+    elif not args.no_postgres:
+        print("\npostgresql: not measured (no local cluster; set CG_BENCH_POSTGRES_URL)")
     if not args.skip_photos:
         bench_photos(args.runs)
     print(f"\ntotal {time.monotonic() - _started:.0f} s")
