@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.codes import gs1
 from app.codes.batches import CHUNK as CHUNK
+from app.codes.batches import PRINT_COLUMNS as PRINT_COLUMNS
 from app.codes.batches import BatchContext as BatchContext
 from app.codes.batches import batch_context as batch_context
 from app.codes.batches import batch_out, issued
@@ -23,6 +24,7 @@ from app.codes.batches import get_batch as get_batch
 from app.codes.batches import iter_codes as iter_codes
 from app.codes.batches import label_data as label_data
 from app.codes.batches import list_batches as list_batches
+from app.codes.batches import print_row as print_row
 from app.codes.batches import require_complete as require_complete
 from app.codes.batches import stored_codes as stored_codes
 from app.codes.cartons import carton_history as carton_history
