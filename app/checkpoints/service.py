@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.checkpoints.schemas import CheckpointIn, CheckpointOut, CheckpointPatch
 from app.common.lookup import by_code, ref, text_match
-from app.common.master import audited, ensure_new, page_of
+from app.common.master import added, ensure_new, page_of, saved
 from app.common.types import Page, PageParams
 from app.models import Checkpoint, Region
 
@@ -28,9 +28,7 @@ def create_checkpoint(session: Session, *, data: CheckpointIn, actor: str) -> Ch
     ensure_new(session, Checkpoint.code, data.code, what="checkpoint")
     region = ref(session, Region, data.region_code, field="region_code", what="region")
     c = Checkpoint(code=data.code, name=data.name, region_id=region.id, lat=data.lat, lon=data.lon)
-    session.add(c)
-    session.flush()
-    audited(session, actor, "checkpoint.created", data.code, data.model_dump(mode="json"))
+    added(session, c, actor, "checkpoint.created", data.code, data.model_dump(mode="json"))
     return to_out(c, region.code)
 
 
@@ -45,8 +43,7 @@ def update_checkpoint(
         c.region_id = ref(session, Region, data.region_code, field="region_code", what="region").id
     if "lat" in changes:
         c.lat, c.lon = data.lat, data.lon
-    session.flush()
-    audited(session, actor, "checkpoint.updated", code, changes)
+    saved(session, actor, "checkpoint.updated", code, changes)
     return get_checkpoint(session, code=code)
 
 

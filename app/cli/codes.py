@@ -115,17 +115,9 @@ def _write_codes_csv(batch_id: int, path: Path) -> int:
     with get_sessionmaker()() as session, path.open("w", newline="", encoding="utf-8") as fh:
         ctx = codes.batch_context(session, batch_id)
         out = csv.writer(fh)
-        out.writerow(["serial", "gtin", "region_code", "element_string", "digital_link"])
+        out.writerow(codes.PRINT_COLUMNS)
         for code in codes.iter_codes(session, ctx):
-            out.writerow(
-                [
-                    code.serial,
-                    code.gtin,
-                    code.region_code,
-                    code.element_string,
-                    code.digital_link(settings.digital_link_base),
-                ]
-            )
+            out.writerow(codes.print_row(code, settings))
             n += 1
     return n
 

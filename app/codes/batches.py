@@ -72,6 +72,21 @@ def issued(code: gs1.CartonCode, settings: Settings) -> IssuedCode:
     )
 
 
+PRINT_COLUMNS = ["serial", "gtin", "region_code", "element_string", "digital_link"]
+"""The columns of a batch's codes file for the print shop (downloaded or written by the CLI)."""
+
+
+def print_row(code: gs1.CartonCode, settings: Settings) -> list[str]:
+    """One code as a row of the print shop's file, in PRINT_COLUMNS order."""
+    return [
+        code.serial,
+        code.gtin,
+        code.region_code,
+        code.element_string,
+        code.digital_link(settings.digital_link_base),
+    ]
+
+
 def batch_out(batch: CodeBatch, gtin: str, region_code: str) -> CodeBatchOut:
     return CodeBatchOut(
         id=batch.id,

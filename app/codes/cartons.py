@@ -3,6 +3,8 @@ history (territory, custody, public verifications) as the carton page shows it."
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,6 +45,8 @@ from app.models import (
     distributor_region,
 )
 
+CodeT = TypeVar("CodeT", Carton, ItemCode)
+
 
 def carton_by_serial(session: Session, serial: str) -> Carton:
     carton = session.scalar(select(Carton).where(Carton.serial == serial.strip().upper()))
@@ -73,34 +77,48 @@ def void_carton(session: Session, *, serial: str, reason: str, actor: str) -> Ca
     return carton
 
 
+def serial_of(text: str, index: int, *, settings: Settings, field: str, pallet: str) -> str:
+    """The carton-level serial that one scanned payload (any scanner form, or a bare serial)
+    names. Unreadable, pallet (`pallet` says why that is wrong here) and forged codes are a 422
+    on `field` naming the payload's index."""
+    text = text.strip()
+    if gs1.SERIAL_RE.fullmatch(text):
+        return text
+    parsed = gs1.parse_payload(text, allowed_hosts=settings.allowed_link_hosts)
+    if not isinstance(parsed, gs1.ParsedCarton):
+        reason = parsed.reason if isinstance(parsed, gs1.Unreadable) else pallet
+        raise invalid(field, f"item {index}: {reason}")
+    if gs1.verify(parsed, keys=settings.signing) != "valid":
+        raise invalid(field, f"item {index}: code {parsed.serial} does not verify (forged?)")
+    return parsed.serial
+
+
+def by_serial(
+    session: Session, model: type[CodeT], serials: list[str], *, lock: bool = False
+) -> dict[str, CodeT]:
+    """The stored codes of `model` among `serials`, by serial, looked up in chunks small enough
+    for any database's parameter limit (and row-locked when `lock`)."""
+    found: dict[str, CodeT] = {}
+    for start in range(0, len(serials), CHUNK):
+        query = select(model).where(model.serial.in_(serials[start : start + CHUNK]))
+        found.update(
+            (c.serial, c) for c in session.scalars(query.with_for_update() if lock else query)
+        )
+    return found
+
+
 def resolve_cartons(
     session: Session, payloads: list[str], *, settings: Settings, field: str
 ) -> list[Carton]:
     """The issued, live cartons that payloads (any scanner form, or bare serials) name.
     Anything forged, unknown, voided or repeated is a 422 naming the offending item."""
-    serials: list[str] = []
-    for i, raw in enumerate(payloads):
-        text = raw.strip()
-        if gs1.SERIAL_RE.fullmatch(text):
-            serials.append(text)
-            continue
-        parsed = gs1.parse_payload(text, allowed_hosts=settings.allowed_link_hosts)
-        if not isinstance(parsed, gs1.ParsedCarton):
-            reason = (
-                parsed.reason if isinstance(parsed, gs1.Unreadable) else "a pallet, not a carton"
-            )
-            raise invalid(field, f"item {i}: {reason}")
-        if gs1.verify(parsed, keys=settings.signing) != "valid":
-            raise invalid(field, f"item {i}: code {parsed.serial} does not verify (forged?)")
-        serials.append(parsed.serial)
+    serials = [
+        serial_of(raw, i, settings=settings, field=field, pallet="a pallet, not a carton")
+        for i, raw in enumerate(payloads)
+    ]
     if len(set(serials)) != len(serials):
         raise invalid(field, "a carton is listed twice")
-    found: dict[str, Carton] = {}
-    for start in range(0, len(serials), CHUNK):
-        chunk = serials[start : start + CHUNK]
-        found.update(
-            (c.serial, c) for c in session.scalars(select(Carton).where(Carton.serial.in_(chunk)))
-        )
+    found = by_serial(session, Carton, serials)
     missing = [s for s in serials if s not in found]
     if missing:
         raise invalid(field, f"never issued: {', '.join(missing[:10])}")
@@ -300,33 +318,16 @@ def pack_items(
     carton = carton_by_serial(session, serial)
     if carton.status is CartonStatus.voided:
         raise Conflict(f"carton {carton.serial} is voided")
-    serials: list[str] = []
-    for i, raw in enumerate(payloads):
-        text = raw.strip()
-        if gs1.SERIAL_RE.fullmatch(text):
-            serials.append(text)
-            continue
-        parsed = gs1.parse_payload(text, allowed_hosts=settings.allowed_link_hosts)
-        if not isinstance(parsed, gs1.ParsedCarton):
-            reason = parsed.reason if isinstance(parsed, gs1.Unreadable) else "a pallet code"
-            raise invalid(f"payloads.{i}", f"item {i}: {reason}")
-        if gs1.verify(parsed, keys=settings.signing) != "valid":
-            raise invalid(f"payloads.{i}", f"item {i}: code {parsed.serial} does not verify")
-        serials.append(parsed.serial)
+    serials = [
+        serial_of(raw, i, settings=settings, field=f"payloads.{i}", pallet="a pallet code")
+        for i, raw in enumerate(payloads)
+    ]
     seen: dict[str, int] = {}
     for i, s in enumerate(serials):
         if s in seen:
             raise invalid(f"payloads.{i}", f"item {i}: the same item as item {seen[s]}")
         seen[s] = i
-    found: dict[str, ItemCode] = {}
-    for start in range(0, len(serials), CHUNK):
-        chunk = serials[start : start + CHUNK]
-        found.update(
-            (c.serial, c)
-            for c in session.scalars(
-                select(ItemCode).where(ItemCode.serial.in_(chunk)).with_for_update()
-            )
-        )
+    found = by_serial(session, ItemCode, serials, lock=True)
     for i, s in enumerate(serials):
         item = found.get(s)
         if item is None:

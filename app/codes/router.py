@@ -115,17 +115,9 @@ def batch_codes_csv(batch_id: Id, session: DbSession, _who: Admin) -> StreamingR
             ctx = service.batch_context(own, batch_id)
             buf = io.StringIO()
             out = csv.writer(buf)
-            out.writerow(["serial", "gtin", "region_code", "element_string", "digital_link"])
+            out.writerow(service.PRINT_COLUMNS)
             for n, code in enumerate(service.iter_codes(own, ctx), start=1):
-                out.writerow(
-                    [
-                        code.serial,
-                        code.gtin,
-                        code.region_code,
-                        code.element_string,
-                        code.digital_link(settings.digital_link_base),
-                    ]
-                )
+                out.writerow(service.print_row(code, settings))
                 if n % 2000 == 0:
                     yield buf.getvalue().encode()
                     buf.seek(0)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.codes import gs1
 from app.codes.batches import CHUNK as CHUNK
+from app.codes.batches import PRINT_COLUMNS as PRINT_COLUMNS
 from app.codes.batches import BatchContext as BatchContext
 from app.codes.batches import batch_context as batch_context
 from app.codes.batches import batch_out, issued
@@ -23,6 +24,7 @@ from app.codes.batches import get_batch as get_batch
 from app.codes.batches import iter_codes as iter_codes
 from app.codes.batches import label_data as label_data
 from app.codes.batches import list_batches as list_batches
+from app.codes.batches import print_row as print_row
 from app.codes.batches import require_complete as require_complete
 from app.codes.batches import stored_codes as stored_codes
 from app.codes.cartons import carton_history as carton_history
@@ -91,16 +93,7 @@ def issue_batch(
         gtin=product.gtin, region_code=region.code, keys=keys, quantity=data.quantity
     )
     for code in codes:
-        rows.append(
-            {
-                "serial": code.serial,
-                "batch_id": batch.id,
-                "product_id": product.id,
-                "region_id": region.id,
-                "signature": code.signature,
-                "status": CartonStatus.active,
-            }
-        )
+        rows.append(_code_row(batch, code))
         if data.quantity <= INLINE_LIMIT:
             inline.append(issued(code, settings))
         if len(rows) == CHUNK:
@@ -112,23 +105,40 @@ def issue_batch(
         session.execute(insert(table_of(model)), rows)
         if progress:
             progress(len(rows))
+    _record_issued(session, batch, product.gtin, region.code)
+    out = batch_out(batch, product.gtin, region.code)
+    out.codes = inline if data.quantity <= INLINE_LIMIT else None
+    return out
+
+
+def _code_row(batch: CodeBatch, code: gs1.CartonCode) -> dict[str, object]:
+    """One issued code of the batch as a row to insert: live from the start."""
+    return {
+        "serial": code.serial,
+        "batch_id": batch.id,
+        "product_id": batch.product_id,
+        "region_id": batch.region_id,
+        "signature": code.signature,
+        "status": CartonStatus.active,
+    }
+
+
+def _record_issued(session: Session, batch: CodeBatch, gtin: str, region_code: str) -> None:
+    """The audit line of a batch whose codes are all stored, whether in one go or by chunks."""
     audit.record(
         session,
-        actor=actor,
+        actor=batch.created_by,
         action="code_batch.issued",
         entity_type="code_batch",
         entity_key=str(batch.id),
         data={
-            "gtin": product.gtin,
-            "region": region.code,
-            "quantity": data.quantity,
-            "key_id": keys.current,
-            "level": data.level.value,
+            "gtin": gtin,
+            "region": region_code,
+            "quantity": batch.quantity,
+            "key_id": batch.key_id,
+            "level": batch.level.value,
         },
     )
-    out = batch_out(batch, product.gtin, region.code)
-    out.codes = inline if data.quantity <= INLINE_LIMIT else None
-    return out
 
 
 def _product_and_region(session: Session, data: CodeBatchIn) -> tuple[Product, Region]:
@@ -253,17 +263,7 @@ def _store_chunk(
     if codes:
         session.execute(
             insert(table_of(code_model(batch.level))),
-            [
-                {
-                    "serial": code.serial,
-                    "batch_id": batch.id,
-                    "product_id": batch.product_id,
-                    "region_id": batch.region_id,
-                    "signature": code.signature,
-                    "status": CartonStatus.active,
-                }
-                for code in codes
-            ],
+            [_code_row(batch, code) for code in codes],
         )
     batch.issued += len(codes)
     if batch.issued < batch.quantity:
@@ -271,19 +271,6 @@ def _store_chunk(
     elif batch.status is not BatchStatus.complete:
         batch.status = BatchStatus.complete
         batch.completed_at = utcnow()
-        audit.record(
-            session,
-            actor=batch.created_by,
-            action="code_batch.issued",
-            entity_type="code_batch",
-            entity_key=str(batch.id),
-            data={
-                "gtin": ctx.gtin,
-                "region": ctx.region_code,
-                "quantity": batch.quantity,
-                "key_id": batch.key_id,
-                "level": batch.level.value,
-            },
-        )
+        _record_issued(session, batch, ctx.gtin, ctx.region_code)
     session.flush()
     return batch, len(codes)

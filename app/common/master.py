@@ -55,6 +55,22 @@ def audited(session: Session, actor: str, action: str, key: str, data: dict[str,
     )
 
 
+def saved(session: Session, actor: str, action: str, key: str, data: dict[str, Any]) -> None:
+    """Write a register entry's change to the database, then its audit line: a change the
+    database refuses (a taken key, a broken reference) raises before anything is audited."""
+    session.flush()
+    audited(session, actor, action, key, data)
+
+
+def added(
+    session: Session, row: object, actor: str, action: str, key: str, data: dict[str, Any]
+) -> None:
+    """Store a new register entry (flushed: its id and defaults exist afterwards) and write its
+    audit line."""
+    session.add(row)
+    saved(session, actor, action, key, data)
+
+
 def page_of_batch(
     session: Session,
     stmt: Select[*tuple[Any, ...]],

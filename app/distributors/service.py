@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.auth.visibility import Visibility
 from app.common.lookup import by_code, invalid, ref, text_match
-from app.common.master import audited, ensure_new, page_of, visible_by_code
+from app.common.master import added, ensure_new, page_of, saved, visible_by_code
 from app.common.types import Page, PageParams
 from app.distributors.schemas import DistributorIn, DistributorOut, DistributorPatch
 from app.models import Distributor, Region, Salesperson, Tier
@@ -49,9 +49,7 @@ def create_distributor(session: Session, *, data: DistributorIn, actor: str) -> 
         agreement_signed_at=data.agreement_signed_at,
         webhook_url=str(data.webhook_url) if data.webhook_url else None,
     )
-    session.add(d)
-    session.flush()
-    audited(session, actor, "distributor.created", data.code, data.model_dump(mode="json"))
+    added(session, d, actor, "distributor.created", data.code, data.model_dump(mode="json"))
     return to_out(d)
 
 
@@ -72,8 +70,7 @@ def update_distributor(
         d.agreement_signed_at = data.agreement_signed_at
     if "webhook_url" in changes:
         d.webhook_url = str(data.webhook_url) if data.webhook_url else None
-    session.flush()
-    audited(session, actor, "distributor.updated", code, changes)
+    saved(session, actor, "distributor.updated", code, changes)
     return to_out(d)
 
 

@@ -30,6 +30,7 @@ from rules.policy import load_policy
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 
+# Who may read credited sales and what is built on them (the ledger, the reports).
 LedgerReader = Annotated[
     Principal,
     Depends(require(Role.admin, Role.hq_auditor, Role.distributor, Role.salesperson)),

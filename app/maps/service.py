@@ -114,27 +114,26 @@ def hand_off_flows(session: Session, *, period: str | None) -> list[Flow]:
     ]
 
 
+def _per_place_region(
+    session: Session, model: type[PublicVerification] | type[ConsumerSignal], period: str | None
+) -> dict[str, int]:
+    """How many public verifications (or the signals they raised) each region saw in the period,
+    by the region of the visitor's place."""
+    return dict(
+        session.execute(
+            select(Region.code, func.count())
+            .join(model, model.place_region_id == Region.id)
+            .where(_in_period(model.at, period))
+            .group_by(Region.code)
+        )
+        .tuples()
+        .all()
+    )
+
+
 def sightings(session: Session, *, period: str | None) -> list[Sightings]:
-    seen = dict(
-        session.execute(
-            select(Region.code, func.count())
-            .join(PublicVerification, PublicVerification.place_region_id == Region.id)
-            .where(_in_period(PublicVerification.at, period))
-            .group_by(Region.code)
-        )
-        .tuples()
-        .all()
-    )
-    flagged = dict(
-        session.execute(
-            select(Region.code, func.count())
-            .join(ConsumerSignal, ConsumerSignal.place_region_id == Region.id)
-            .where(_in_period(ConsumerSignal.at, period))
-            .group_by(Region.code)
-        )
-        .tuples()
-        .all()
-    )
+    seen = _per_place_region(session, PublicVerification, period)
+    flagged = _per_place_region(session, ConsumerSignal, period)
     return [
         Sightings(region_code=code, verifications=seen.get(code, 0), signals=flagged.get(code, 0))
         for code in sorted(seen.keys() | flagged.keys())

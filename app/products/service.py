@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.common.lookup import invalid, text_match
-from app.common.master import audited, ensure_new, page_of
+from app.common.master import added, ensure_new, page_of, saved
 from app.common.types import Page, PageParams, from_fen, to_fen
 from app.errors import NotFound
 from app.models import Product, Tier
@@ -57,9 +57,7 @@ def create_product(session: Session, *, data: ProductIn, actor: str) -> ProductO
         carton_value_fen=_value_fen(data.carton_value),
         price_floors_fen=_floors(data.price_floors),
     )
-    session.add(p)
-    session.flush()
-    audited(session, actor, "product.created", data.gtin, data.model_dump(mode="json"))
+    added(session, p, actor, "product.created", data.gtin, data.model_dump(mode="json"))
     return to_out(p)
 
 
@@ -74,8 +72,7 @@ def update_product(session: Session, *, gtin: str, data: ProductPatch, actor: st
         p.carton_value_fen = _value_fen(data.carton_value)
     if "price_floors" in changes:
         p.price_floors_fen = _floors(data.price_floors)
-    session.flush()
-    audited(session, actor, "product.updated", p.gtin, changes)
+    saved(session, actor, "product.updated", p.gtin, changes)
     return to_out(p)
 
 

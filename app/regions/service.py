@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from app.common.lookup import by_code, invalid, ref, text_match
-from app.common.master import audited, ensure_new, page_of
+from app.common.master import added, ensure_new, page_of, saved
 from app.common.types import Page, PageParams
 from app.models import Region, RegionKind
 from app.regions.schemas import RegionIn, RegionOut, RegionPatch
@@ -48,9 +48,7 @@ def create_region(session: Session, *, data: RegionIn, actor: str) -> RegionOut:
         boundary=data.boundary,
         colour=data.colour,
     )
-    session.add(region)
-    session.flush()
-    audited(session, actor, "region.created", data.code, data.model_dump(mode="json"))
+    added(session, region, actor, "region.created", data.code, data.model_dump(mode="json"))
     return to_out(region, data.parent_code)
 
 
@@ -74,8 +72,7 @@ def update_region(session: Session, *, code: str, data: RegionPatch, actor: str)
             if region.id in {n.id for n in region_tree(session).path(parent.id)}:
                 raise invalid("parent_code", "a region cannot be nested inside itself")
             region.parent_id = parent.id
-    session.flush()
-    audited(session, actor, "region.updated", code, changes)
+    saved(session, actor, "region.updated", code, changes)
     return to_out(region, _parent_code(session, region))
 
 

@@ -2,15 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 
-from app.auth.deps import Anyone, Staff, require
-from app.auth.principal import Principal
+from app.auth.deps import Anyone, Staff
 from app.auth.visibility import ledger_parties, visibility
 from app.common.types import MONTH_OR_YEAR_PATTERN, to_fen
 from app.db import DbSession, utcnow
+from app.ledger.router import LedgerReader
 from app.ledger.service import PERIOD_PATTERN, period_of
-from app.models import PartyType, Role
+from app.models import PartyType
 from app.reports import service
 from app.reports.schemas import (
     DismissalList,
@@ -25,10 +25,6 @@ from app.reports.schemas import (
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
-LedgerReader = Annotated[
-    Principal,
-    Depends(require(Role.admin, Role.hq_auditor, Role.distributor, Role.salesperson)),
-]
 Month = Annotated[str, Path(pattern=PERIOD_PATTERN, description="YYYY-MM")]
 MonthQuery = Annotated[
     str | None, Query(pattern=PERIOD_PATTERN, description="YYYY-MM (default: this month)")

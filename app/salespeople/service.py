@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.visibility import Visibility
 from app.common.lookup import by_code, ref, text_match
-from app.common.master import audited, ensure_new, page_of, visible_by_code
+from app.common.master import added, ensure_new, page_of, saved, visible_by_code
 from app.common.types import Page, PageParams
 from app.models import Region, Salesperson
 from app.salespeople.schemas import SalespersonIn, SalespersonOut, SalespersonPatch
@@ -30,9 +30,7 @@ def create_salesperson(session: Session, *, data: SalespersonIn, actor: str) -> 
     sp = Salesperson(
         code=data.code, name=data.name, region=region, agreement_signed_at=data.agreement_signed_at
     )
-    session.add(sp)
-    session.flush()
-    audited(session, actor, "salesperson.created", data.code, data.model_dump(mode="json"))
+    added(session, sp, actor, "salesperson.created", data.code, data.model_dump(mode="json"))
     return to_out(sp)
 
 
@@ -47,8 +45,7 @@ def update_salesperson(
         sp.region = ref(session, Region, data.region_code, field="region_code", what="region")
     if "agreement_signed_at" in changes:
         sp.agreement_signed_at = data.agreement_signed_at
-    session.flush()
-    audited(session, actor, "salesperson.updated", code, changes)
+    saved(session, actor, "salesperson.updated", code, changes)
     return to_out(sp)
 
 

@@ -9,9 +9,9 @@ import io
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import Column, delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.auth.principal import Principal
 from app.common.lookup import by_code, invalid, ref
@@ -95,20 +95,35 @@ def _replace(session: Session, table: Any, squad_id: int, column: str, ids: list
 
 def _taken(session: Session, squad_id: int, cps: list[int], insp: list[int]) -> None:
     """409 when a checkpoint or an inspector already belongs to another squad."""
-    other_cp = session.scalars(
-        select(Checkpoint.code)
-        .join(squad_checkpoint, squad_checkpoint.c.checkpoint_id == Checkpoint.id)
-        .where(squad_checkpoint.c.checkpoint_id.in_(cps), squad_checkpoint.c.squad_id != squad_id)
-    ).all()
+    other_cp = _in_other_squads(
+        session, Checkpoint.code, Checkpoint.id, squad_checkpoint.c.checkpoint_id, cps, squad_id
+    )
     if other_cp:
         raise Conflict(f"checkpoint already staffed by another squad: {', '.join(other_cp)}")
-    other_in = session.scalars(
-        select(User.username)
-        .join(squad_inspector, squad_inspector.c.user_id == User.id)
-        .where(squad_inspector.c.user_id.in_(insp), squad_inspector.c.squad_id != squad_id)
-    ).all()
+    other_in = _in_other_squads(
+        session, User.username, User.id, squad_inspector.c.user_id, insp, squad_id
+    )
     if other_in:
         raise Conflict(f"inspector already in another squad: {', '.join(other_in)}")
+
+
+def _in_other_squads(
+    session: Session,
+    name: InstrumentedAttribute[str],
+    key: InstrumentedAttribute[int],
+    member: Column[int],
+    ids: list[int],
+    squad_id: int,
+) -> list[str]:
+    """The names of those among `ids` that a squad other than this one already has; `member`
+    is the membership table's column that holds the `key` of each."""
+    return list(
+        session.scalars(
+            select(name)
+            .join(member.table, member == key)
+            .where(member.in_(ids), member.table.c.squad_id != squad_id)
+        )
+    )
 
 
 def _members(session: Session, squad: Squad, data: SquadIn | SquadPatch, region: Region) -> None:

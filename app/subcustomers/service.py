@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.auth.principal import Principal
 from app.auth.visibility import Visibility, sub_customer_filter
 from app.common.lookup import by_code, invalid, ref, text_match
-from app.common.master import audited, page_of_batch
+from app.common.master import added, page_of_batch, saved
 from app.common.types import Page, PageParams
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound
@@ -87,10 +87,9 @@ def create(session: Session, *, data: SubCustomerIn, principal: Principal) -> Su
         approved_at=now if approved else None,
         created_by=principal.username,
     )
-    session.add(sc)
-    session.flush()
-    audited(
+    added(
         session,
+        sc,
         principal.username,
         "sub_customer.created",
         data.code,
@@ -113,8 +112,7 @@ def update(session: Session, *, code: str, data: SubCustomerPatch, actor: str) -
         sc.contact = data.contact
     if "agreement_signed_at" in changes:
         sc.agreement_signed_at = data.agreement_signed_at
-    session.flush()
-    audited(session, actor, "sub_customer.updated", code, changes)
+    saved(session, actor, "sub_customer.updated", code, changes)
     return to_out(session, [sc])[0]
 
 
@@ -165,8 +163,7 @@ def approve(session: Session, *, code: str, actor: str) -> SubCustomerOut:
         raise Conflict(f"sub-customer {code!r} is {sc.status.value}, not pending")
     sc.status = Status.APPROVED
     sc.approved_at = utcnow()
-    session.flush()
-    audited(session, actor, "sub_customer.approved", code, {})
+    saved(session, actor, "sub_customer.approved", code, {})
     return to_out(session, [sc])[0]
 
 
@@ -182,8 +179,7 @@ def revoke(
     before = sc.status
     sc.status = Status.REVOKED
     sc.revoked_at = utcnow()
-    session.flush()
-    audited(
+    saved(
         session,
         principal.username,
         "sub_customer.revoked",

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.visibility import Visibility
 from app.common.lookup import invalid, ref
-from app.common.master import audited, page_of
+from app.common.master import audited, page_of, saved
 from app.common.types import Page, PageParams
 from app.config import Settings
 from app.db import utcnow
@@ -134,8 +134,7 @@ def update(session: Session, *, plate: str, data: VehiclePatch, actor: str) -> V
     if data.distributor_codes is not None:
         _set_distributors(session, v, _distributor_ids(session, data.distributor_codes))
     v.updated_at = utcnow()
-    session.flush()
-    audited(session, actor, "vehicle.updated", v.plate, changes)
+    saved(session, actor, "vehicle.updated", v.plate, changes)
     return to_out(session, v)
 
 
@@ -145,8 +144,7 @@ def revoke(session: Session, *, plate: str, reason: str, actor: str) -> VehicleO
         raise Conflict(f"vehicle {v.plate} is already revoked")
     v.revoked_at = utcnow()
     v.revoke_reason = reason
-    session.flush()
-    audited(session, actor, "vehicle.revoked", v.plate, {"reason": reason})
+    saved(session, actor, "vehicle.revoked", v.plate, {"reason": reason})
     return to_out(session, v)
 
 

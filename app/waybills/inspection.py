@@ -4,7 +4,6 @@ squads' reports count them) and a look that finds something tells the waybill's 
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -27,11 +26,11 @@ from app.models import (
     WaybillCarton,
     WaybillInspection,
     WaybillStop,
-    WebhookDelivery,
 )
 from app.regions.tree import region_tree
 from app.waybills.printable import parse_qr, token_valid
 from app.waybills.schemas import InspectionIn, InspectionOut, RegionRef
+from app.waybills.webhooks import queue_call
 from rules.transport import WaybillCheck, judge_waybill_check, normalize_plate
 
 
@@ -154,12 +153,4 @@ def _tell(
         Notification(user_id=u.id, kind="waybill.inspection", subject=subject, data=body)
         for u in users
     )
-    if dest.webhook_url:
-        session.add(
-            WebhookDelivery(
-                distributor_id=dest.id,
-                url=dest.webhook_url,
-                event="waybill.inspection",
-                body=json.dumps(body, ensure_ascii=False),
-            )
-        )
+    queue_call(session, dest, "waybill.inspection", body)

@@ -5,7 +5,6 @@ re-exported here."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -29,7 +28,6 @@ from app.models import (
     Waybill,
     WaybillCarton,
     WaybillStop,
-    WebhookDelivery,
     distributor_region,
 )
 from app.regions.tree import region_tree, territories
@@ -49,6 +47,7 @@ from app.waybills.schemas import (
     WaybillOut,
     WaybillWarning,
 )
+from app.waybills.webhooks import queue_call
 from rules.waybills import check_coded_region
 
 
@@ -70,22 +69,13 @@ def create_waybill(
     """Issue a waybill for the cartons on board and tell everyone along the route."""
     if session.scalar(select(Waybill.id).where(Waybill.number == data.number)) is not None:
         raise Conflict(f"waybill {data.number!r} already exists")
-    dest = ref(
-        session,
-        Distributor,
-        data.destination_distributor_code,
-        field="destination_distributor_code",
-        what="distributor",
-    )
+    dest = _destination(session, data)
     sanctions.check_supply(session, dest)  # 断货: a stopped distributor gets nothing new
     vehicle = vehicle_for_waybill(session, plate=data.vehicle_plate, dest=dest, settings=settings)
     sp = ref(
         session, Salesperson, data.salesperson_code, field="salesperson_code", what="salesperson"
     )
-    route = [
-        ref(session, Region, c, field="route_region_codes", what="region")
-        for c in data.route_region_codes
-    ]
+    route = _route(session, data)
     listed = _listed_cartons(session, data, settings)
     cartons = [c for _payload, c in listed]
     warnings = _territory_warnings(session, listed, dest)
@@ -137,20 +127,31 @@ def create_waybill(
     return out
 
 
-def check_waybill(session: Session, *, data: WaybillIn, settings: Settings) -> WaybillCheckOut:
-    """A dry run of issuing: the same references and cartons are checked (422 / 404 alike), and
-    the answer lists the cartons coded outside the destination's territory. Nothing is written."""
-    dest = ref(
+def _destination(session: Session, data: WaybillIn) -> Distributor:
+    return ref(
         session,
         Distributor,
         data.destination_distributor_code,
         field="destination_distributor_code",
         what="distributor",
     )
+
+
+def _route(session: Session, data: WaybillIn) -> list[Region]:
+    """The regions the waybill passes through, in order (422 for an unknown one)."""
+    return [
+        ref(session, Region, c, field="route_region_codes", what="region")
+        for c in data.route_region_codes
+    ]
+
+
+def check_waybill(session: Session, *, data: WaybillIn, settings: Settings) -> WaybillCheckOut:
+    """A dry run of issuing: the same references and cartons are checked (422 / 404 alike), and
+    the answer lists the cartons coded outside the destination's territory. Nothing is written."""
+    dest = _destination(session, data)
     ref(session, Salesperson, data.salesperson_code, field="salesperson_code", what="salesperson")
     vehicle_for_waybill(session, plate=data.vehicle_plate, dest=dest, settings=settings)
-    for c in data.route_region_codes:
-        ref(session, Region, c, field="route_region_codes", what="region")
+    _route(session, data)
     return WaybillCheckOut(
         warnings=_territory_warnings(session, _listed_cartons(session, data, settings), dest)
     )
@@ -262,14 +263,6 @@ def _notify_route(
         Notification(user_id=u.id, kind="waybill.issued", subject=subject, data=body) for u in users
     )
     for d in session.scalars(select(Distributor).where(Distributor.id.in_(dist_ids))):
-        if d.webhook_url:
-            session.add(
-                WebhookDelivery(
-                    distributor_id=d.id,
-                    url=d.webhook_url,
-                    event="waybill.issued",
-                    body=json.dumps(body, ensure_ascii=False),
-                )
-            )
+        queue_call(session, d, "waybill.issued", body)
     session.flush()
     return len(users)

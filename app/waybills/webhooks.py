@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -44,6 +45,22 @@ def hq_webhook_secret(root_secret: str) -> str:
     it (codes cannot contain the separator used here)."""
     mac = hmac.new(root_secret.encode(), b"channelguard-webhook-hq:", hashlib.sha256)
     return "whsec_" + mac.hexdigest()
+
+
+def queue_call(
+    session: Session, distributor: Distributor, event: str, body: Mapping[str, object]
+) -> None:
+    """Queue a call of `event` to the distributor's webhook, if it has one, in the caller's
+    transaction: it goes out only if the change it tells of is committed."""
+    if distributor.webhook_url:
+        session.add(
+            WebhookDelivery(
+                distributor_id=distributor.id,
+                url=distributor.webhook_url,
+                event=event,
+                body=json.dumps(body, ensure_ascii=False),
+            )
+        )
 
 
 def _mac(secret: str, timestamp: int, body: bytes) -> str:
