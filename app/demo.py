@@ -283,14 +283,21 @@ DEMO_USERS: list[tuple[str, Role, str | None, str | None]] = [
     ("jinan-sales", Role.salesperson, None, "SP-370100"),
 ]
 DEMO_SUB_CUSTOMER_USERS = [("jinan-wholesaler", "SC-370100-W1"), ("jinan-dumper", "SC-370100-W2")]
+DEMO_NAMES = {"admin": "周立华", "auditor": "陈静", "inspector": "王建国"}
+"""HQ staff and inspectors are people with names; party users go by their firm's or shop's."""
 
 
 def _fresh_token(session: Session, username: str, *, role: Role, **party: str | None) -> str:
     """The demo user's only token: a new user's first, or a fresh one replacing the old."""
     user = session.scalar(select(User).where(User.username == username))
+    name = DEMO_NAMES.get(username)
     if user is None:
-        _user, token = auth.create_user(session, username=username, role=role, actor=ACTOR, **party)
+        _user, token = auth.create_user(
+            session, username=username, role=role, display_name=name, actor=ACTOR, **party
+        )
         return token
+    if name and user.display_name is None:  # a demo loaded before people had names
+        auth.rename_user(session, username=username, display_name=name, actor=ACTOR)
     auth.revoke_tokens(session, user=user, actor=ACTOR)
     return auth.issue_token(session, user=user, actor=ACTOR)
 

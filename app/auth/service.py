@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.auth.principal import Principal
 from app.auth.tokencache import cache_for
+from app.common.lookup import invalid
 from app.config import get_settings
 from app.db import get_engine, read_only_session, utcnow
 from app.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from app.models import ApiToken, Distributor, Role, Salesperson, SubCustomer, User
+from rules.people import clean_display_name
 
 TOKEN_PREFIX = "cg_"
 SESSION = "session"
@@ -34,12 +36,15 @@ def create_user(
     distributor_code: str | None = None,
     salesperson_code: str | None = None,
     sub_customer_code: str | None = None,
+    display_name: str | None = None,
     actor: str,
 ) -> tuple[User, str]:
-    """Create a user bound to its party (if any) and return it with its first API token."""
+    """Create a user bound to its party (if any) and return it with its first API token;
+    `display_name` is what the pages call the person (trimmed; 422 when blank or too long)."""
+    name = None if display_name is None else checked_name(display_name)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"user {username!r} already exists")
-    user = User(username=username, role=role)
+    user = User(username=username, role=role, display_name=name)
     if role is Role.sub_customer:
         if not sub_customer_code or distributor_code or salesperson_code:
             raise Unprocessable("a sub_customer user needs --sub-customer CODE (and nothing else)")
@@ -79,9 +84,39 @@ def create_user(
             "distributor": distributor_code,
             "salesperson": salesperson_code,
             "sub_customer": sub_customer_code,
+            **({"display_name": name} if name is not None else {}),
         },
     )
     return user, token
+
+
+def checked_name(raw: str) -> str:
+    """A person's name as stored, or a 422 naming `display_name` with the reason."""
+    try:
+        return clean_display_name(raw)
+    except ValueError as exc:
+        raise invalid("display_name", str(exc)) from exc
+
+
+def rename_user(session: Session, *, username: str, display_name: str | None, actor: str) -> User:
+    """Give a user (enabled or not) a name of their own, or none (None): the pages then call
+    them by their party's name or login again. The audit log keeps every earlier name."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"user {username!r} not found")
+    name = None if display_name is None else checked_name(display_name)
+    if name != user.display_name:
+        audit.record(
+            session,
+            actor=actor,
+            action="user.renamed",
+            entity_type="user",
+            entity_key=username,
+            data={"from": user.display_name, "to": name},
+        )
+        user.display_name = name
+        session.flush()
+    return user
 
 
 def issue_token(session: Session, *, user: User, actor: str) -> str:

@@ -18,6 +18,8 @@ from app.common.types import INT4_MAX, Schema
 from app.config import get_settings
 from app.db import DbSession, utcnow
 from app.errors import AppError, ErrorOut, TooManyRequests
+from app.users.schemas import Person
+from app.users.service import names_by_id
 
 router = APIRouter(prefix="/sign-in", tags=["auth"])
 
@@ -53,6 +55,9 @@ class SessionTokenOut(BaseModel):
 class SessionOut(BaseModel):
     id: int
     username: str
+    display_name: str | None = None
+    """Whose phone it is, as the pages name them (their own name, else their party's, else the
+    username)."""
     role: str
     prefix: str
     created_at: datetime
@@ -66,11 +71,13 @@ class SessionsOut(BaseModel):
     items: list[SessionOut]
 
 
-def _session_out(tok: Any, user: Any) -> SessionOut:
+def _session_out(tok: Any, user: Any, names: dict[int, Person]) -> SessionOut:
     now = utcnow()
+    person = names.get(user.id)
     return SessionOut(
         id=tok.id,
         username=user.username,
+        display_name=person.display_name if person else user.username,
         role=user.role.value,
         prefix=tok.prefix,
         created_at=tok.created_at,
@@ -131,7 +138,8 @@ def sessions(
 ) -> SessionsOut:
     """Phone sessions, newest first (admin); `active=true` leaves out ended ones."""
     rows = signin.list_sessions(session, username=username, active_only=active)
-    return SessionsOut(items=[_session_out(tok, user) for tok, user in rows])
+    names = names_by_id(session, (user.id for _tok, user in rows))
+    return SessionsOut(items=[_session_out(tok, user, names) for tok, user in rows])
 
 
 @router.post("/sessions/{session_id}/revoke")
@@ -140,7 +148,7 @@ def revoke(
 ) -> SessionOut:
     """End a phone session now (admin): its next call is 401."""
     tok, user = signin.revoke_session(session, session_id=session_id, actor=who.username)
-    return _session_out(tok, user)
+    return _session_out(tok, user, names_by_id(session, [user.id]))
 
 
 @router.post(
@@ -153,4 +161,4 @@ def sign_out(session: DbSession, who: Anyone) -> SessionOut:
     """End the caller's own phone session now: the token is refused (401) from then on.
     An API token (kind `api`, for machines) is not ended here: 409, and it keeps working."""
     tok, user = signin.sign_out(session, token_id=who.token_id, actor=who.username)
-    return _session_out(tok, user)
+    return _session_out(tok, user, names_by_id(session, [user.id]))

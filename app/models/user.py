@@ -7,6 +7,7 @@ from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, utcnow
+from rules.people import DISPLAY_NAME_MAX
 
 
 class Role(enum.StrEnum):
@@ -25,6 +26,8 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(DISPLAY_NAME_MAX))
+    """What pages call the person (王建国); None falls back to the party's name, then the login."""
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
     distributor_id: Mapped[int | None] = mapped_column(ForeignKey("distributor.id"), index=True)
     salesperson_id: Mapped[int | None] = mapped_column(ForeignKey("salesperson.id"), index=True)

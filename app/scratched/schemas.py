@@ -13,6 +13,9 @@ class ScratchedOut(BaseModel):
     observed_at: datetime
     recorded_at: datetime
     recorded_by: str
+    """The inspector's username."""
+    recorded_by_name: str | None = None
+    """The inspector as pages name them (王建国)."""
     region_code: str
     region_name: str
     checkpoint_code: str | None = None

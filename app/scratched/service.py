@@ -26,7 +26,6 @@ from app.models import (
     Region,
     Scan,
     ScratchedCarton,
-    User,
 )
 from app.regions.tree import region_tree
 from app.scans import service as scans
@@ -34,6 +33,7 @@ from app.scans.ingest import ingest_batch
 from app.scans.photos import store_photo
 from app.scans.schemas import ScanIn, ScanResult
 from app.scratched.schemas import ScratchedOut
+from app.users.service import names_by_id
 
 MAX_PHOTOS = 6
 
@@ -190,12 +190,7 @@ def describe(
     def ids(attr: str) -> set[int]:
         return {v for r in rows if (v := getattr(r, attr)) is not None}
 
-    # A Result has .keys(), so dict() would take it for a mapping: go through .all().
-    users = dict(
-        session.execute(select(User.id, User.username).where(User.id.in_(ids("user_id"))))
-        .tuples()
-        .all()
-    )
+    people = names_by_id(session, ids("user_id"))
     cps = {
         c.id: c
         for c in session.scalars(select(Checkpoint).where(Checkpoint.id.in_(ids("checkpoint_id"))))
@@ -230,7 +225,8 @@ def describe(
                 id=r.id,
                 observed_at=r.observed_at,
                 recorded_at=r.recorded_at,
-                recorded_by=users.get(r.user_id, ""),
+                recorded_by=people[r.user_id].username if r.user_id in people else "",
+                recorded_by_name=people[r.user_id].display_name if r.user_id in people else None,
                 region_code=code,
                 region_name=name,
                 checkpoint_code=cp.code if cp else None,

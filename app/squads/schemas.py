@@ -3,6 +3,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from app.common.types import Code, CodedIn, Name, Schema
+from app.users.schemas import Person
 
 Username = str
 
@@ -39,6 +40,9 @@ class SquadOut(BaseModel):
     salespeople: list[Named]
     checkpoints: list[Named]
     inspectors: list[str]
+    """The inspectors' usernames; `inspector_people` names them."""
+    inspector_people: list[Person] = Field(default_factory=list)
+    """The same inspectors as pages show them: `{username, display_name}`."""
 
 
 class SquadReportRow(BaseModel):

@@ -36,6 +36,8 @@ from app.models import (
 )
 from app.regions.tree import region_tree
 from app.squads.schemas import Named, SquadIn, SquadOut, SquadPatch, SquadReport, SquadReportRow
+from app.users.schemas import Person
+from rules.people import shown_name
 
 
 def _leader(session: Session, code: str, region: Region) -> Distributor:
@@ -212,12 +214,12 @@ def to_out(session: Session, s: Squad) -> SquadOut:
         .where(squad_checkpoint.c.squad_id == s.id)
         .order_by(Checkpoint.code)
     )
-    inspectors = session.scalars(
-        select(User.username)
+    inspectors = session.execute(
+        select(User.username, User.display_name)
         .join(squad_inspector, squad_inspector.c.user_id == User.id)
         .where(squad_inspector.c.squad_id == s.id)
         .order_by(User.username)
-    )
+    ).all()
     return SquadOut(
         code=s.code,
         name=s.name,
@@ -225,7 +227,10 @@ def to_out(session: Session, s: Squad) -> SquadOut:
         leader=Named(code=leader.code, name=leader.name),
         salespeople=[Named(code=c, name=n) for c, n in sps],
         checkpoints=[Named(code=c, name=n) for c, n in cps],
-        inspectors=list(inspectors),
+        inspectors=[u for u, _n in inspectors],
+        inspector_people=[
+            Person(username=u, display_name=shown_name(n, None, u)) for u, n in inspectors
+        ],
     )
 
 

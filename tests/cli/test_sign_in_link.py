@@ -38,6 +38,7 @@ def test_the_printed_link_signs_in_once(tmp_path: Path, monkeypatch: pytest.Monk
         assert first.status_code == 200, first.text
         assert first.json()["me"] == {
             "username": "field1",
+            "display_name": "field1",  # nobody named them: the login stands in
             "role": "inspector",
             "distributor_code": None,
             "salesperson_code": None,

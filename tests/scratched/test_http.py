@@ -114,6 +114,7 @@ def test_a_scratched_carton_is_recorded_with_its_photos_and_hq_lists_it(http: Ht
     assert (rec["carton_count"], rec["observed_price"]) == (3, "3.20")
     assert rec["note"] == "箱码被刮掉，店主称从济南进货"
     assert rec["recorded_by"] == "inspector"
+    assert rec["recorded_by_name"] == "王建国"  # HQ reads who it was by name
     assert rec["verdict"] is None and rec["carton_serial"] is None
     assert len(rec["photos"]) == 2
     # Each photo is kept as evidence and HQ can open it.

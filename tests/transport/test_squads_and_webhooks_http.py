@@ -57,6 +57,8 @@ def test_squads_report_scans_and_findings(http: Http) -> None:
     r = http("POST", "admin", "/squads", json=SQUAD)
     assert r.status_code == 201, r.text
     assert r.json()["leader"]["name"] and r.json()["inspectors"] == ["inspector"]
+    # Pages name the inspector; the login stays beside it for the API.
+    assert r.json()["inspector_people"] == [{"username": "inspector", "display_name": "王建国"}]
     again = {**SQUAD, "code": "SQ-JN2", "checkpoint_codes": [], "inspector_usernames": []}
     assert http("POST", "admin", "/squads", json=again).status_code == 409  # one per region
     lc = {

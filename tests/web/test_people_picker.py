@@ -78,8 +78,14 @@ def test_admin_picks_a_squads_inspectors_by_name(
     expect(listed.first).to_be_visible()
     roles = listed.locator(".hint").all_text_contents()
     assert roles and all("稽查员" in r for r in roles)
+    # By the person's own name, in Chinese: the name shows, the login beside it small.
+    page.fill("#f-inspector_usernames", "建国")
+    found = page.locator("#f-inspector_usernames-list button[data-username='inspector']")
+    expect(found.locator("strong")).to_have_text("王建国")
+    expect(found.locator(".hint")).to_contain_text("inspector")
     page.fill("#f-inspector_usernames", "insp")
     page.click("#f-inspector_usernames-list button[data-username='inspector']")
+    expect(page.locator("#f-inspector_usernames-picked .chip strong")).to_have_text("王建国")
     expect(page.locator("#f-inspector_usernames-picked .chip")).to_have_count(1)
     # Picked people are not offered twice.
     page.fill("#f-inspector_usernames", "insp")

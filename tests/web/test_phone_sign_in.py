@@ -107,7 +107,8 @@ def test_hq_signs_a_phone_in_by_qr_code_and_revokes_it(
     phone.goto(on_this_server(link, live_server))
     phone.wait_for_url(f"{live_server.base_url}/inspector")
     expect(phone.locator("body")).to_have_attribute("data-ready", "true")
-    expect(phone.locator("#who")).to_contain_text("inspector")
+    expect(phone.locator("#who")).to_contain_text("王建国")  # a name, not a login
+    expect(phone.locator("#who")).to_have_attribute("title", "inspector")
     token = phone.evaluate("localStorage.getItem('cg.token')")
     assert token and token != live_server.tokens["inspector"]
 
@@ -122,15 +123,30 @@ def test_hq_signs_a_phone_in_by_qr_code_and_revokes_it(
 
     # HQ sees the phone and revokes it; the phone is sent back to sign in.
     hq.click("#phone-refresh")
-    row = hq.locator("#phone-sessions li", has_text="inspector")
+    row = hq.locator("#phone-sessions li", has_text="王建国")
     expect(row).to_have_count(1)
+    # HQ reads whose phone it is by name, the login small beside it to tell namesakes apart.
+    expect(row.locator("strong.person")).to_have_text("王建国")
+    expect(row.locator("small.login")).to_have_text("inspector")
+    sessions_shot(hq, "hq-phone-sessions")
     row.locator("button").click()
-    expect(hq.locator("#phone-sessions li", has_text="inspector")).to_have_count(0)
+    expect(hq.locator("#phone-sessions li", has_text="王建国")).to_have_count(0)
     back_to_sign_in(phone, live_server)
     expect(phone.locator("body")).to_have_attribute("data-ended", "revoked")
     expect(phone.locator("#signin-ended")).to_contain_text("已被总部注销")
     assert phone.evaluate("localStorage.getItem('cg.token')") is None
     shoot(phone, "signin-session-revoked-phone")
+
+
+def sessions_shot(hq: Page, name: str) -> None:
+    """HQ's list of signed-in phones at desktop size, then at phone size; no sideways scroll."""
+    panel = hq.locator("#phone-sessions")
+    for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        hq.set_viewport_size(viewport)
+        panel.evaluate("(el) => el.scrollIntoView({block: 'center'})")
+        no_sideways_scroll(hq)
+        hq.screenshot(path=str(SHOTS / f"{name}-{size}.png"))
+    hq.set_viewport_size(DESKTOP)
 
 
 def test_an_inspector_records_a_scratched_carton_and_hq_sees_it(
@@ -187,6 +203,7 @@ def test_an_inspector_records_a_scratched_carton_and_hq_sees_it(
     row = hq.locator(f"#scr-list li[data-record='{record_id}']")
     expect(row).to_contain_text("聊城")
     expect(row).to_contain_text(carton["serial"])
+    expect(row).to_contain_text("王建国")  # who recorded it, by name
     expect(row.locator("img.scr-thumb")).to_have_attribute("src", re.compile(r"^blob:"))
 
 

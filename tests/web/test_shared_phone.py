@@ -41,7 +41,7 @@ def _signs_in(page: Page, server: LiveServer, backend: Backend, username: str) -
     page.goto(on_this_server(link, server))
     page.wait_for_url(f"{server.base_url}/inspector")
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
-    expect(page.locator("#who")).to_contain_text(username)
+    expect(page.locator("#who")).to_have_attribute("title", username)
 
 
 def _stored(server: LiveServer, serials: list[str]) -> list[tuple[str, str]]:
@@ -87,7 +87,7 @@ def test_a_shared_phone_never_sends_one_users_scans_under_another(
     expect(dialog).to_be_visible()
     expect(dialog).to_have_attribute("data-pending", "2")
     expect(dialog.locator("h2")).to_have_text("还有 2 条记录没有发送")
-    expect(dialog).to_contain_text("只会以 inspector 的名义发送")
+    expect(dialog).to_contain_text("只会以 王建国 的名义发送")  # the person, by name
     phone.click("#signout-send")
     expect(phone.locator("#signout-status")).to_contain_text("现在没有网络")
     assert phone.url == f"{live_server.base_url}/inspector"  # still signed in

@@ -192,7 +192,8 @@ def test_a_squad_for_jinan_and_its_month_in_the_report(
     row = page.locator("#list tr[data-key='SQ-370100']")
     expect(row).to_contain_text("济南市一批商行")
     expect(row).to_contain_text("G2京沪高速 济南北收费站")
-    expect(row).to_contain_text("inspector")
+    # The inspector by name; the login only on hover.
+    expect(row.locator(".person[data-username='inspector']")).to_have_text("王建国")
 
     # A second squad for Jinan: refused in words.
     page.click("#add")

@@ -141,7 +141,7 @@ async function confirmSignOut() {
       "dialog",
       { id: "signout-dialog", class: "signout-dialog", "data-pending": n, "aria-labelledby": "signout-h" },
       h("h2", { id: "signout-h" }, t("signout.pending.h", { n })),
-      h("p", {}, t("signout.pending.body", { name: me.username })),
+      h("p", {}, t("signout.pending.body", { name: me.display_name || me.username })),
       status,
       h(
         "div",
@@ -322,7 +322,11 @@ export async function requireSession(roles, { offlineOk = false } = {}) {
     return null;
   }
   const who = document.getElementById("who");
-  if (who) who.textContent = `${me.username} · ${roleLabel(me.role)}`;
+  // People read their own name; the login rides along on hover.
+  if (who) {
+    who.textContent = `${me.display_name || me.username} · ${roleLabel(me.role)}`;
+    who.title = me.username;
+  }
   return me;
 }
 

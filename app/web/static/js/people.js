@@ -1,5 +1,5 @@
 // Pick people by name, not by typing usernames: a search box over GET /users (HQ and admin)
-// that lists each person's name (the party they act for), role and login, and keeps the picked
+// that lists each person's name (their own, else the party they act for), role and login, and keeps the picked
 // ones as chips. Used by HQ's phone sign-in (one person) and admin's squad form (inspectors).
 import { api, clear, errorText, h, roleLabel, t } from "./core.js";
 
@@ -90,7 +90,9 @@ export function personPicker({ id, role = "", multiple = false, placeholder = ""
 
   function option(u) {
     const chosen = picked.has(u.username);
-    const detail = [roleLabel(u.role), u.display_name !== u.username ? u.username : null].filter(Boolean).join(" · ");
+    // A named person who acts for a firm or shop: the firm too, so HQ knows whose staff it is.
+    const party = u.name && u.party_name ? u.party_name : null;
+    const detail = [roleLabel(u.role), party, u.display_name !== u.username ? u.username : null].filter(Boolean).join(" · ");
     return h(
       "li",
       { role: "option", "aria-selected": String(chosen) },

@@ -26,7 +26,15 @@ async function showSessions(el) {
         h(
           "li",
           { "data-session": s.id },
-          h("span", {}, h("strong", {}, s.username), " · ", roleLabel(s.role)),
+          h(
+            "span",
+            {},
+            h("strong", { class: "person" }, s.display_name || s.username),
+            // The login beside the name, small: HQ tells two 王伟s apart by it.
+            s.display_name && s.display_name !== s.username ? h("small", { class: "login mono", "data-login": s.username }, s.username) : null,
+            " · ",
+            roleLabel(s.role),
+          ),
           h("span", { class: "hint" }, t("phone.session.times", { from: when(s.created_at), until: when(s.expires_at) })),
           h(
             "button",

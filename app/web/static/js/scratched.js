@@ -273,7 +273,7 @@ export async function showScratchedList(el) {
           cartonLine(rec),
           rec.note ? h("p", { class: "hint" }, rec.note) : null,
           rec.photos.length ? h("div", { class: "scr-photos" }, rec.photos.map(thumbnail)) : null,
-          h("p", { class: "hint" }, t("scr.by", { who: rec.recorded_by })),
+          h("p", { class: "hint" }, t("scr.by", { who: rec.recorded_by_name || rec.recorded_by })),
         ),
       ),
     ),

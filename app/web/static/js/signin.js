@@ -63,7 +63,7 @@ async function signInWithLink(ticket) {
     // No bearer token: the ticket is the credential; a stale session must not ride along.
     const res = await api("/sign-in/exchange", { method: "POST", json: { ticket }, token: "" });
     setSession(res.token, res.me);
-    status.textContent = t("signin.link.done", { name: res.me.username });
+    status.textContent = t("signin.link.done", { name: res.me.display_name || res.me.username });
     location.assign(homeFor(res.me.role));
   } catch (err) {
     status.hidden = true;

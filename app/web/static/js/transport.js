@@ -579,7 +579,7 @@ export function showSquads(ctx) {
               h("td", {}, s.leader.name),
               h("td", {}, s.salespeople.map((x) => x.name).join("、") || "—"),
               h("td", {}, s.checkpoints.map((x) => x.name).join("、") || "—"),
-              h("td", {}, s.inspectors.join("、") || "—"),
+              h("td", {}, inspectorNames(s)),
             ),
           ),
         ),
@@ -650,6 +650,13 @@ function subtree(ctx, code) {
     }
   }
   return out;
+}
+
+/** The squad's inspectors by name (王建国、李强); the login shows on hover for telling namesakes apart. */
+function inspectorNames(s) {
+  const people = s.inspector_people || s.inspectors.map((u) => ({ username: u, display_name: u }));
+  if (!people.length) return "—";
+  return people.flatMap((p, i) => [i ? "、" : "", h("span", { class: "person", title: p.username, "data-username": p.username }, p.display_name)]);
 }
 
 function createSquad(ctx, checkpoints, reload) {
