@@ -38,7 +38,9 @@ api_router = APIRouter(
         for status in {*ERROR_RESPONSES, *AUTH_RESPONSES}
     },
 )
+# Scans first: a route is found by trying each in order, and scans are most of the traffic.
 for r in (
+    scans_router,
     auth_router,
     signin_router,
     regions_router,
@@ -48,7 +50,6 @@ for r in (
     checkpoints_router,
     codes_router,
     waybills_router,
-    scans_router,
     scratched_router,
     custody_router,
     violations_router,

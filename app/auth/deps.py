@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from app.auth.principal import Principal
 from app.auth.ratelimit import limiter_for
-from app.auth.service import check_bearer
+from app.auth.service import cached_principal, check_bearer
 from app.config import get_settings
 from app.errors import Forbidden, TooManyRequests, Unauthorized
 from app.models.user import Role
@@ -26,7 +27,7 @@ AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -41,8 +42,14 @@ def current_principal(
             f"too many failed sign-ins from this address; retry in {wait} s",
             headers={"Retry-After": str(wait)},
         )
+    # A token checked moments ago is answered on the event loop; only a database read goes to
+    # the thread pool (every hop there is a thread switch under the one interpreter lock).
+    token = credentials.credentials
     try:
-        return check_bearer(credentials.credentials)
+        principal = cached_principal(token)
+        if principal is None:
+            principal = await run_in_threadpool(check_bearer, token)
+        return principal
     except Unauthorized:
         limiter.record_failure(address)
         raise

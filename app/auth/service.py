@@ -204,6 +204,14 @@ def authenticate(session: Session, token: str) -> Principal:
     return _lookup(session, hash_token(token))[0]
 
 
+def cached_principal(token: str) -> Principal | None:
+    """The principal of a token checked within the last CG_TOKEN_CACHE_SECONDS, from memory
+    alone; None when the database must be read (`check_bearer`)."""
+    if get_settings().token_cache_seconds <= 0:
+        return None
+    return cache_for(get_engine()).get(hash_token(token))
+
+
 def check_bearer(token: str) -> Principal:
     """What a request's bearer token resolves to: from the token cache if it was checked in the
     last CG_TOKEN_CACHE_SECONDS, else read in a read-only session of its own.

@@ -2,11 +2,11 @@
 are judged and written in one shared transaction, each answered with its own result.
 
 A scanner at a gate sends one scan per request; thirty of them at once used to queue for the
-database one transaction each. Here the request thread hands its scan to this process's
-committer and waits. The committer gathers what arrives within `scan_group_window_ms`, judges the
-scans of one inspector together in one call (the per-call cost of looking up regions, cartons and
-sightings is paid once), stores each request's Idempotency-Key row with its own answer, and
-commits once.
+database one transaction each. Here the request hands its scan to this process's committer
+and awaits the answer on the event loop. The committer gathers what arrives within
+`scan_group_window_ms`, judges the scans of one inspector together in one call (the per-call
+cost of looking up regions, cartons and sightings is paid once), stores each request's
+Idempotency-Key row with its own answer, and commits once.
 
 Exactly-once holds as for a lone request: each key row is written in the shared transaction with
 its response, so a crash between the commit and the answers leaves every scan stored once and a
@@ -17,12 +17,14 @@ shared transaction itself cannot commit, each request is run again in a transact
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import queue
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select, text
@@ -50,10 +52,11 @@ class Pending:
     key: str | None
     fingerprint: Any
     scans: Sequence[ScanIn]
-    done: threading.Event = field(default_factory=threading.Event)
     reply: dict[str, Any] | None = None
     """The answer as JSON (`ScanBatchOut`'s shape), as stored for a replay."""
     error: BaseException | None = None
+    wake: Callable[[], None] | None = None
+    """Called once the answer is in, from the committer's thread (an event loop's waiter)."""
 
     def settle(self, answer: dict[str, Any] | None, error: BaseException | None) -> None:
         self.reply, self.error = answer, error
@@ -72,17 +75,31 @@ class GroupCommitter:
         self._started = False
         self._lock = threading.Lock()
 
-    def submit(
+    async def submit(
         self, *, principal: Principal, key: str | None, fingerprint: Any, scans: Sequence[ScanIn]
     ) -> dict[str, Any]:
         """Judge these scans in the next shared transaction; the answer (JSON) once it
-        committed."""
+        committed. The request waits on the event loop for a future, not in a pool thread, so
+        a scan costs no thread switch on its way in or out."""
         if principal.role not in SCANNERS:
             raise Forbidden("only inspectors and admin record scans")
         self._start()
-        pending = Pending(principal=principal, key=key, fingerprint=fingerprint, scans=scans)
+        loop = asyncio.get_running_loop()
+        answered: asyncio.Future[None] = loop.create_future()
+
+        def wake() -> None:
+            # Called on the committer's thread, which must outlive any one loop: a loop that
+            # closed meanwhile (its server stopped) has nobody left to answer.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_resolve, answered)
+
+        pending = Pending(
+            principal=principal, key=key, fingerprint=fingerprint, scans=scans, wake=wake
+        )
         self._queue.put(pending)
-        pending.done.wait()
+        # A client that hangs up cancels only this wait: the scan is still judged and stored
+        # once, and its retry with the same Idempotency-Key replays the answer.
+        await asyncio.shield(answered)
         if pending.error is not None:
             raise pending.error
         assert pending.reply is not None
@@ -121,7 +138,13 @@ class GroupCommitter:
                         p.settle(None, exc)
             finally:
                 for p in group:
-                    p.done.set()
+                    if p.wake is not None:
+                        p.wake()
+
+
+def _resolve(answered: asyncio.Future[None]) -> None:
+    if not answered.done():  # a waiter whose client hung up was cancelled already
+        answered.set_result(None)
 
 
 def commit_group(group: list[Pending]) -> None:

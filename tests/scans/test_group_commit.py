@@ -18,6 +18,7 @@ from app.auth.service import authenticate
 from app.errors import Conflict
 from app.scans import groupcommit, service
 from app.scans.groupcommit import Pending, commit_group
+from app.scans.idempotency import Prehashed
 from app.scans.schemas import ScanBatchIn
 from tests.scans.conftest import T0, World, iso
 
@@ -177,3 +178,49 @@ def test_turned_off_single_scans_take_their_own_transaction(
         get_settings.cache_clear()
     assert r.status_code == 200, r.text
     assert r.json()["results"][0]["verdict"] == "in_region"
+
+
+def test_a_client_that_hangs_up_still_gets_its_scan_stored_once(world: World) -> None:
+    """The request's wait is cancelled (the phone lost its connection); the scan is still judged
+    and stored, and the phone's retry with the same key replays that answer."""
+    import asyncio
+
+    who = principal(world)
+    scan = item(world.jinan[3], "LC-G3")
+    body = ScanBatchIn.model_validate({"scans": [scan]})
+    committed = threading.Event()
+    stored: list[dict[str, Any] | None] = []
+    real = groupcommit.commit_group
+
+    def slow(group: list[Pending]) -> None:
+        real(group)
+        stored.extend(p.reply for p in group)
+        committed.set()
+
+    async def hang_up() -> None:
+        waiter = asyncio.ensure_future(
+            groupcommit.committer.submit(
+                principal=who,
+                key="gone",
+                fingerprint=Prehashed.of_json(
+                    body.__pydantic_serializer__.to_json(body),
+                    lambda: body.model_dump(mode="json"),
+                ),
+                scans=body.scans,
+            )
+        )
+        await asyncio.sleep(0)  # queued
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(groupcommit, "commit_group", slow)
+        asyncio.run(hang_up())
+        assert committed.wait(30)
+    assert len(scans_of(world, world.jinan[3])) == 1
+    retry = world.scan(scan, key="gone")
+    assert retry.status_code == 200, retry.text
+    assert stored == [retry.json()]
+    assert retry.json()["results"][0]["verdict"] == "diversion"
+    assert len(scans_of(world, world.jinan[3])) == 1
