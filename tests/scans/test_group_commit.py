@@ -4,6 +4,7 @@ still gets its own verdict, keys are honoured exactly once, and a bad request fa
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -218,6 +219,9 @@ def test_a_client_that_hangs_up_still_gets_its_scan_stored_once(world: World) ->
         mp.setattr(groupcommit, "commit_group", slow)
         asyncio.run(hang_up())
         assert committed.wait(30)
+    # The waiter's loop is closed now; answering into it must not have killed the committer.
+    time.sleep(0.1)
+    assert any(t.name.startswith("scan-group-commit") for t in threading.enumerate())
     assert len(scans_of(world, world.jinan[3])) == 1
     retry = world.scan(scan, key="gone")
     assert retry.status_code == 200, retry.text
