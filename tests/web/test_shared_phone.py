@@ -153,9 +153,10 @@ def test_send_first_sends_the_queue_then_signs_out(
     phone.route("**/api/v1/scans", scans)
     scan(phone, carton["element_string"])
     expect(phone.locator("#sync")).to_have_attribute("data-waiting", "1")
-    blocked["on"] = False
     phone.click("#sign-out")
     expect(phone.locator("#signout-dialog")).to_have_attribute("data-pending", "1")
+    # The network is back as the user answers (not before: the outbox would send on its own).
+    blocked["on"] = False
     phone.click("#signout-send")
     phone.wait_for_url(f"{live_server.base_url}/")
     expect(phone.locator("body")).to_have_attribute("data-signed-out", "server")
