@@ -32,7 +32,7 @@ from app.auth.principal import Principal
 from app.config import get_settings
 from app.errors import Forbidden
 from app.scans import idempotency, service
-from app.scans.ingest import SCANNERS, ingest_batch_json
+from app.scans.ingest import SCANNERS, ingest_batch
 from app.scans.recognise import Item
 from app.scans.schemas import ScanBatchOut, ScanIn
 from rules.policy import load_policy
@@ -194,7 +194,6 @@ def _judge_together(
         settings=get_settings(),
         policy=load_policy(),
         source="api",
-        as_json=True,
     )
     out: dict[int, Outcome] = {}
     keyed: list[tuple[str, Any, dict[str, Any]]] = []
@@ -228,7 +227,7 @@ def _alone_in_own_transaction(p: Pending) -> None:
 
 
 def _ingest(session: Session, p: Pending) -> dict[str, Any]:
-    return ingest_batch_json(
+    return ingest_batch(
         session,
         principal=p.principal,
         key=p.key,

@@ -22,7 +22,7 @@ from app.models import Photo, Role, Scan, Violation
 from app.scans import service
 from app.scans.groupcommit import committer
 from app.scans.idempotency import Prehashed
-from app.scans.ingest import ingest_batch, ingest_batch_json
+from app.scans.ingest import ingest_batch
 from app.scans.photos import store_photo
 from app.scans.recognise import Item
 from app.scans.schemas import ScanBatchIn, ScanBatchOut, ScanIn
@@ -54,7 +54,7 @@ def upload_scans(
             principal=who, key=idempotency_key, fingerprint=fingerprint, scans=body.scans
         )
     else:
-        answer = ingest_batch_json(
+        answer = ingest_batch(
             session,
             principal=who,
             key=idempotency_key,
@@ -130,7 +130,7 @@ def upload_photo(
             photo_dir=settings.photo_dir,
         )
 
-    return ingest_batch(
+    answer = ingest_batch(
         session,
         principal=who,
         key=idempotency_key,
@@ -143,6 +143,7 @@ def upload_photo(
         photo_sha256=digest,
         before=keep_photo,
     )
+    return ScanBatchOut.model_validate(answer)
 
 
 @router.get("/photos/{sha256}", response_class=FileResponse)
