@@ -63,7 +63,7 @@ def scans_import(
                 items=lambda body=body: scans.items_from(body.scans),  # type: ignore[misc]
                 source="import",
                 size=len(body.scans),
-            ).model_dump(mode="json")
+            )
         results = response["results"]
         queue.mark_done(batch.idempotency_key, results)
         for r in results:

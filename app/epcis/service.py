@@ -39,7 +39,7 @@ from app.models import (
 )
 from app.scans.recognise import Item
 from app.scans.schemas import ScanResult
-from app.scans.service import ingest
+from app.scans.service import as_results, ingest
 from rules.policy import Policy
 
 
@@ -192,13 +192,15 @@ def capture(
             f"{len(items)} carton codes in one document; at most {settings.max_scans_per_request}"
         )
     judged = (
-        ingest(
-            session,
-            items=items,
-            user_id=user_id,
-            settings=settings,
-            policy=policy,
-            source="epcis",
+        as_results(
+            ingest(
+                session,
+                items=items,
+                user_id=user_id,
+                settings=settings,
+                policy=policy,
+                source="epcis",
+            )
         )
         if items
         else []

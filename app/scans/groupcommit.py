@@ -27,18 +27,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from app import db
 from app.auth.principal import Principal
 from app.config import get_settings
-from app.db import table_of, utcnow
 from app.errors import Forbidden
-from app.models import IdempotencyKey
-from app.scans import service
-from app.scans.idempotency import fingerprint
-from app.scans.ingest import SCANNERS, ingest_batch_json
+from app.scans import idempotency, service
+from app.scans.ingest import SCANNERS, ingest_batch
 from app.scans.recognise import Item
 from app.scans.schemas import ScanBatchOut, ScanIn
 from rules.policy import load_policy
@@ -190,28 +186,9 @@ def _split(
     meet a 409 exactly as a lone request would: a key already stored, repeated in the group,
     or (PostgreSQL) still held by another transaction."""
     keys = list(dict.fromkeys(p.key for _, p in members if p.key is not None))
-    held = set(keys)
-    if keys and session.get_bind().dialect.name == "postgresql":
-        # The lock run_once takes, all at once; then the stored keys are read under it.
-        rows = session.execute(
-            text(
-                "SELECT k FROM unnest(CAST(:ks AS text[])) AS k "
-                "WHERE pg_try_advisory_xact_lock(hashtextextended(:u || ':' || k, 0))"
-            ),
-            {"ks": keys, "u": str(user_id)},
-        )
-        held = {r[0] for r in rows}
-    stored = (
-        set(
-            session.scalars(
-                select(IdempotencyKey.key).where(
-                    IdempotencyKey.user_id == user_id, IdempotencyKey.key.in_(keys)
-                )
-            )
-        )
-        if keys
-        else set()
-    )
+    # As run_once does for one key: the locks first, then the stored keys read under them.
+    held = idempotency.claim(session, user_id, keys)
+    stored = idempotency.stored(session, user_id, keys)
     fresh, rest = [], []
     seen: set[str] = set()
     for i, p in members:
@@ -240,27 +217,16 @@ def _judge_together(
         settings=get_settings(),
         policy=load_policy(),
         source="api",
-        as_json=True,
     )
     out: dict[int, Outcome] = {}
-    keys: list[dict[str, Any]] = []
-    now = utcnow()
+    keyed: list[tuple[str, Any, dict[str, Any]]] = []
     for (i, p), (a, b) in zip(fresh, spans, strict=True):
         answer = {"results": results[a:b]}
         if p.key is not None:
-            # The row run_once would write, written for the whole group in one statement.
-            keys.append(
-                {
-                    "user_id": user_id,
-                    "key": p.key,
-                    "request_hash": fingerprint(p.fingerprint),
-                    "response": answer,
-                    "created_at": now,
-                }
-            )
+            keyed.append((p.key, p.fingerprint, answer))
         out[i] = (answer, None)
-    if keys:
-        session.execute(insert(table_of(IdempotencyKey)), keys)
+    # The rows run_once would write, written for the whole group in one statement.
+    idempotency.store_many(session, user_id=user_id, answers=keyed)
     return out
 
 
@@ -284,7 +250,7 @@ def _alone_in_own_transaction(p: Pending) -> None:
 
 
 def _ingest(session: Session, p: Pending) -> dict[str, Any]:
-    return ingest_batch_json(
+    return ingest_batch(
         session,
         principal=p.principal,
         key=p.key,

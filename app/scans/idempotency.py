@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import Row, insert, select, text
 from sqlalchemy.orm import Session
 
 from app.db import table_of, utcnow
@@ -51,6 +51,58 @@ def same_body(stored_hash: str, body: Any) -> bool:
     return isinstance(body, Prehashed) and stored_hash == fingerprint(body.legacy())
 
 
+def claim(session: Session, user_id: int, keys: Sequence[str]) -> set[str]:
+    """The keys this transaction may answer. On PostgreSQL, those whose transaction-scoped
+    advisory lock it takes now (all in one statement): a key another transaction still holds
+    is being processed there. SQLite serialises writers, so there every key is free."""
+    if not keys or session.get_bind().dialect.name != "postgresql":
+        return set(keys)
+    rows = session.execute(
+        text(
+            "SELECT k FROM unnest(CAST(:ks AS text[])) AS k "
+            "WHERE pg_try_advisory_xact_lock(hashtextextended(:u || ':' || k, 0))"
+        ),
+        {"ks": list(keys), "u": str(user_id)},
+    )
+    return {r[0] for r in rows}
+
+
+def stored(session: Session, user_id: int, keys: Sequence[str]) -> dict[str, Row[Any]]:
+    """The rows already stored under these keys (`request_hash`, `response`), by key."""
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(IdempotencyKey.key, IdempotencyKey.request_hash, IdempotencyKey.response).where(
+            IdempotencyKey.user_id == user_id, IdempotencyKey.key.in_(keys)
+        )
+    )
+    return {r.key: r for r in rows}
+
+
+def store_many(
+    session: Session, *, user_id: int, answers: Sequence[tuple[str, Any, dict[str, Any]]]
+) -> None:
+    """Store each `(key, body, response)` for a replay, in the caller's transaction so that a
+    crash leaves the key row and the work it answers for together or neither. One Core
+    insert: no ORM object to track for a response that is written once and never changed."""
+    if not answers:
+        return
+    now = utcnow()
+    session.execute(
+        insert(table_of(IdempotencyKey)),
+        [
+            {
+                "user_id": user_id,
+                "key": key,
+                "request_hash": fingerprint(body),
+                "response": response,
+                "created_at": now,
+            }
+            for key, body, response in answers
+        ],
+    )
+
+
 def run_once(
     session: Session,
     *,
@@ -63,29 +115,13 @@ def run_once(
     key there is nothing to replay: the request is simply computed."""
     if key is None:
         return compute()
-    digest = fingerprint(body)
-    if session.get_bind().dialect.name == "postgresql":
-        got = session.scalar(
-            text("SELECT pg_try_advisory_xact_lock(hashtextextended(:k, 0))"),
-            {"k": f"{user_id}:{key}"},
-        )
-        if not got:
-            raise Conflict("a request with this Idempotency-Key is still being processed; retry")
-    stored = session.execute(
-        select(IdempotencyKey.request_hash, IdempotencyKey.response).where(
-            IdempotencyKey.user_id == user_id, IdempotencyKey.key == key
-        )
-    ).first()
-    if stored is not None:
-        if not same_body(stored.request_hash, body):
+    if key not in claim(session, user_id, [key]):
+        raise Conflict("a request with this Idempotency-Key is still being processed; retry")
+    earlier = stored(session, user_id, [key]).get(key)
+    if earlier is not None:
+        if not same_body(earlier.request_hash, body):
             raise Conflict("this Idempotency-Key was already used with a different body")
-        return dict(stored.response or {})
+        return dict(earlier.response or {})
     response = compute()
-    # One Core insert, in the caller's transaction: no ORM object to track for a response
-    # that is written once and never changed.
-    session.execute(
-        insert(table_of(IdempotencyKey)).values(
-            user_id=user_id, key=key, request_hash=digest, response=response, created_at=utcnow()
-        )
-    )
+    store_many(session, user_id=user_id, answers=[(key, body, response)])
     return response

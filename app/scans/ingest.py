@@ -53,38 +53,11 @@ def ingest_batch(
     photo_sha256: str | None = None,
     before: Callable[[], None] | None = None,
     size: int | None = None,
-) -> ScanBatchOut:
-    """Judge a batch of scans once: `items` (and `before`, e.g. storing the photo) run only
-    when the batch is new, never on a replay."""
-    return ScanBatchOut.model_validate(
-        ingest_batch_json(
-            session,
-            principal=principal,
-            key=key,
-            fingerprint=fingerprint,
-            items=items,
-            source=source,
-            photo_sha256=photo_sha256,
-            before=before,
-            size=size,
-        )
-    )
-
-
-def ingest_batch_json(
-    session: Session,
-    *,
-    principal: Principal,
-    key: str | None,
-    fingerprint: Any,
-    items: Callable[[], Sequence[Item]],
-    source: Source,
-    photo_sha256: str | None = None,
-    before: Callable[[], None] | None = None,
-    size: int | None = None,
 ) -> dict[str, Any]:
-    """`ingest_batch`'s answer as the JSON that is stored for a replay (`ScanBatchOut`'s
-    shape), for a door that sends it on as it is."""
+    """Judge a batch of scans once: `items` (and `before`, e.g. storing the photo) run only
+    when the batch is new, never on a replay. The answer is the JSON that is stored for a
+    replay (`ScanBatchOut`'s shape), for a door that sends it on as it is;
+    `ScanBatchOut.model_validate` makes it a model for a caller that wants one."""
     if principal.role not in SCANNERS:
         raise Forbidden("only inspectors and admin record scans")
 
@@ -99,7 +72,6 @@ def ingest_batch_json(
             policy=load_policy(),
             source=source,
             photo_sha256=photo_sha256,
-            as_json=True,
         )
         computed.append(True)
         return {"results": results}

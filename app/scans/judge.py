@@ -38,6 +38,10 @@ SEVERITY = [
 ]
 
 
+Party = tuple[int | None, int | None, str | None]
+"""Who answers for a case: a distributor, a sub-customer, and the rule that named them."""
+
+
 @dataclass(frozen=True)
 class CartonVerdict:
     carton: CartonFacts
@@ -130,7 +134,7 @@ def _with_cases(j: Judged, *, g: Gathered, policy: Policy) -> Judged:
     it = j.item
     assert it.region is not None
     advisory = advisory_market(g.tree.path_codes(it.region.id), policy)
-    by_diverter: dict[tuple[int | None, int | None, str], list[CartonFacts]] = defaultdict(list)
+    by_diverter: dict[Party, list[CartonFacts]] = defaultdict(list)
     cloned: list[CartonFacts] = []
     for cv in j.cartons:
         if cv.decision.verdict is Verdict.DIVERSION:
@@ -142,33 +146,11 @@ def _with_cases(j: Judged, *, g: Gathered, policy: Policy) -> Judged:
     # Price disorder is a case of its own against the seller, diverted goods or not; price
     # cases come first, so a diversion is the scan's case when it opens both.
     cases = _price_cases(j, g=g, policy=policy, advisory=advisory)
-    cases += [
-        CaseDraft(
-            kind=ViolationKind.DIVERSION,
-            carton_ids=tuple(c.id for c in cartons),
-            diverting_distributor_id=distributor,
-            diverting_sub_customer_id=sub_customer,
-            blame_rule=rule,
-            value_fen=case_value(c.value_fen for c in cartons),
-            region_id=it.region.id,
-            detected_at=it.scanned_at,
-            policy_version=policy.version,
-            advisory=advisory,
-        )
-        for (distributor, sub_customer, rule), cartons in by_diverter.items()
-    ]
+    cases += _drafts(ViolationKind.DIVERSION, by_diverter, it=it, policy=policy, advisory=advisory)
     if cloned:
-        cases.append(
-            CaseDraft(
-                kind=ViolationKind.CLONED,
-                carton_ids=tuple(c.id for c in cloned),
-                diverting_distributor_id=None,
-                value_fen=case_value(c.value_fen for c in cloned),
-                region_id=it.region.id,
-                detected_at=it.scanned_at,
-                policy_version=policy.version,
-                advisory=advisory,
-            )
+        nobody: Party = (None, None, None)
+        cases += _drafts(
+            ViolationKind.CLONED, {nobody: cloned}, it=it, policy=policy, advisory=advisory
         )
     return Judged(j.index, it, j.decision, j.cartons, tuple(cases))
 
@@ -179,7 +161,7 @@ def _price_cases(j: Judged, *, g: Gathered, policy: Policy, advisory: bool) -> l
     assert it.region is not None
     if it.observed_price_fen is None or not policy.price_cases.open_cases:
         return []
-    by_seller: dict[tuple[int | None, int | None, str], list[CartonFacts]] = defaultdict(list)
+    by_seller: dict[Party, list[CartonFacts]] = defaultdict(list)
     for cv in j.cartons:
         decision = price_case(
             observed_fen=it.observed_price_fen,
@@ -191,18 +173,31 @@ def _price_cases(j: Judged, *, g: Gathered, policy: Policy, advisory: bool) -> l
         if decision.opens:
             key = (decision.seller_distributor_id, decision.seller_sub_customer_id, decision.rule)
             by_seller[key].append(cv.carton)
+    return _drafts(ViolationKind.PRICE, by_seller, it=it, policy=policy, advisory=advisory)
+
+
+def _drafts(
+    kind: ViolationKind,
+    by_party: dict[Party, list[CartonFacts]],
+    *,
+    it: ItemFacts,
+    policy: Policy,
+    advisory: bool,
+) -> list[CaseDraft]:
+    """One case of this kind per party, counting the cartons it answers for in this scan."""
+    assert it.region is not None
     return [
         CaseDraft(
-            kind=ViolationKind.PRICE,
-            carton_ids=tuple(c.id for c in group),
+            kind=kind,
+            carton_ids=tuple(c.id for c in cartons),
             diverting_distributor_id=distributor,
             diverting_sub_customer_id=sub_customer,
             blame_rule=rule,
-            value_fen=case_value(c.value_fen for c in group),
+            value_fen=case_value(c.value_fen for c in cartons),
             region_id=it.region.id,
             detected_at=it.scanned_at,
             policy_version=policy.version,
             advisory=advisory,
         )
-        for (distributor, sub_customer, rule), group in by_seller.items()
+        for (distributor, sub_customer, rule), cartons in by_party.items()
     ]

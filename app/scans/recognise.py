@@ -126,15 +126,20 @@ def _load_cartons(session: Session, items: list[Item]) -> None:
             custodian_id=row.custodian_id,
         )
 
-    by_serial: dict[str, CartonFacts] = {}
+    def cartons_where(column: Any, values: list[Any]) -> list[CartonFacts]:
+        """The cartons whose `column` is one of `values`, read `CHUNK` values at a time."""
+        out: list[CartonFacts] = []
+        for start in range(0, len(values), CHUNK):
+            rows = session.execute(
+                select(*cols)
+                .join(Product, Product.id == Carton.product_id)
+                .where(column.in_(values[start : start + CHUNK]))
+            ).all()
+            out.extend(facts(r) for r in rows)
+        return out
+
     serial_list = sorted(serials)
-    for start in range(0, len(serial_list), CHUNK):
-        rows = session.execute(
-            select(*cols)
-            .join(Product, Product.id == Carton.product_id)
-            .where(Carton.serial.in_(serial_list[start : start + CHUNK]))
-        ).all()
-        by_serial.update((r.serial, facts(r)) for r in rows)
+    by_serial = {c.serial: c for c in cartons_where(Carton.serial, serial_list)}
     # Serials that are no carton's may be items': each is judged as the carton it is packed in.
     packed_in: dict[str, tuple[int | None, bool]] = {}
     missing = [s for s in serial_list if s not in by_serial]
@@ -148,28 +153,16 @@ def _load_cartons(session: Session, items: list[Item]) -> None:
             )
         )
     carton_ids = sorted({cid for cid, _ in packed_in.values() if cid is not None})
-    by_id: dict[int, CartonFacts] = {}
-    for start in range(0, len(carton_ids), CHUNK):
-        rows = session.execute(
-            select(*cols)
-            .join(Product, Product.id == Carton.product_id)
-            .where(Carton.id.in_(carton_ids[start : start + CHUNK]))
-        ).all()
-        by_id.update((r.id, facts(r)) for r in rows)
+    by_id = {c.id: c for c in cartons_where(Carton.id, carton_ids)}
     by_sscc: dict[str, list[CartonFacts]] = {}
     if ssccs:
         pallets = dict(
             session.execute(select(Pallet.sscc, Pallet.id).where(Pallet.sscc.in_(ssccs))).all()
         )
-        rows = session.execute(
-            select(*cols)
-            .join(Product, Product.id == Carton.product_id)
-            .where(Carton.pallet_id.in_(list(pallets.values())))
-        ).all()
         grouped: dict[int, list[CartonFacts]] = defaultdict(list)
-        for r in rows:
-            if r.pallet_id is not None:
-                grouped[r.pallet_id].append(facts(r))
+        for carton in cartons_where(Carton.pallet_id, list(pallets.values())):
+            if carton.pallet_id is not None:
+                grouped[carton.pallet_id].append(carton)
         by_sscc = {s: grouped.get(pid, []) for s, pid in pallets.items()}
     for it in items:
         if it.status == "valid":

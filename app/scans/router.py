@@ -24,7 +24,7 @@ from app.models import Photo, Role, Scan, Violation
 from app.scans import service
 from app.scans.groupcommit import committer
 from app.scans.idempotency import Prehashed
-from app.scans.ingest import ingest_batch, ingest_batch_json
+from app.scans.ingest import ingest_batch
 from app.scans.photos import store_photo
 from app.scans.recognise import Item
 from app.scans.schemas import ScanBatchIn, ScanBatchOut, ScanIn
@@ -64,7 +64,7 @@ def _ingest_alone(
 ) -> dict[str, Any]:
     """A batch in the request's one transaction (what `DbSession` gives a synchronous route)."""
     with db.get_sessionmaker()() as session, session.begin():
-        return ingest_batch_json(
+        return ingest_batch(
             session,
             principal=who,
             key=key,
@@ -139,7 +139,7 @@ def upload_photo(
             photo_dir=settings.photo_dir,
         )
 
-    return ingest_batch(
+    answer = ingest_batch(
         session,
         principal=who,
         key=idempotency_key,
@@ -152,6 +152,7 @@ def upload_photo(
         photo_sha256=digest,
         before=keep_photo,
     )
+    return ScanBatchOut.model_validate(answer)
 
 
 @router.get("/photos/{sha256}", response_class=FileResponse)

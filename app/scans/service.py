@@ -5,7 +5,7 @@ cases and scans with one bulk insert (`write.py`), all in the caller's transacti
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, overload
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -35,34 +35,6 @@ def items_from(scans: Sequence[ScanIn]) -> list[Item]:
     ]
 
 
-@overload
-def ingest(
-    session: Session,
-    *,
-    items: list[Item],
-    user_id: int,
-    settings: Settings,
-    policy: Policy,
-    source: str = ...,
-    photo_sha256: str | None = ...,
-    as_json: Literal[False] = ...,
-) -> list[ScanResult]: ...
-
-
-@overload
-def ingest(
-    session: Session,
-    *,
-    items: list[Item],
-    user_id: int,
-    settings: Settings,
-    policy: Policy,
-    source: str = ...,
-    photo_sha256: str | None = ...,
-    as_json: Literal[True],
-) -> list[dict[str, Any]]: ...
-
-
 def ingest(
     session: Session,
     *,
@@ -72,13 +44,12 @@ def ingest(
     policy: Policy,
     source: str = "api",
     photo_sha256: str | None = None,
-    as_json: bool = False,
-) -> list[ScanResult] | list[dict[str, Any]]:
-    """Judge and store a batch of scans; results come back in input order. `as_json`: the
-    results already as JSON (`ScanResult`'s shape), what the scan doors store for a replay
-    and send, without building and dumping a model per scan."""
+) -> list[dict[str, Any]]:
+    """Judge and store a batch of scans; results come back in input order, as JSON
+    (`ScanResult`'s shape): what the scan doors store for a replay and send, without building
+    and dumping a model per scan. `as_results` gives them as models."""
     gathered = gather(session, items, settings, policy)
-    results = write(
+    return write(
         session,
         gathered,
         judge(gathered, policy),
@@ -86,4 +57,8 @@ def ingest(
         source=source,
         photo_sha256=photo_sha256,
     )
-    return results if as_json else [ScanResult.model_validate(r) for r in results]
+
+
+def as_results(results: list[dict[str, Any]]) -> list[ScanResult]:
+    """`ingest`'s results as models, for a caller that reads them in Python."""
+    return [ScanResult.model_validate(r) for r in results]

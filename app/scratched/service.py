@@ -128,7 +128,7 @@ def record(
             photo_sha256=photos[0].sha256 if photos else None,
             size=1,
         )
-        result = out.results[0]
+        result = ScanResult.model_validate(out["results"][0])
         if result.error and result.verdict is None:
             raise Unprocessable(f"item code: {result.error}")
         scan_id = session.scalar(

@@ -4,7 +4,7 @@ keyed by violation id, so the lifecycle's reversal undoes either unchanged."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import func, select
@@ -14,6 +14,7 @@ from app.ledger import money
 from app.ledger import service as ledger
 from app.ledger.service import FINES_INCOME, LegIn
 from app.models import AccountKind, PartyType, Violation, ViolationStatus
+from rules.agreements import OwnFineRule
 from rules.money import fine_from_deposit
 from rules.policy import Policy
 
@@ -23,6 +24,21 @@ def decided(reason: str, rule: str, policy_version: str | None = None) -> str:
     decided, so that anyone reading the case can look the rule up."""
     by = f"{rule}, policy {policy_version}" if policy_version else rule
     return f"{reason} ({by})"[:300]
+
+
+def own_fine(
+    rule: OwnFineRule, v: Violation, *, agreement_signed_at: datetime | None, policy: Policy
+) -> tuple[int, str]:
+    """A party's own fine for this case under its own agreement (`rules.agreements`): the
+    amount and why, as the case records them. Kept off the credited-sales ledger."""
+    d = rule(
+        cartons=max(v.cartons, 1),
+        agreement_signed_at=agreement_signed_at,
+        violated_at=v.detected_at,
+        advisory=v.advisory,
+        policy=policy,
+    )
+    return d.amount_fen, decided(d.reason, d.rule, d.policy_version)
 
 
 class Fine(Protocol):

@@ -21,7 +21,14 @@ from app.models import (
 )
 from app.regions.tree import region_tree
 from app.violations import price_cases, salespeople, sanctions
-from app.violations.fines import FINE, FINE_FROM_DEPOSIT, decided, post_fine, prior_confirmed
+from app.violations.fines import (
+    FINE,
+    FINE_FROM_DEPOSIT,
+    decided,
+    own_fine,
+    post_fine,
+    prior_confirmed,
+)
 from rules.blame import sub_customer_fine
 from rules.penalties import advisory_market, fine_for
 from rules.policy import Policy, load_policy
@@ -141,15 +148,9 @@ def _sub_customer_fine(session: Session, v: Violation, *, policy: Policy) -> Non
     if v.diverting_sub_customer_id is None:
         return
     sc = session.get_one(SubCustomer, v.diverting_sub_customer_id)
-    decision = sub_customer_fine(
-        cartons=max(v.cartons, 1),
-        agreement_signed_at=sc.agreement_signed_at,
-        violated_at=v.detected_at,
-        advisory=v.advisory,
-        policy=policy,
+    v.sub_customer_fine_fen, v.sub_customer_fine_reason = own_fine(
+        sub_customer_fine, v, agreement_signed_at=sc.agreement_signed_at, policy=policy
     )
-    v.sub_customer_fine_fen = decision.amount_fen
-    v.sub_customer_fine_reason = decided(decision.reason, decision.rule, decision.policy_version)
 
 
 def post_reversal(session: Session, v: Violation, *, actor: str, note: str) -> None:

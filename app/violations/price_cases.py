@@ -12,7 +12,7 @@ from app.models import (
     SubCustomer,
     Violation,
 )
-from app.violations.fines import decided, post_fine, prior_confirmed
+from app.violations.fines import decided, own_fine, post_fine, prior_confirmed
 from rules.policy import Policy
 from rules.prices import price_fine, sub_customer_price_fine
 
@@ -33,15 +33,9 @@ def post_confirmation(session: Session, v: Violation, *, policy: Policy, actor: 
     v.fine_reason = decided(fine.reason, fine.rule, fine.policy_version)
     if v.diverting_sub_customer_id is not None:
         sc = session.get_one(SubCustomer, v.diverting_sub_customer_id)
-        own = sub_customer_price_fine(
-            cartons=max(v.cartons, 1),
-            agreement_signed_at=sc.agreement_signed_at,
-            violated_at=v.detected_at,
-            advisory=v.advisory,
-            policy=policy,
+        v.sub_customer_fine_fen, v.sub_customer_fine_reason = own_fine(
+            sub_customer_price_fine, v, agreement_signed_at=sc.agreement_signed_at, policy=policy
         )
-        v.sub_customer_fine_fen = own.amount_fen
-        v.sub_customer_fine_reason = decided(own.reason, own.rule, own.policy_version)
     post_fine(
         session,
         v,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.models import Salesperson, Violation
-from app.violations.fines import decided
+from app.violations.fines import own_fine
 from rules.policy import Policy
 from rules.salespeople import salesperson_fine
 
@@ -17,12 +17,6 @@ def record_fine(session: Session, v: Violation, *, policy: Policy) -> None:
     if v.diverting_salesperson_id is None:
         return
     sp = session.get_one(Salesperson, v.diverting_salesperson_id)
-    decision = salesperson_fine(
-        cartons=max(v.cartons, 1),
-        agreement_signed_at=sp.agreement_signed_at,
-        violated_at=v.detected_at,
-        advisory=v.advisory,
-        policy=policy,
+    v.salesperson_fine_fen, v.salesperson_fine_reason = own_fine(
+        salesperson_fine, v, agreement_signed_at=sp.agreement_signed_at, policy=policy
     )
-    v.salesperson_fine_fen = decision.amount_fen
-    v.salesperson_fine_reason = decided(decision.reason, decision.rule, decision.policy_version)

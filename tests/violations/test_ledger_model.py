@@ -420,14 +420,16 @@ class LedgerMachine(RuleBasedStateMachine):
         self.clock += SCAN_GAP
         self.steps += 1
         with self.session() as s, s.begin():
-            (result,) = scans.ingest(
-                s,
-                items=scans.items_from(
-                    [ScanIn(payload=carton, checkpoint_code=checkpoint, scanned_at=self.clock)]
-                ),
-                user_id=self.inspector,
-                settings=get_settings(),
-                policy=self.policy,
+            (result,) = scans.as_results(
+                scans.ingest(
+                    s,
+                    items=scans.items_from(
+                        [ScanIn(payload=carton, checkpoint_code=checkpoint, scanned_at=self.clock)]
+                    ),
+                    user_id=self.inspector,
+                    settings=get_settings(),
+                    policy=self.policy,
+                )
             )
         distributor = self.owner[carton]
         region, kind, invaded, invaded_sp = CHECKPOINTS[checkpoint]
