@@ -52,6 +52,8 @@ class ViolationEventOut(BaseModel):
     from_status: str | None
     to_status: str
     actor: str
+    actor_name: str | None = None
+    """The name pages show for the actor (their own, else their party's); null for a process."""
     note: str | None
     evidence: str | None
     at: datetime

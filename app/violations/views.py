@@ -4,7 +4,7 @@ scans, the postings and the sanctions it led to."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -32,6 +32,7 @@ from app.models import (
     ViolationKind,
     ViolationStatus,
 )
+from app.users.service import names_by_username
 from app.violations import penalties, sanctions
 from app.violations.schemas import (
     EvidenceScanOut,
@@ -245,14 +246,14 @@ def detail(
         select(ViolationEvent)
         .where(ViolationEvent.violation_id == v.id)
         .order_by(ViolationEvent.at, ViolationEvent.id)
-    )
+    ).all()
     (row,) = _to_out(session, [v], vis)
     return ViolationDetail(
         **row.model_dump(),
         sanctions=sanction_rows(session, sanctions.of_violation(session, v.id))
         if row.fine is not None
         else [],
-        events=[ViolationEventOut.model_validate(e, from_attributes=True) for e in events],
+        events=_events(session, events),
         evidence=_evidence(session, v),
         postings=ledger.postings(
             session,
@@ -260,6 +261,17 @@ def detail(
             parties=ledger_parties(session, principal),
         ),
     )
+
+
+def _events(session: Session, events: Sequence[ViolationEvent]) -> list[ViolationEventOut]:
+    """A case's history, each step naming who took it as the pages call them."""
+    names = names_by_username(session, (e.actor for e in events))
+    return [
+        ViolationEventOut.model_validate(e, from_attributes=True).model_copy(
+            update={"actor_name": names.get(e.actor)}
+        )
+        for e in events
+    ]
 
 
 def get_violation(

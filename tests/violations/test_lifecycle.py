@@ -66,6 +66,15 @@ def test_confirmation_moves_the_value_and_fines_the_diverting_distributor(market
         ("appealed", "confirmed", "auditor"),
     ]
     assert v["events"][1]["evidence"] == "invoice 2026-118"
+    # People are named as the pages call them; the system that opened the case has no name.
+    people = market.api.get("admin", "/api/v1/users?limit=200").json()["items"]
+    shown = {u["username"]: u["display_name"] for u in people}
+    assert [e["actor_name"] for e in v["events"]] == [
+        None,
+        shown["jinan-distributor"],
+        shown["auditor"],
+    ]
+    assert shown["jinan-distributor"] != "jinan-distributor"
     transfer = {p["cause_type"]: p for p in v["postings"]}
     assert set(transfer) == {"violation_transfer", "violation_fine"}
     assert transfer["violation_transfer"]["policy_version"] == load_policy().version

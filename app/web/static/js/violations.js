@@ -224,7 +224,7 @@ function timeline(events) {
         " ",
         e.from_status ? `${statusLabel(e.from_status)} → ` : "",
         statusLabel(e.to_status),
-        ` · ${e.actor}`,
+        ` · ${e.actor_name || e.actor}`,
         e.note ? h("div", {}, t("history.note", { note: systemNote(e.note) })) : null,
         e.evidence ? h("div", { class: "hint" }, t("history.evidence", { evidence: e.evidence })) : null,
       ),
