@@ -523,8 +523,10 @@ class LedgerMachine(RuleBasedStateMachine):
             return data.draw(st.sampled_from(fits))
         return data.draw(st.sampled_from(everything))
 
-    def decide(self, data: st.DataObject, decision: Ruling) -> None:
-        v = self.pick(data, ("open", "appealed"))
+    def decide(
+        self, data: st.DataObject, decision: Ruling, v: ModelViolation | None = None
+    ) -> None:
+        v = v or self.pick(data, ("open", "appealed"))
 
         def call(s: Session, who: Principal, vis: Visibility) -> None:
             service.decide(s, violation_id=v.id, decision=decision, note="", principal=who, vis=vis)
@@ -562,6 +564,22 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def confirm(self, data: st.DataObject) -> None:
         self.decide(data, Ruling.confirm)
+
+    def second_tier_cases(self) -> list[ModelViolation]:
+        """Undecided cases that name a 二批 (few among all cases: a random pick can miss them)."""
+        return sorted(
+            (
+                m
+                for m in self.violations.values()
+                if m.sub_customer and m.status in ("open", "appealed")
+            ),
+            key=lambda m: m.id,
+        )
+
+    @precondition(lambda self: self.second_tier_cases())
+    @rule(data=st.data())
+    def confirm_second_tier(self, data: st.DataObject) -> None:
+        self.decide(data, Ruling.confirm, data.draw(st.sampled_from(self.second_tier_cases())))
 
     @precondition(lambda self: self.violations)
     @rule(data=st.data())
