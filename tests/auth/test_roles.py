@@ -111,4 +111,6 @@ def test_me_tells_the_caller_who_it_is(api: Api) -> None:
         "role": "distributor",
         "distributor_code": "D-370100-1",
         "salesperson_code": None,
+        # No name of its own: the pages call a distributor's login by the distributor's name.
+        "display_name": "济南市一批商行",
     }
