@@ -220,6 +220,32 @@ class Scratch:
             bench_codes.drop_pg(self.pg, name)
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a server and its worker processes so far (Linux /proc): what a request
+    costs the server, which a busy machine's other jobs do not change as they change req/s."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def with_cpu(
+    pid: int, base: str, token: str, sample: list[str], args: argparse.Namespace
+) -> tuple[float, float, float, float]:
+    """Single-scan p50, p99 (ms), req/s under `args.clients` clients, and server CPU ms a
+    request."""
+    before, started = cpu_seconds(pid), time.perf_counter()
+    p50, p99, rps = bench_scans.latency(base, token, sample, args.clients, args.seconds)
+    spent, elapsed = cpu_seconds(pid) - before, time.perf_counter() - started
+    return p50, p99, rps, 1000 * spent / max(1.0, rps * elapsed)
+
+
 def local_postgres() -> str | None:
     """The machine's own PostgreSQL cluster, as the test suite uses it; None where there is none."""
     script = Path(__file__).resolve().parent.parent / "scripts" / "postgres.sh"
@@ -294,14 +320,8 @@ def bench_database(args: argparse.Namespace, pg: str | None, tmp: Path) -> None:
             if pg:
                 measure("copy", lambda: raw_scan_insert(small, sample, args.batches, copy=True))
             progress(f"{backend} run {run}/{args.runs}: single scans, {args.clients} clients")
-            measure(
-                "single",
-                lambda: bench_scans.latency(base, token, sample, args.clients, args.seconds),
-            )
-            measure(
-                "single_bare",
-                lambda: bench_scans.latency(bare_base, token, sample, args.clients, args.seconds),
-            )
+            measure("single", lambda: with_cpu(app.pid, base, token, sample, args))
+            measure("single_bare", lambda: with_cpu(bare.pid, bare_base, token, sample, args))
             progress(f"{backend} run {run}/{args.runs}: {args.large:,} vs {args.codes:,} codes")
             measure(
                 "big_api",
@@ -361,6 +381,8 @@ def bench_database(args: argparse.Namespace, pg: str | None, tmp: Path) -> None:
         )
         line("  p50", f"{p50:.1f} ms", "  p50", f"{b50:.1f} ms", p50 / b50)
         line("  p99", f"{p99:.1f} ms", "  p99", f"{b99:.1f} ms", p99 / b99)
+        cpu, bcpu = med([x[3] for x in m["single"]]), med([x[3] for x in m["single_bare"]])
+        line("  server CPU per request", f"{cpu:.2f} ms", "  same", f"{bcpu:.2f} ms", cpu / bcpu)
         big = med(m["big_api"])
         line(
             f"batch ingest, {args.large:,} codes",
