@@ -17,6 +17,7 @@ from app.codes.decoding.readers import (
     _pyzbar_hits,
     _zxing_hits,
 )
+from app.codes.decoding.scanlines import _scanlines
 from app.codes.decoding.validate import _checked, _weak
 
 _RETRY_MAX_PIXELS = 1_300_000  # retries work on a copy this size, so a miss stays cheap
@@ -240,6 +241,7 @@ def _quarter(gray: Image.Image) -> list[_Hit]:
 # that time would otherwise stop). _rotated now rarely adds to _upright: last.
 _RETRIES: tuple[Callable[[Image.Image], list[_Hit]], ...] = (
     _quarter,
+    _scanlines,
     _upright,
     _zbar,
     _unshaken,
