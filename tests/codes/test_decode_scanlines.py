@@ -11,7 +11,7 @@ from app.codes.decode import DecodedSymbol, _Hit, decode_grayscale, open_graysca
 from app.codes.decoding import stack
 from app.codes.decoding.readers import ZXING
 from app.codes.decoding.retries import _RETRIES
-from app.codes.decoding.scanlines import _believed, _kernel, _scanlines
+from app.codes.decoding.scanlines import _believed, _kernel, _patches, _scanlines
 from bench.phone_photos import render
 
 # Tune phone photos (bench/phone_photos.py) that the stack missed before this retry.
@@ -22,6 +22,11 @@ _BLURRED_TUNE_PHOTOS = [
     (37, "carton_gs1_128"),
     # A retail EAN-13 of 2.9-px modules shaken 5 px diagonally.
     (206, "retail_ean13"),
+    # A retail EAN-13 of 2.3-px modules shaken 5 px diagonally: read once the cut holds the
+    # label alone (not the background's stray tiles) and eight bands of rows are compared.
+    (50, "retail_ean13"),
+    # A retail EAN-13 of 2.6-px modules, defocused (sigma 1.5 px).
+    (176, "retail_ean13"),
     # A pallet SSCC shaken 5 px diagonally under glare, at low contrast.
     (192, "pallet_sscc"),
 ]
@@ -82,3 +87,13 @@ def test_a_scan_line_read_needs_two_bands_or_valid_gs1_check_digits() -> None:
     votes[ean.symbol.text] = {0, 1, 3}
     votes[other_ean.symbol.text] = {2}
     assert _believed(votes, reads) == [ean]
+
+
+def test_tiles_of_two_labels_are_two_patches_and_a_one_tile_gap_is_bridged() -> None:
+    grid = np.zeros((6, 12), dtype=bool)
+    grid[1:3, 0:3] = True
+    grid[1:3, 4:6] = True  # one empty column from the first: the same label
+    grid[4:6, 10:12] = True  # four empty columns away: another label
+    labels = _patches(grid)
+    assert labels[1, 0] == labels[2, 5]
+    assert labels[1, 0] != labels[5, 11]

@@ -31,7 +31,7 @@ _FIND_PIXELS = 2_000_000  # the symbol is found on a copy this size (as _bar_ang
 
 _WORK_PIXELS = 4_500_000  # and cut out of one this size: long GS1-128 modules are 2-3 px
 
-_BANDS = 4  # bands of rows across the bars, each averaged into one profile
+_BANDS = 8  # bands of rows across the bars, each averaged into one profile
 
 _NOISE = 0.01  # Wiener's noise-to-signal for an averaged profile (far less noisy than a row)
 
@@ -104,10 +104,45 @@ def _symbol_frames(small: np.ndarray) -> list[tuple[float, np.ndarray]]:
         peak = float(index * 2 + 1 + np.average(offset[near], weights=weights[near]))
         if any(abs((peak - seen + 90) % 180 - 90) < 6 for seen, _ in frames):
             continue
-        frames.append((peak, centres[near]))
-        if len(frames) >= 2:
+        # Each symbol at this angle is its own patch of tiles; the background's scattered
+        # tiles would widen the cut (and its blur) for nothing.
+        grid = np.zeros((rows, cols), dtype=bool)
+        spots = where[near].astype(int)
+        grid[spots[:, 0], spots[:, 1]] = True
+        labels = _patches(grid)
+        patch_of = labels[spots[:, 0], spots[:, 1]]
+        totals = np.bincount(patch_of, weights=weights[near])
+        for patch in np.argsort(totals)[::-1][:2]:
+            members = patch_of == patch
+            if totals[patch] < 0.3 * totals.max() or members.sum() < 4:
+                break
+            frames.append((peak, centres[near][members]))
+        if len(frames) >= 3:
             break
-    return frames
+    return frames[:3]
+
+
+def _patches(grid: np.ndarray) -> np.ndarray:
+    """Labels of the patches of set cells, cells up to one cell apart joined (label 0 for
+    unset cells and for the first patch alike: only set cells are looked up)."""
+    labels = np.full(grid.shape, -1, dtype=np.int64)
+    count = 0
+    for start in zip(*np.nonzero(grid), strict=True):
+        if labels[start] >= 0:
+            continue
+        labels[start] = count
+        stack = [start]
+        while stack:
+            r, c = stack.pop()
+            for dr in range(-2, 3):
+                for dc in range(-2, 3):
+                    rr, cc = r + dr, c + dc
+                    inside = 0 <= rr < grid.shape[0] and 0 <= cc < grid.shape[1]
+                    if inside and grid[rr, cc] and labels[rr, cc] < 0:
+                        labels[rr, cc] = count
+                        stack.append((rr, cc))
+        count += 1
+    return np.maximum(labels, 0)
 
 
 def _cut_upright(
@@ -132,8 +167,8 @@ def _cut_upright(
     u = (points - centre) @ normal
     v = (points - centre) @ along_bars
     pad_u, pad_v = 3 * _TILE * factor, 0.5 * _TILE * factor
-    u0, u1 = np.percentile(u, 1) - pad_u, np.percentile(u, 99) + pad_u
-    v0, v1 = np.percentile(v, 5) - pad_v, np.percentile(v, 95) + pad_v
+    u0, u1 = u.min() - pad_u, u.max() + pad_u
+    v0, v1 = v.min() - pad_v, v.max() + pad_v
     width, height = int(u1 - u0), int(v1 - v0)
     if width < 60 or height < 8 or width * height > 6_000_000:
         return None
@@ -170,7 +205,7 @@ def _profiles(cut: np.ndarray) -> list[np.ndarray]:
 
 
 def _as_image(profile: np.ndarray) -> Image.Image:
-    low, high = np.percentile(profile, 2), np.percentile(profile, 98)
+    low, high = np.percentile(profile, (2, 98))
     scaled = np.clip((profile - low) / max(high - low, 1e-6) * 255, 0, 255)
     # Doubled along the scan: zxing-cpp reads 2-px modules poorly, 4-px ones well.
     wide = np.interp(np.arange(2 * len(scaled)) / 2, np.arange(len(scaled)), scaled)
@@ -206,6 +241,8 @@ def _scanlines(gray: Image.Image) -> list[_Hit]:
                 ):
                     votes[hit.symbol.text].add(band)
                     reads.setdefault(hit.symbol.text, hit)
+            if len(votes) == 1 and len(next(iter(votes.values()))) >= 3:
+                break  # three bands agree and nothing else was read: enough
         found += _believed(votes, reads)
         if found:
             return found
