@@ -17,13 +17,16 @@ import itertools
 import numpy as np
 import zxingcpp
 from PIL import Image
+from pyzbar import pyzbar
 
-from app.codes.decoding.readers import _bounded, _Hit, _zxing_hits
-from app.codes.decoding.validate import _checked, _gs1_check
+from app.codes.decoding.readers import _bounded, _Hit, _pyzbar_hits, _zxing_hits
+from app.codes.decoding.validate import _checked, _gs1_check, _gs1_data_checks, _weak
 
 _LA = zxingcpp.Binarizer.LocalAverage
 
 _FORMATS = zxingcpp.BarcodeFormat.Code128 | zxingcpp.BarcodeFormat.EANUPC
+
+_ZBAR = (pyzbar.ZBarSymbol.EAN13, pyzbar.ZBarSymbol.UPCA, pyzbar.ZBarSymbol.CODE128)
 
 _TILE = 16
 
@@ -212,15 +215,55 @@ def _as_image(profile: np.ndarray) -> Image.Image:
     return Image.fromarray(np.repeat(wide[None, :], 12, axis=0).astype(np.uint8))
 
 
+def _barred_region(work: Image.Image) -> Image.Image:
+    """The part of `work` around the patches of bars that may be linear symbols (all of it
+    if none is found)."""
+    small = _bounded(work, _FIND_PIXELS)
+    frames = _symbol_frames(np.asarray(small))
+    if not frames:
+        return work
+    factor = work.width / small.width
+    parts = [centres * factor for _, centres in frames]
+    for centres in list(parts):
+        # Glare or blur may hide the ends of a long symbol from its patch: keep the whole
+        # line the patch lies on.
+        if len(centres) < 8:
+            continue
+        centre = centres.mean(axis=0)
+        values, vectors = np.linalg.eigh(np.cov((centres - centre).T))
+        if values[0] > 0 and values[1] > 9 * values[0]:
+            reach = np.arange(-1, 1, 0.01)[:, None] * (work.width + work.height)
+            line = centre + reach * vectors[:, 1]
+            inside = (line >= 0).all(axis=1) & (line < (work.width, work.height)).all(axis=1)
+            parts.append(line[inside])
+    points = np.concatenate(parts)
+    pad = 4 * _TILE * factor
+    left, top = np.maximum(points.min(axis=0) - pad, 0)
+    right, bottom = points.max(axis=0) + pad
+    box = (int(left), int(top), min(work.width, int(right)), min(work.height, int(bottom)))
+    return work.crop(box)
+
+
 def _scanlines(gray: Image.Image) -> list[_Hit]:
     work = _bounded(gray, _WORK_PIXELS)
     small = _bounded(work, _FIND_PIXELS)
     factor = work.width / small.width
-    found: list[_Hit] = []
+    pieces: list[_Hit] = []  # zbar's plain Code 128 reads: for the stack to weigh
     for peak, centres in _symbol_frames(np.asarray(small)):
         cut = _cut_upright(work, factor, peak, centres)
         if cut is None:
             continue
+        # Set upright and level, the symbol is often read as it is, by either reader.
+        image = Image.fromarray(np.clip(cut, 0, 255).astype(np.uint8))
+        hits = _checked(_zxing_hits(image, _LA, _FORMATS, rotate=False, invert=False))
+        if not hits:
+            # zbar's plain Code 128 may be a piece of the symbol: believed as the stack
+            # believes it, when its GS1 data checks out.
+            hits = _checked(_pyzbar_hits(image, _ZBAR))
+            pieces += [h for h in hits if _weak(h) and not _gs1_data_checks(h.symbol.text)]
+            hits = [h for h in hits if not _weak(h) or _gs1_data_checks(h.symbol.text)]
+        if hits:
+            return hits + pieces
         profiles = _profiles(cut)
         if not profiles:
             continue
@@ -243,10 +286,10 @@ def _scanlines(gray: Image.Image) -> list[_Hit]:
                     reads.setdefault(hit.symbol.text, hit)
             if len(votes) == 1 and len(next(iter(votes.values()))) >= 3:
                 break  # three bands agree and nothing else was read: enough
-        found += _believed(votes, reads)
-        if found:
-            return found
-    return found
+        believed = _believed(votes, reads)
+        if believed:
+            return believed + pieces
+    return pieces
 
 
 def _believed(votes: dict[str, set[int]], reads: dict[str, _Hit]) -> list[_Hit]:
