@@ -184,12 +184,22 @@ def _flattened(gray: Image.Image) -> list[_Hit]:
     # Glare and shade make one threshold wrong for half the symbol: divide the photo by its
     # own large-scale brightness (from a small, blurred copy: cheap) and read it evened out.
     work = _bounded(gray, _RETRY_MAX_PIXELS)
-    small = work.resize((max(1, work.width // 8), max(1, work.height // 8)), Image.Resampling.BOX)
+    hits = _both(_evened(work, 8), _GH)
+    if hits:
+        return hits
+    # A small, strong glare spot on a low-contrast label changes faster than that copy
+    # follows: a finer estimate of the light, and zxing-cpp's local threshold.
+    return _zxing_hits(_evened(work, 4), _LA)
+
+
+def _evened(work: Image.Image, reduce: int) -> Image.Image:
+    """`work` divided by its brightness, taken from a copy `reduce` times smaller, blurred."""
+    size = (max(1, work.width // reduce), max(1, work.height // reduce))
+    small = work.resize(size, Image.Resampling.BOX)
     light = small.filter(ImageFilter.GaussianBlur(3)).resize(work.size, Image.Resampling.BILINEAR)
     pixels = np.asarray(work, dtype=np.float32)
     level = np.maximum(np.asarray(light, dtype=np.float32), 1)
-    even = Image.fromarray(np.clip(pixels / level * 200, 0, 255).astype(np.uint8))
-    return _both(even, _GH)
+    return Image.fromarray(np.clip(pixels / level * 200, 0, 255).astype(np.uint8))
 
 
 def _smoothed(gray: Image.Image) -> list[_Hit]:
