@@ -137,3 +137,11 @@ def test_a_low_contrast_datamatrix_under_a_strong_glare_spot_is_evened_finely(se
     assert _checked(_both(_evened(gray, 8), _GH)) == []
     assert {h.symbol.text for h in _checked(_flattened(gray))} == set(photo.truths)
     assert [s.text for s in decode_grayscale(gray)] == list(photo.truths)
+
+
+@pytest.mark.parametrize("size", [(1, 1), (3, 500), (500, 3), (17, 17), (2000, 40)])
+def test_odd_shapes_give_no_read_and_no_error(size: tuple[int, int]) -> None:
+    width, height = size
+    stripes = np.tile(((np.arange(width) // 3) % 2 * 255).astype(np.uint8), (height, 1))
+    assert _scanlines(Image.fromarray(stripes)) == []
+    assert _barred_region(Image.new("L", size, 128)).size == size
