@@ -159,7 +159,8 @@ def _upright(gray: Image.Image) -> list[_Hit]:
     region = _barred_region(work) if angles else work
     for angle in angles:
         turned = region.rotate(angle, Image.Resampling.BILINEAR, expand=True, fillcolor=255)
-        hits = _checked(_zxing_hits(turned, _LA, _TURNED_FORMATS))
+        # We print dark bars on light paper: no light-on-dark pass (a third of the time).
+        hits = _checked(_zxing_hits(turned, _LA, _TURNED_FORMATS, invert=False))
         if not any(not _weak(h) for h in hits):
             # zbar reads some blurred or noisy upright bars that zxing-cpp does not.
             hits += _checked(_pyzbar_hits(turned, _TURNED_ZBAR))
@@ -252,7 +253,8 @@ def _quarter(gray: Image.Image) -> list[_Hit]:
 # gained per millisecond on the tune halves (phone photos: _scanlines reads most blurred
 # linear symbols in 20-100 ms, then _upright, _flattened; the corpus: _zbar, _smoothed,
 # _enlarged; _unshaken after _zbar: it reads hand-shaken photos that time would otherwise
-# stop). _rotated now rarely adds to _upright: last.
+# stop). _rotated now rarely adds to _upright: last. _sharpened read none of either tune half
+# once _scanlines ran: it is kept (tests use it) but no longer run.
 _RETRIES: tuple[Callable[[Image.Image], list[_Hit]], ...] = (
     _quarter,
     _scanlines,
@@ -260,7 +262,6 @@ _RETRIES: tuple[Callable[[Image.Image], list[_Hit]], ...] = (
     _zbar,
     _unshaken,
     _flattened,
-    _sharpened,
     _smoothed,
     _enlarged,
     _rotated,
