@@ -31,7 +31,7 @@ from app.codes.decode import (
     pyzbar_symbols,
     zxing_symbols,
 )
-from app.codes.decoding.retries import _bar_angles, _flattened, _sharpened, _smoothed, _unshaken
+from app.codes.decoding.retries import _bar_angles, _flattened, _smoothed, _unshaken
 from app.codes.decoding.validate import _crosschecked
 from app.codes.gs1 import (
     GS,
@@ -393,7 +393,7 @@ def test_a_phone_photo_that_one_retry_alone_reads(
 ) -> None:
     gray = open_grayscale(render(seed).jpeg)
     assert zxing_symbols(gray) == [] and pyzbar_symbols(gray) == []
-    for other in {_sharpened, _smoothed, _flattened, _unshaken} - {retry}:
+    for other in {_smoothed, _flattened, _unshaken} - {retry}:
         assert _checked(other(gray)) == [], other.__name__
     assert {h.symbol.text for h in _checked(retry(gray))} == {truth}
     assert [s.text for s in decode_grayscale(gray)] == [truth]

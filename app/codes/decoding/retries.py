@@ -169,11 +169,6 @@ def _upright(gray: Image.Image) -> list[_Hit]:
     return []
 
 
-def _sharpened(gray: Image.Image) -> list[_Hit]:
-    work = _bounded(gray, _RETRY_MAX_PIXELS)
-    return _both(work.filter(ImageFilter.UnsharpMask(radius=2, percent=150, threshold=0)), _LA)
-
-
 def _enlarged(gray: Image.Image) -> list[_Hit]:
     if gray.width * gray.height >= _ENLARGE_BELOW_PIXELS:
         return []
@@ -253,8 +248,8 @@ def _quarter(gray: Image.Image) -> list[_Hit]:
 # gained per millisecond on the tune halves (phone photos: _scanlines reads most blurred
 # linear symbols in 20-100 ms, then _upright, _flattened; the corpus: _zbar, _smoothed,
 # _enlarged; _unshaken after _zbar: it reads hand-shaken photos that time would otherwise
-# stop). _rotated now rarely adds to _upright: last. _sharpened read none of either tune half
-# once _scanlines ran: it is kept (tests use it) but no longer run.
+# stop). _rotated now rarely adds to _upright: last. An unsharp-mask retry read none of either
+# tune half once _scanlines ran, and was dropped.
 _RETRIES: tuple[Callable[[Image.Image], list[_Hit]], ...] = (
     _quarter,
     _scanlines,
