@@ -17,7 +17,7 @@ from app.codes.decoding.readers import (
     _pyzbar_hits,
     _zxing_hits,
 )
-from app.codes.decoding.scanlines import _barred_region, _scanlines
+from app.codes.decoding.scanlines import _barred_region, _scanlines, structure_tiles
 from app.codes.decoding.validate import _checked, _weak
 
 _RETRY_MAX_PIXELS = 1_300_000  # retries work on a copy this size, so a miss stays cheap
@@ -82,21 +82,11 @@ def _bar_angles(gray: Image.Image) -> list[float]:
     directions of strongly one-directional texture (bars), found from the structure tensor
     of small tiles of a reduced copy."""
     small = _bounded(gray, _ANGLE_PIXELS)
-    a = np.asarray(small, dtype=np.float32)
-    gx = a[1:-1, 2:] - a[1:-1, :-2]
-    gy = a[2:, 1:-1] - a[:-2, 1:-1]
     tile = 16
-    rows, cols = gx.shape[0] // tile, gx.shape[1] // tile
-    if rows == 0 or cols == 0:
+    tensor = structure_tiles(np.asarray(small), tile)
+    if tensor is None:
         return []
-
-    def tiles(v: np.ndarray) -> np.ndarray:
-        cut = v[: rows * tile, : cols * tile].reshape(rows, tile, cols, tile)
-        summed: np.ndarray = cut.sum(axis=(1, 3))
-        return summed
-
-    jxx, jyy, jxy = tiles(gx * gx), tiles(gy * gy), tiles(gx * gy)
-    energy = jxx + jyy + 1e-6
+    jxx, jyy, jxy, energy = tensor
     coherence = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / energy
     strong = (coherence > 0.75) & (energy > np.percentile(energy, 75))
     if not strong.any():

@@ -69,23 +69,35 @@ def _kernel(kind: str, size: float, n: int) -> np.ndarray:
     return total
 
 
-def _symbol_frames(small: np.ndarray) -> list[tuple[float, np.ndarray]]:
-    """(normal angle in degrees, tile centres (x, y) of the bars) for each strongly
-    one-directional textured region: a linear symbol's bars."""
-    a = small.astype(np.float32)
+def structure_tiles(
+    a: np.ndarray, tile: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Per tile of `tile` px: the structure tensor's (jxx, jyy, jxy) summed gradient products
+    and the energy; how strongly and which way the texture runs there. None for an image
+    smaller than one tile."""
+    a = a.astype(np.float32)
     gx = a[1:-1, 2:] - a[1:-1, :-2]
     gy = a[2:, 1:-1] - a[:-2, 1:-1]
-    rows, cols = gx.shape[0] // _TILE, gx.shape[1] // _TILE
+    rows, cols = gx.shape[0] // tile, gx.shape[1] // tile
     if rows == 0 or cols == 0:
-        return []
+        return None
 
     def tiles(v: np.ndarray) -> np.ndarray:
-        cut = v[: rows * _TILE, : cols * _TILE].reshape(rows, _TILE, cols, _TILE)
+        cut = v[: rows * tile, : cols * tile].reshape(rows, tile, cols, tile)
         summed: np.ndarray = cut.sum(axis=(1, 3))
         return summed
 
     jxx, jyy, jxy = tiles(gx * gx), tiles(gy * gy), tiles(gx * gy)
-    energy = jxx + jyy + 1e-6
+    return jxx, jyy, jxy, jxx + jyy + 1e-6
+
+
+def _symbol_frames(small: np.ndarray) -> list[tuple[float, np.ndarray]]:
+    """(normal angle in degrees, tile centres (x, y) of the bars) for each strongly
+    one-directional textured region: a linear symbol's bars."""
+    tensor = structure_tiles(small, _TILE)
+    if tensor is None:
+        return []
+    jxx, jyy, jxy, energy = tensor
     coherence = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / energy
     strong = (coherence > 0.6) & (energy > np.percentile(energy, 75))
     if strong.sum() < 4:
@@ -109,7 +121,7 @@ def _symbol_frames(small: np.ndarray) -> list[tuple[float, np.ndarray]]:
             continue
         # Each symbol at this angle is its own patch of tiles; the background's scattered
         # tiles would widen the cut (and its blur) for nothing.
-        grid = np.zeros((rows, cols), dtype=bool)
+        grid = np.zeros(energy.shape, dtype=bool)
         spots = where[near].astype(int)
         grid[spots[:, 0], spots[:, 1]] = True
         labels = _patches(grid)
