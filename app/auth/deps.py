@@ -10,10 +10,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.principal import Principal
-from app.auth.ratelimit import limiter_for
+from app.auth.ratelimit import guard
 from app.auth.service import cached_principal, check_bearer
-from app.config import get_settings
-from app.errors import Forbidden, TooManyRequests, Unauthorized
+from app.errors import Forbidden, Unauthorized
 from app.models.user import Role
 
 _bearer = HTTPBearer(auto_error=False, description="API token from `channelguard users create`")
@@ -33,15 +32,7 @@ async def current_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-    limiter = limiter_for(request.app, get_settings())
-    address = request.client.host if request.client else "unknown"
-    # Checked before the token is looked up: a blocked guesser learns nothing, right or wrong.
-    wait = limiter.retry_after(address)
-    if wait is not None:
-        raise TooManyRequests(
-            f"too many failed sign-ins from this address; retry in {wait} s",
-            headers={"Retry-After": str(wait)},
-        )
+    limiter, address = guard(request)
     # A token checked moments ago is answered on the event loop; only a database read goes to
     # the thread pool (every hop there is a thread switch under the one interpreter lock).
     token = credentials.credentials

@@ -13,9 +13,10 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
-from app.config import Settings
+from app.config import Settings, get_settings
+from app.errors import TooManyRequests
 
 # Addresses remembered at most; past this, addresses with no failure in the window are dropped
 # (a client rotating addresses must not grow the table without end).
@@ -92,3 +93,18 @@ def limiter_for(app: FastAPI, settings: Settings) -> FailedAuthLimiter:
                 app.state.failed_auth_limiter = limiter
     assert isinstance(limiter, FailedAuthLimiter)
     return limiter
+
+
+def guard(request: Request) -> tuple[FailedAuthLimiter, str]:
+    """The limiter and the caller's address, after refusing (429) an address that failed too
+    often. Checked before any secret is looked up: a blocked guesser learns nothing, right or
+    wrong. The caller records its own failure with `limiter.record_failure(address)`."""
+    limiter = limiter_for(request.app, get_settings())
+    address = request.client.host if request.client else "unknown"
+    wait = limiter.retry_after(address)
+    if wait is not None:
+        raise TooManyRequests(
+            f"too many failed sign-ins from this address; retry in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
+    return limiter, address

@@ -11,13 +11,13 @@ from pydantic import BaseModel, Field
 
 from app.auth import signin
 from app.auth.deps import Admin, Anyone
-from app.auth.ratelimit import limiter_for
+from app.auth.ratelimit import guard
 from app.auth.router import MeOut, me_of
 from app.auth.service import principal_of
 from app.common.types import INT4_MAX, Schema
 from app.config import get_settings
 from app.db import DbSession, utcnow
-from app.errors import AppError, ErrorOut, TooManyRequests
+from app.errors import AppError, ErrorOut
 from app.users.schemas import Person
 from app.users.service import names_by_id
 
@@ -111,14 +111,7 @@ def issue_ticket(body: TicketIn, session: DbSession, who: Admin) -> TicketOut:
 def exchange(body: ExchangeIn, request: Request, session: DbSession) -> SessionTokenOut:
     """The phone trades a sign-in link's ticket for a session token. No bearer token needed.
     Unknown ticket 401, already used 409, expired 410."""
-    limiter = limiter_for(request.app, get_settings())
-    address = request.client.host if request.client else "unknown"
-    wait = limiter.retry_after(address)
-    if wait is not None:
-        raise TooManyRequests(
-            f"too many failed sign-ins from this address; retry in {wait} s",
-            headers={"Retry-After": str(wait)},
-        )
+    limiter, address = guard(request)
     try:
         new = signin.redeem_ticket(session, ticket=body.ticket, hours=get_settings().session_hours)
     except AppError:
