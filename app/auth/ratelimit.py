@@ -56,6 +56,16 @@ class FailedAuthLimiter:
             oldest_that_counts = times[len(times) - self.limit]
             return max(1, math.ceil(oldest_that_counts + self.window - now))
 
+    def refuse_if_blocked(self, address: str, what: str) -> None:
+        """429 with Retry-After for an address past its limit: "too many {what} from this
+        address"."""
+        wait = self.retry_after(address)
+        if wait is not None:
+            raise TooManyRequests(
+                f"too many {what} from this address; retry in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
+
     def record_failure(self, address: str) -> None:
         with self._lock:
             now = self._clock()
@@ -100,11 +110,11 @@ def guard(request: Request) -> tuple[FailedAuthLimiter, str]:
     often. Checked before any secret is looked up: a blocked guesser learns nothing, right or
     wrong. The caller records its own failure with `limiter.record_failure(address)`."""
     limiter = limiter_for(request.app, get_settings())
-    address = request.client.host if request.client else "unknown"
-    wait = limiter.retry_after(address)
-    if wait is not None:
-        raise TooManyRequests(
-            f"too many failed sign-ins from this address; retry in {wait} s",
-            headers={"Retry-After": str(wait)},
-        )
+    address = address_of(request)
+    limiter.refuse_if_blocked(address, "failed sign-ins")
     return limiter, address
+
+
+def address_of(request: Request) -> str:
+    """The caller's address, as every limiter counts it."""
+    return request.client.host if request.client else "unknown"

@@ -13,11 +13,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from app.auth.deps import require
 from app.auth.principal import Principal
-from app.auth.ratelimit import FailedAuthLimiter
+from app.auth.ratelimit import FailedAuthLimiter, address_of
 from app.common.types import Page, PageParams
 from app.config import Settings, get_settings
 from app.db import DbSession
-from app.errors import PUBLIC_ERROR_RESPONSES, TooManyRequests
+from app.errors import PUBLIC_ERROR_RESPONSES
 from app.models import Role
 from app.verify import service
 from app.verify.schemas import PlaceIn, PlaceResult, SignalOut
@@ -41,13 +41,8 @@ def _limiter(request: Request, settings: Settings) -> FailedAuthLimiter:
 def rate_limited(request: Request) -> None:
     """More than the allowed verifications a minute from one address: 429 with Retry-After."""
     limiter = _limiter(request, get_settings())
-    address = request.client.host if request.client else "unknown"
-    wait = limiter.retry_after(address)
-    if wait is not None:
-        raise TooManyRequests(
-            f"too many verifications from this address; retry in {wait} s",
-            headers={"Retry-After": str(wait)},
-        )
+    address = address_of(request)
+    limiter.refuse_if_blocked(address, "verifications")
     limiter.record_failure(address)
 
 
