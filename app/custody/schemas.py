@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from app.common.types import AwareDatetime, Code, Schema
+from app.scans.schemas import ReadCode, Ruling
 
 
 class CustodyItemIn(Schema):
@@ -22,24 +23,19 @@ class CustodyBatchIn(Schema):
     items: list[CustodyItemIn] = Field(min_length=1)
 
 
-class CustodyResult(BaseModel):
-    payload: str
-    serial: str | None = None
-    """The carton's serial (for an item code, the carton it is packed in)."""
-    item_serial: str | None = None
-    """The item's serial, when the payload was an item code handed off as its carton."""
+class _HandOffOutcome(ReadCode):
     outcome: str | None = None
     """accepted, warning or refused; absent when the item could not be judged (`error`)."""
     reason: str | None = None
     """A machine code whenever the outcome is not `accepted` (not_custodian, outside_territory,
     not_shipped_to_you, outside_supply_line, to_self, ...)."""
     violation_id: int | None = None
-    error: str | None = None
-    rule: str | None = None
-    policy_version: str | None = None
-    detail: str | None = None
-    cartons: int | None = None
-    """For a pallet (SSCC): how many cartons the hand-off covered."""
+
+
+# One hand-off item's answer (an item code is handed off as its carton): the code first, then
+# the outcome, then the ruling, as on the wire before (see ScanResult).
+class CustodyResult(Ruling, _HandOffOutcome):
+    pass
 
 
 class CustodyBatchOut(BaseModel):

@@ -44,12 +44,30 @@ class ScanReason(BaseModel):
     facts: dict[str, Any] = Field(default_factory=dict)
 
 
-class ScanResult(BaseModel):
+class ReadCode(BaseModel):
+    """Which code an answer about one read payload speaks of: the payload as read, and the
+    carton (and item) it named."""
+
     payload: str
     serial: str | None = None
     """The carton's serial (for an item code, the carton it is packed in)."""
     item_serial: str | None = None
     """The item's serial, when the payload was an item code judged as its carton."""
+
+
+class Ruling(BaseModel):
+    """Why a read payload came out as it did: the error that kept it from being judged, or the
+    rule that decided, the policy version it belongs to and its detail."""
+
+    error: str | None = None
+    rule: str | None = None
+    policy_version: str | None = None
+    detail: str | None = None
+    cartons: int | None = None
+    """For a pallet (SSCC): how many cartons the read covered."""
+
+
+class _ScanVerdict(ReadCode):
     verdict: str | None = None
     region_code: str | None = None
     violation_id: int | None = None
@@ -57,13 +75,11 @@ class ScanResult(BaseModel):
     price_violation_id: int | None = None
     """The price case (乱价) a price below the floor opened or joined against the seller."""
     findings: list[str] = Field(default_factory=list)
-    error: str | None = None
-    rule: str | None = None
-    """The verdict rule that decided, and the policy version it belongs to."""
-    policy_version: str | None = None
-    detail: str | None = None
-    cartons: int | None = None
-    """For a pallet (SSCC): how many cartons the scan covered."""
+
+
+# Clients read the fields in the order they have always had: pydantic orders them base by base
+# from the last base, so the code comes first, then the verdict, then the ruling.
+class ScanResult(Ruling, _ScanVerdict):
     region_name: str | None = None
     """The name of the scan's region (`region_code`)."""
     reason: ScanReason | None = None
