@@ -2,19 +2,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
-from app.common.types import Code, CodedIn, CodedOut, Name, Schema
+from app.common.types import (
+    Code,
+    CodedIn,
+    CodedOut,
+    Latitude,
+    Longitude,
+    Name,
+    Schema,
+    check_position,
+)
 
 
 class _Position(Schema):
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: Latitude | None = None
+    lon: Longitude | None = None
 
     @model_validator(mode="after")
     def _both_or_neither(self) -> _Position:
-        if (self.lat is None) != (self.lon is None):
-            raise ValueError("give both lat and lon, or neither")
+        check_position(self.lat, self.lon)
         return self
 
 

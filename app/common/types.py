@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
@@ -147,6 +148,20 @@ def aware(value: datetime) -> datetime:
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(aware)]
+
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+
+
+def check_position(
+    lat: float | None, lon: float | None, fields_set: AbstractSet[str] | None = None
+) -> None:
+    """A position is both coordinates or none: half of one places nothing. For a patch, pass its
+    `model_fields_set`: sending one coordinate (even as null) without the other is refused too."""
+    if (lat is None) != (lon is None) or (
+        fields_set is not None and ("lat" in fields_set) != ("lon" in fields_set)
+    ):
+        raise ValueError("give both lat and lon, or neither")
 
 
 class Schema(BaseModel):

@@ -4,7 +4,16 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, model_validator
 
-from app.common.types import RAW_TEXT, AwareDatetime, Code, Money, Schema
+from app.common.types import (
+    RAW_TEXT,
+    AwareDatetime,
+    Code,
+    Latitude,
+    Longitude,
+    Money,
+    Schema,
+    check_position,
+)
 
 
 class ScanIn(Schema):
@@ -14,16 +23,15 @@ class ScanIn(Schema):
     (verdict `unreadable`); the rest of the batch is judged."""
     checkpoint_code: Code | None = None
     scanned_at: AwareDatetime
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: Latitude | None = None
+    lon: Longitude | None = None
     observed_price: Money | None = None
     """Observed shelf price per unit (CNY)."""
     device_id: str | None = Field(default=None, max_length=80)
 
     @model_validator(mode="after")
     def _position(self) -> ScanIn:
-        if (self.lat is None) != (self.lon is None):
-            raise ValueError("give both lat and lon, or neither")
+        check_position(self.lat, self.lon)
         return self
 
 

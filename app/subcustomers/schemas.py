@@ -6,7 +6,16 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, model_validator
 
-from app.common.types import AwareDatetime, Code, CodedIn, Name, Schema
+from app.common.types import (
+    AwareDatetime,
+    Code,
+    CodedIn,
+    Latitude,
+    Longitude,
+    Name,
+    Schema,
+    check_position,
+)
 from app.models import SubCustomerStatus, SubCustomerTier
 
 
@@ -14,15 +23,14 @@ class SubCustomerIn(CodedIn):
     tier: SubCustomerTier
     region_code: Code
     distributor_code: Code
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: Latitude | None = None
+    lon: Longitude | None = None
     contact: str | None = Field(default=None, max_length=200)
     agreement_signed_at: AwareDatetime | None = None
 
     @model_validator(mode="after")
     def _position(self) -> SubCustomerIn:
-        if (self.lat is None) != (self.lon is None):
-            raise ValueError("give both lat and lon, or neither")
+        check_position(self.lat, self.lon)
         return self
 
 
@@ -32,17 +40,14 @@ class SubCustomerPatch(Schema):
 
     name: Name | None = None
     tier: SubCustomerTier | None = None
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: Latitude | None = None
+    lon: Longitude | None = None
     contact: str | None = Field(default=None, max_length=200)
     agreement_signed_at: AwareDatetime | None = None
 
     @model_validator(mode="after")
     def _position(self) -> SubCustomerPatch:
-        if ("lat" in self.model_fields_set) != ("lon" in self.model_fields_set) or (
-            (self.lat is None) != (self.lon is None)
-        ):
-            raise ValueError("give both lat and lon, or neither")
+        check_position(self.lat, self.lon, self.model_fields_set)
         return self
 
 

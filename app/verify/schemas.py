@@ -6,22 +6,21 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, model_validator
 
-from app.common.types import Code, Schema
+from app.common.types import Code, Latitude, Longitude, Schema, check_position
 
 
 class PlaceIn(Schema):
     sighting: int = Field(ge=1)
     token: str = Field(max_length=64)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: Latitude | None = None
+    lon: Longitude | None = None
     """The browser's position; stored rounded to 2 decimals (about 1 km)."""
     city: Code | None = None
     """Instead of a position: the code of a city from the page's picker."""
 
     @model_validator(mode="after")
     def _one_place(self) -> PlaceIn:
-        if (self.lat is None) != (self.lon is None):
-            raise ValueError("give both lat and lon, or neither")
+        check_position(self.lat, self.lon)
         if (self.lat is None) == (self.city is None):
             raise ValueError("give lat and lon, or city")
         return self
