@@ -47,6 +47,22 @@ class World:
         result: dict[str, Any] = r.json()["results"][0]
         return result
 
+    def ship_the_spare(self, number: str, plate: str, *, to: str, route: list[str]) -> None:
+        """The tenth Jinan carton, never shipped, on a new waybill dispatched at T0 and due five
+        hours later."""
+        dispatch(
+            self.api,
+            number,
+            plate,
+            dispatched=T0,
+            expected=T0 + timedelta(hours=5),
+            to=to,
+            route=route,
+            salesperson="SP-370200",
+            cartons=[self.jinan[9]["payload"]],
+            issuer="x",
+        )
+
 
 def issue(api: Api, region: str, n: int) -> list[dict[str, Any]]:
     r = api.post(

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -19,7 +18,7 @@ from app.db import get_sessionmaker
 from app.models import WebhookDelivery
 from app.waybills.webhooks import deliver_due
 from tests.conftest import free_port
-from tests.scans.conftest import LAGER, T0, World, dispatch
+from tests.scans.conftest import LAGER, T0, World
 
 EXE = str(Path(sys.executable).parent / "channelguard")
 
@@ -100,18 +99,7 @@ def test_webhook_outbox_retries_until_delivered(world: World) -> None:
             json={"webhook_url": f"http://127.0.0.1:{port}/hook"},
         )
         assert r.status_code == 200
-        dispatch(
-            world.api,
-            "WB-ZB",
-            "鲁C1",
-            dispatched=T0,
-            expected=T0 + timedelta(hours=5),
-            to="D-370200-2",
-            route=["370300", "370200"],
-            salesperson="SP-370200",
-            cartons=[world.jinan[9]["payload"]],
-            issuer="x",
-        )
+        world.ship_the_spare("WB-ZB", "鲁C1", to="D-370200-2", route=["370300", "370200"])
         with httpx.Client() as http:
             first = deliver_due(get_sessionmaker(), client=http)
             assert (first.delivered, first.failed) == (0, 1)
