@@ -47,6 +47,13 @@ class World:
         result: dict[str, Any] = r.json()["results"][0]
         return result
 
+    def scans_of(self, carton: dict[str, Any]) -> list[dict[str, Any]]:
+        """The scans the server stored of `carton`, as the auditor sees them."""
+        scans: list[dict[str, Any]] = self.api.get(
+            "auditor", f"/api/v1/cartons/{carton['serial']}"
+        ).json()["scans"]
+        return scans
+
     def ship_the_spare(self, number: str, plate: str, *, to: str, route: list[str]) -> None:
         """The tenth Jinan carton, never shipped, on a new waybill dispatched at T0 and due five
         hours later."""
