@@ -26,9 +26,11 @@ import tempfile
 import textwrap
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -185,29 +187,33 @@ async def throughput(base: str, token: str, sample: list[str], batches: int, cli
         return batches * 500 / (time.perf_counter() - t)
 
 
-def latency(
-    base: str, token: str, sample: list[str], clients: int, seconds: float
+def keep_alive_load(
+    base: str,
+    clients: int,
+    seconds: float,
+    next_request: Callable[[], tuple[str, str, str | None]],
+    headers: dict[str, str],
+    what: str,
 ) -> tuple[float, float, float]:
-    """p50 and p99 in ms of single-scan requests, and requests/s, under `clients` clients.
+    """p50 and p99 in ms, and requests/s, of `clients` clients each sending `next_request()`'s
+    (method, path, body) over and over for `seconds`.
 
     Each client is a thread with one keep-alive connection from the standard library: httpx's
     async pool, tried first, could not drive even a bare endpoint past ~150 requests/s here."""
-    host, port = base.removeprefix("http://").split(":")
-    at = datetime.now(UTC) - timedelta(hours=1)
+    parts = urlsplit(base)
     stop = time.monotonic() + seconds
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
     def worker(_: int) -> list[float]:
-        conn = http.client.HTTPConnection(host, int(port), timeout=60)
+        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=60)
         out: list[float] = []
         while time.monotonic() < stop:
-            body = json.dumps(batch(sample, 1, at))
+            method, path, body = next_request()
             t = time.perf_counter()
-            conn.request("POST", "/api/v1/scans", body=body, headers=headers)
+            conn.request(method, path, body=body, headers=headers)
             r = conn.getresponse()
             r.read()
             if r.status != 200:
-                raise SystemExit(f"scan request failed: {r.status}")
+                raise SystemExit(f"{what} request failed: {r.status}")
             out.append((time.perf_counter() - t) * 1000)
         conn.close()
         return out
@@ -218,6 +224,22 @@ def latency(
     elapsed = time.perf_counter() - t
     q = statistics.quantiles(lat, n=100)
     return q[49], q[98], len(lat) / elapsed
+
+
+def latency(
+    base: str, token: str, sample: list[str], clients: int, seconds: float
+) -> tuple[float, float, float]:
+    """p50 and p99 in ms of single-scan requests, and requests/s, under `clients` clients."""
+    at = datetime.now(UTC) - timedelta(hours=1)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    return keep_alive_load(
+        base,
+        clients,
+        seconds,
+        lambda: ("POST", "/api/v1/scans", json.dumps(batch(sample, 1, at))),
+        headers,
+        "scan",
+    )
 
 
 def main() -> None:

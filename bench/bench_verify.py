@@ -16,18 +16,15 @@ per-address limit lifted (CG_PUBLIC_VERIFY_PER_MINUTE): every request comes from
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import random
 import statistics
 import tempfile
 import textwrap
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench.bench_scans import LAGER, start_pair
+from bench.bench_scans import LAGER, keep_alive_load, start_pair
 
 BARE_APP = textwrap.dedent("""
     from fastapi import FastAPI, Request
@@ -91,31 +88,16 @@ def issue_bottles(n_codes: int) -> list[str]:
 def load(
     base: str, paths: list[str], accept: str, clients: int, seconds: float
 ) -> tuple[float, float, float]:
-    """p50 and p99 in ms, and requests/s, of verifications by `clients` keep-alive clients
-    (threads with the standard library's client, as in bench_scans)."""
-    parts = urlsplit(base)
-    stop = time.monotonic() + seconds
-
-    def worker(_: int) -> list[float]:
-        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=60)
-        out: list[float] = []
-        while time.monotonic() < stop:
-            t = time.perf_counter()
-            conn.request("GET", random.choice(paths), headers={"Accept": accept})
-            r = conn.getresponse()
-            r.read()
-            if r.status != 200:
-                raise SystemExit(f"verify request failed: {r.status}")
-            out.append((time.perf_counter() - t) * 1000)
-        conn.close()
-        return out
-
-    t = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        lat = [x for part in pool.map(worker, range(clients)) for x in part]
-    elapsed = time.perf_counter() - t
-    q = statistics.quantiles(lat, n=100)
-    return q[49], q[98], len(lat) / elapsed
+    """p50 and p99 in ms, and requests/s, of verifications of random codes by `clients`
+    keep-alive clients."""
+    return keep_alive_load(
+        base,
+        clients,
+        seconds,
+        lambda: ("GET", random.choice(paths), None),
+        {"Accept": accept},
+        "verify",
+    )
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Self
 
 import httpx
 import pytest
@@ -196,6 +197,29 @@ class LiveServer:
     base_url: str
     database_url: str
     tokens: dict[str, str]
+
+
+class LiveClient:
+    """The live server over real HTTP, sending a demo user's token or none. `prefix` goes before
+    every path (the API's, or nothing for the public pages)."""
+
+    prefix = "/api/v1"
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+        self.client = httpx.Client(base_url=server.base_url, timeout=30)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.close()
+
+    def call(self, method: str, user: str | None, path: str, **kw: Any) -> httpx.Response:
+        headers = dict(kw.pop("headers", {}))
+        if user:
+            headers["Authorization"] = f"Bearer {self.server.tokens[user]}"
+        return self.client.request(method, f"{self.prefix}{path}", headers=headers, **kw)
 
 
 @pytest.fixture(scope="module")

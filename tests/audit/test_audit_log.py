@@ -20,9 +20,8 @@ from app.audit.sequencer import integrate_all, integrate_once
 from app.config import get_settings
 from app.db import get_sessionmaker, utcnow
 from app.models import AuditEntry, AuditLeaf
+from tests.audit.tampering import GUARDED, switch_guards_off
 from tests.conftest import Api
-
-GUARDED = ("audit_entry", "audit_leaf", "audit_checkpoint")
 
 
 def _write(n: int, *, tag: str = "t") -> None:
@@ -45,12 +44,7 @@ def _integrate(holder: str = "seq-a") -> audit.Integration | None:
 def _tamper(*sqls: str, then: Callable[[Session], None] | None = None) -> None:
     """Tamper as an attacker with database access would: switch the guards off first."""
     with get_sessionmaker()() as s, s.begin():
-        for table in GUARDED:
-            if s.get_bind().dialect.name == "sqlite":
-                for verb in ("update", "delete"):
-                    s.execute(text(f"DROP TRIGGER IF EXISTS trg_{table}_no_{verb}"))
-            else:
-                s.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+        switch_guards_off(s)
         for sql in sqls:
             s.execute(text(sql))
         if then is not None:

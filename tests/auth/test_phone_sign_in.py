@@ -18,20 +18,19 @@ from sqlalchemy import create_engine, text
 
 from app.auth.service import hash_token
 from app.config import get_settings
-from tests.conftest import LiveServer
+from tests.conftest import LiveClient, LiveServer
 
 
-class Http:
-    def __init__(self, server: LiveServer) -> None:
-        self.server = server
-        self.client = httpx.Client(base_url=server.base_url, timeout=30)
-
+class Http(LiveClient):
     def call(
         self, method: str, user: str | None, path: str, *, token: str | None = None, **kw: Any
     ) -> httpx.Response:
-        bearer = token or (self.server.tokens[user] if user else None)
-        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
-        return self.client.request(method, f"/api/v1{path}", headers=headers, **kw)
+        if token:
+            # A token of the test's own (a session from a sign-in link), not a demo user's.
+            return super().call(
+                method, None, path, headers={"Authorization": f"Bearer {token}"}, **kw
+            )
+        return super().call(method, user, path, **kw)
 
     def issue(self, username: str) -> dict[str, Any]:
         r = self.call("POST", "admin", "/sign-in/tickets", json={"username": username})
@@ -55,9 +54,8 @@ class Http:
 
 @pytest.fixture(scope="module")
 def http(live_server: LiveServer) -> Iterator[Http]:
-    h = Http(live_server)
-    yield h
-    h.client.close()
+    with Http(live_server) as h:
+        yield h
 
 
 def _when(value: str) -> datetime:

@@ -4,11 +4,7 @@ detached for archive, and the migration keeping every row both ways. SQLite stay
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -21,8 +17,8 @@ from app.errors import Conflict, NotFound, Unprocessable
 from app.migrate import alembic_config
 from app.partitions import service
 from tests.conftest import Api
+from tests.partitions.cli import ensure_list_and_detach
 
-EXE = str(Path(sys.executable).parent / "channelguard")
 BEFORE = "scan_monthly_partitions"
 TABLE = "public_verification"
 DEFAULT = f"{TABLE}_default"
@@ -178,18 +174,10 @@ def test_upgrade_and_downgrade_keep_every_sighting_and_its_signals(demo_url: str
 def test_verifications_stay_a_plain_table_on_sqlite_and_the_commands_answer(
     db_url: str,
 ) -> None:
-    env = {**os.environ, "DATABASE_URL": db_url}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [EXE, "partitions", *args], env=env, capture_output=True, text=True, timeout=120
-        )
-
     now = datetime.now(UTC)
-    ensured = run("ensure", "--months-ahead", "5")
-    listing = run("list")
-    current = run("detach", f"{now:%Y-%m}", "--table", TABLE)
-    unknown = run("detach", "2020-01", "--table", "app_user")
+    ensured, listing, current, unknown = ensure_list_and_detach(
+        db_url, now, table=("--table", TABLE), refused=("2020-01", "--table", "app_user")
+    )
     assert ensured.returncode == 0 and listing.returncode == 0, ensured.stderr + listing.stderr
     assert current.returncode == 2 and unknown.returncode == 2
     if db.get_engine().dialect.name == "postgresql":

@@ -47,6 +47,29 @@ class World:
         result: dict[str, Any] = r.json()["results"][0]
         return result
 
+    def scans_of(self, carton: dict[str, Any]) -> list[dict[str, Any]]:
+        """The scans the server stored of `carton`, as the auditor sees them."""
+        scans: list[dict[str, Any]] = self.api.get(
+            "auditor", f"/api/v1/cartons/{carton['serial']}"
+        ).json()["scans"]
+        return scans
+
+    def ship_the_spare(self, number: str, plate: str, *, to: str, route: list[str]) -> None:
+        """The tenth Jinan carton, never shipped, on a new waybill dispatched at T0 and due five
+        hours later."""
+        dispatch(
+            self.api,
+            number,
+            plate,
+            dispatched=T0,
+            expected=T0 + timedelta(hours=5),
+            to=to,
+            route=route,
+            salesperson="SP-370200",
+            cartons=[self.jinan[9]["payload"]],
+            issuer="x",
+        )
+
 
 def issue(api: Api, region: str, n: int) -> list[dict[str, Any]]:
     r = api.post(
@@ -57,41 +80,63 @@ def issue(api: Api, region: str, n: int) -> list[dict[str, Any]]:
     return codes
 
 
+def dispatch(
+    api: Api,
+    number: str,
+    plate: str,
+    *,
+    dispatched: datetime,
+    expected: datetime,
+    to: str,
+    route: list[str],
+    salesperson: str,
+    cartons: list[str],
+    issuer: str = "物流部 王",
+) -> None:
+    """Waybill `number` on truck `plate`, from `dispatched` to `to` by way of `route`."""
+    r = api.post(
+        "admin",
+        "/api/v1/waybills",
+        json={
+            "number": number,
+            "vehicle_plate": plate,
+            "dispatched_at": iso(dispatched),
+            "expected_arrival": iso(expected),
+            "destination_distributor_code": to,
+            "route_region_codes": route,
+            "issuer": issuer,
+            "salesperson_code": salesperson,
+            "carton_payloads": cartons,
+        },
+    )
+    assert r.status_code == 201, r.text
+
+
 @pytest.fixture
 def world(api: Api) -> World:
     jinan = issue(api, "370100", 10)
-    r = api.post(
-        "admin",
-        "/api/v1/waybills",
-        json={
-            "number": "WB-JN",
-            "vehicle_plate": "鲁A12345",
-            "dispatched_at": iso(T0 - timedelta(days=3)),
-            "expected_arrival": iso(T0 - timedelta(days=2)),
-            "destination_distributor_code": "D-370100-1",
-            "route_region_codes": ["370100"],
-            "issuer": "物流部 王",
-            "salesperson_code": "SP-370100",
-            "carton_payloads": [c["payload"] for c in jinan[:6]],
-        },
+    dispatch(
+        api,
+        "WB-JN",
+        "鲁A12345",
+        dispatched=T0 - timedelta(days=3),
+        expected=T0 - timedelta(days=2),
+        to="D-370100-1",
+        route=["370100"],
+        salesperson="SP-370100",
+        cartons=[c["payload"] for c in jinan[:6]],
     )
-    assert r.status_code == 201, r.text
     assert api.post("admin", "/api/v1/waybills/WB-JN/deliver").status_code == 200
     to_qd = issue(api, "370100", 4)
-    r = api.post(
-        "admin",
-        "/api/v1/waybills",
-        json={
-            "number": "WB-QD",
-            "vehicle_plate": "鲁B88888",
-            "dispatched_at": iso(T0 - timedelta(hours=2)),
-            "expected_arrival": iso(T0 + timedelta(hours=10)),
-            "destination_distributor_code": "D-370200-1",
-            "route_region_codes": ["370100", "370300", "370700", "370200"],
-            "issuer": "物流部 王",
-            "salesperson_code": "SP-370200",
-            "carton_payloads": [c["element_string"] for c in to_qd],
-        },
+    dispatch(
+        api,
+        "WB-QD",
+        "鲁B88888",
+        dispatched=T0 - timedelta(hours=2),
+        expected=T0 + timedelta(hours=10),
+        to="D-370200-1",
+        route=["370100", "370300", "370700", "370200"],
+        salesperson="SP-370200",
+        cartons=[c["element_string"] for c in to_qd],
     )
-    assert r.status_code == 201, r.text
     return World(api, jinan, to_qd)

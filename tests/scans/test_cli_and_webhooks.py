@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -19,7 +18,7 @@ from app.db import get_sessionmaker
 from app.models import WebhookDelivery
 from app.waybills.webhooks import deliver_due
 from tests.conftest import free_port
-from tests.scans.conftest import LAGER, T0, World, iso
+from tests.scans.conftest import LAGER, T0, World
 
 EXE = str(Path(sys.executable).parent / "channelguard")
 
@@ -100,22 +99,7 @@ def test_webhook_outbox_retries_until_delivered(world: World) -> None:
             json={"webhook_url": f"http://127.0.0.1:{port}/hook"},
         )
         assert r.status_code == 200
-        r = world.api.post(
-            "admin",
-            "/api/v1/waybills",
-            json={
-                "number": "WB-ZB",
-                "vehicle_plate": "鲁C1",
-                "dispatched_at": iso(T0),
-                "expected_arrival": iso(T0 + timedelta(hours=5)),
-                "destination_distributor_code": "D-370200-2",
-                "route_region_codes": ["370300", "370200"],
-                "issuer": "x",
-                "salesperson_code": "SP-370200",
-                "carton_payloads": [world.jinan[9]["payload"]],
-            },
-        )
-        assert r.status_code == 201, r.text
+        world.ship_the_spare("WB-ZB", "鲁C1", to="D-370200-2", route=["370300", "370200"])
         with httpx.Client() as http:
             first = deliver_due(get_sessionmaker(), client=http)
             assert (first.delivered, first.failed) == (0, 1)

@@ -37,7 +37,7 @@ def test_control_characters_in_a_payload_fail_only_that_item(world: World) -> No
     again = world.scan(*items, key="nul-batch-1")
     assert again.status_code == 200, again.text
     assert again.json() == r.json()
-    scans = world.api.get("auditor", f"/api/v1/cartons/{world.jinan[0]['serial']}").json()["scans"]
+    scans = world.scans_of(world.jinan[0])
     assert len(scans) == 2
 
 

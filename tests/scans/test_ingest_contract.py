@@ -13,7 +13,7 @@ def test_retry_with_the_same_key_replays_and_stores_nothing_twice(world: World) 
     second = world.scan(item, key="batch-1")
     assert first.status_code == second.status_code == 200
     assert first.json() == second.json()
-    scans = world.api.get("auditor", f"/api/v1/cartons/{world.jinan[2]['serial']}").json()["scans"]
+    scans = world.scans_of(world.jinan[2])
     assert len(scans) == 1
 
 
@@ -28,7 +28,7 @@ def test_same_key_with_another_body_is_409_and_stores_nothing(world: World) -> N
     r = world.scan(other, key="k")
     assert r.status_code == 409
     assert "different body" in r.json()["detail"]
-    scans = world.api.get("auditor", f"/api/v1/cartons/{world.jinan[1]['serial']}").json()["scans"]
+    scans = world.scans_of(world.jinan[1])
     assert len(scans) == 1
 
 
@@ -40,7 +40,7 @@ def test_keys_are_per_user(world: World) -> None:
     }
     assert world.scan(item, key="shared").status_code == 200
     assert world.scan(item, key="shared", user="admin").status_code == 200
-    scans = world.api.get("auditor", f"/api/v1/cartons/{world.jinan[1]['serial']}").json()["scans"]
+    scans = world.scans_of(world.jinan[1])
     assert len(scans) == 2
 
 

@@ -3,11 +3,7 @@ ahead idempotently, past months detached for archive, and the migration keeping 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from alembic import command
@@ -18,9 +14,9 @@ from app import db
 from app.errors import Conflict, NotFound, Unprocessable
 from app.migrate import alembic_config
 from app.partitions import service
+from tests.partitions.cli import ensure_list_and_detach
 from tests.scans.conftest import World
 
-EXE = str(Path(sys.executable).parent / "channelguard")
 BEFORE = "phone_signin_scratched"
 postgres = pytest.mark.postgres
 
@@ -181,18 +177,10 @@ def test_upgrade_and_downgrade_keep_every_row_and_the_id_sequence(demo_url: str)
 
 
 def test_partitions_commands_answer_on_both_databases(db_url: str) -> None:
-    env = {**os.environ, "DATABASE_URL": db_url}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [EXE, "partitions", *args], env=env, capture_output=True, text=True, timeout=120
-        )
-
     now = datetime.now(UTC)
-    ensured = run("ensure", "--months-ahead", "5")
-    listing = run("list")
-    current = run("detach", f"{now:%Y-%m}")
-    bad = run("detach", "2026-13")
+    ensured, listing, current, bad = ensure_list_and_detach(
+        db_url, now, table=(), refused=("2026-13",)
+    )
     assert ensured.returncode == 0 and listing.returncode == 0, ensured.stderr + listing.stderr
     assert current.returncode == 2 and bad.returncode == 2
     if db.get_engine().dialect.name == "postgresql":

@@ -168,7 +168,7 @@ def test_pallet_scan_covers_its_cartons(world: World) -> None:
     res = world.one(f"(00){sscc}", "LC-G3", T0)
     assert (res["verdict"], res["cartons"]) == ("diversion", 2)
     for c in world.jinan[6:8]:
-        scans = world.api.get("auditor", f"/api/v1/cartons/{c['serial']}").json()["scans"]
+        scans = world.scans_of(c)
         assert [s["verdict"] for s in scans] == ["diversion"]
         assert scans[0]["violation_id"] == res["violation_id"]
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveClient, LiveServer
 
 BEER_GTIN = "06901234560015"
 
@@ -25,17 +25,7 @@ def png(colour: tuple[int, int, int]) -> bytes:
     return buf.getvalue()
 
 
-class Http:
-    def __init__(self, server: LiveServer) -> None:
-        self.server = server
-        self.client = httpx.Client(base_url=server.base_url, timeout=30)
-
-    def call(self, method: str, user: str | None, path: str, **kw: Any) -> httpx.Response:
-        headers = dict(kw.pop("headers", {}))
-        if user:
-            headers["Authorization"] = f"Bearer {self.server.tokens[user]}"
-        return self.client.request(method, f"/api/v1{path}", headers=headers, **kw)
-
+class Http(LiveClient):
     def ok(self, method: str, path: str, **kw: Any) -> Any:
         r = self.call(method, "admin", path, **kw)
         assert r.status_code in (200, 201), r.text
@@ -91,9 +81,8 @@ class Http:
 
 @pytest.fixture(scope="module")
 def http(live_server: LiveServer) -> Iterator[Http]:
-    h = Http(live_server)
-    yield h
-    h.client.close()
+    with Http(live_server) as h:
+        yield h
 
 
 def test_a_scratched_carton_is_recorded_with_its_photos_and_hq_lists_it(http: Http) -> None:

@@ -5,29 +5,20 @@ would with no token, forged/unknown/voided alike to the byte, the carton's histo
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
 
 from app.codes import gs1
 from app.config import get_settings
-from tests.conftest import LiveServer
+from tests.conftest import LiveClient, LiveServer
 from tests.verify.helpers import JSON, LAGER, path_of
 
 
-class Http:
-    """The live server, with a role's token or none."""
+class Http(LiveClient):
+    """The live server, with a role's token or none; paths are given whole."""
 
-    def __init__(self, server: LiveServer) -> None:
-        self.server = server
-        self.client = httpx.Client(base_url=server.base_url, timeout=30)
-
-    def call(self, method: str, user: str | None, path: str, **kw: Any) -> httpx.Response:
-        headers = dict(kw.pop("headers", {}))
-        if user:
-            headers["Authorization"] = f"Bearer {self.server.tokens[user]}"
-        return self.client.request(method, path, headers=headers, **kw)
+    prefix = ""
 
     def issue(self, n: int, level: str) -> list[dict[str, str]]:
         r = self.call(

@@ -27,11 +27,11 @@ from app.config import get_settings
 from app.db import get_sessionmaker
 from app.models import AuditEntry, Role
 from app.violations import dossier
+from tests.audit.tampering import switch_guards_off
 from tests.conftest import _reset_caches
 from tests.violations.market import Market, now
 
 JINAN = "D-370100-1"
-GUARDED = ("audit_entry", "audit_leaf", "audit_checkpoint")
 
 
 @pytest.fixture
@@ -105,12 +105,7 @@ def _verify(pdf: Path, *args: str) -> tuple[int, str]:
 
 def _tamper(sql: str, **params: Any) -> None:
     with get_sessionmaker()() as s, s.begin():
-        for table in GUARDED:
-            if s.get_bind().dialect.name == "sqlite":
-                for verb in ("update", "delete"):
-                    s.execute(text(f"DROP TRIGGER IF EXISTS trg_{table}_no_{verb}"))
-            else:
-                s.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+        switch_guards_off(s)
         s.execute(text(sql), params)
 
 

@@ -3,8 +3,6 @@ admin) can read; receivers check calls with `verify_signature`."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import httpx
 
 from app.db import get_sessionmaker
@@ -15,7 +13,7 @@ from app.waybills.webhooks import (
     sign,
     verify_signature,
 )
-from tests.scans.conftest import T0, World, iso
+from tests.scans.conftest import World
 
 HOOKS = {"D-370100-1": "http://jinan.example/hook", "D-370300-1": "http://zibo.example/hook"}
 
@@ -24,22 +22,7 @@ def _deliver(world: World) -> list[httpx.Request]:
     for code, url in HOOKS.items():
         r = world.api.patch("admin", f"/api/v1/distributors/{code}", json={"webhook_url": url})
         assert r.status_code == 200, r.text
-    r = world.api.post(
-        "admin",
-        "/api/v1/waybills",
-        json={
-            "number": "WB-SIG",
-            "vehicle_plate": "鲁A1",
-            "dispatched_at": iso(T0),
-            "expected_arrival": iso(T0 + timedelta(hours=5)),
-            "destination_distributor_code": "D-370200-1",
-            "route_region_codes": ["370100", "370300", "370200"],
-            "issuer": "x",
-            "salesperson_code": "SP-370200",
-            "carton_payloads": [world.jinan[9]["payload"]],
-        },
-    )
-    assert r.status_code == 201, r.text
+    world.ship_the_spare("WB-SIG", "鲁A1", to="D-370200-1", route=["370100", "370300", "370200"])
     seen: list[httpx.Request] = []
 
     def receiver(request: httpx.Request) -> httpx.Response:

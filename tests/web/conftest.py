@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -55,6 +56,57 @@ def new_context(browser: Browser, **kw: Any) -> BrowserContext:
     )
     ctx.set_default_timeout(10_000)
     return ctx
+
+
+class LocalOnly:
+    """Records every request a browser context makes to a host other than the local server."""
+
+    def __init__(self, ctx: BrowserContext, base_url: str) -> None:
+        self.allowed = urlsplit(base_url).netloc
+        self.requests: list[str] = []
+        self.foreign: list[str] = []
+        ctx.on("request", self._seen)
+
+    def _seen(self, request: object) -> None:
+        url: str = request.url  # type: ignore[attr-defined]
+        self.requests.append(url)
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob"):
+            return
+        if parts.netloc != self.allowed:
+            self.foreign.append(url)
+
+    def check(self) -> None:
+        assert self.requests, "the page made no requests at all: the listener is not working"
+        assert self.foreign == [], f"requests left the local server: {self.foreign}"
+
+
+class Profiles:
+    """Browser profiles a test opens, each watched for requests to other hosts; when the test
+    ends they are closed and none may have left the local server."""
+
+    def __init__(self, browser: Browser, server: LiveServer) -> None:
+        self.browser = browser
+        self.server = server
+        self.made: list[tuple[BrowserContext, LocalOnly]] = []
+
+    def open(self, **kw: Any) -> Page:
+        """A page in a new profile (`new_context`'s options)."""
+        ctx = new_context(self.browser, **kw)
+        self.made.append((ctx, LocalOnly(ctx, self.server.base_url)))
+        return ctx.new_page()
+
+    def close_and_check(self) -> None:
+        for ctx, watch in self.made:
+            ctx.close()
+            watch.check()
+
+
+@pytest.fixture
+def profiles(browser: Browser, live_server: LiveServer) -> Iterator[Profiles]:
+    made = Profiles(browser, live_server)
+    yield made
+    made.close_and_check()
 
 
 @pytest.fixture

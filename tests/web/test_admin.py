@@ -15,8 +15,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from app.demo import gtin
 from tests.conftest import LiveServer
-from tests.web.conftest import PHONE, Backend, new_context, sign_in
-from tests.web.test_phone import LocalOnly, shoot
+from tests.web.conftest import PHONE, Backend, Profiles, new_context, sign_in
+from tests.web.test_phone import shoot
 from tests.web.test_screenshots import SIZES, no_sideways_scroll
 
 pytestmark = pytest.mark.browser
@@ -60,11 +60,9 @@ def pdf_pages(pdf: bytes) -> int:
 
 
 def test_an_admin_sets_up_a_region_and_prints_its_coloured_labels(
-    browser: Browser, live_server: LiveServer, backend: Backend, tmp_path: Path
+    live_server: LiveServer, backend: Backend, profiles: Profiles, tmp_path: Path
 ) -> None:
-    ctx = new_context(browser, accept_downloads=True)
-    watch = LocalOnly(ctx, live_server.base_url)
-    page = ctx.new_page()
+    page = profiles.open(accept_downloads=True)
     open_admin(page, live_server)
 
     # The demo's regions by name, each with its colour mark; the search narrows the list.
@@ -182,8 +180,6 @@ def test_an_admin_sets_up_a_region_and_prints_its_coloured_labels(
     expect(page.locator("#kinds button[data-kind='regions']")).to_have_text("Regions")
     page.click("#lang")
     expect(page.locator("#kinds button[data-kind='regions']")).to_have_text("区域")
-    ctx.close()
-    watch.check()
 
 
 def test_the_page_is_for_admins_only(browser: Browser, live_server: LiveServer) -> None:

@@ -4,12 +4,12 @@ user list and show each person's name (the party they act for) and role."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.conftest import LiveServer
-from tests.web.conftest import Backend, new_context, sign_in
+from tests.web.conftest import Backend, Profiles, sign_in
 from tests.web.test_admin import open_admin, tab
-from tests.web.test_phone import SHOTS, LocalOnly, shoot
+from tests.web.test_phone import SHOTS, shoot
 from tests.web.test_screenshots import SIZES, no_sideways_scroll
 
 pytestmark = pytest.mark.browser
@@ -21,12 +21,10 @@ def _jinans_name(backend: Backend) -> str:
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
 def test_hq_picks_a_distributors_staff_by_the_firms_name(
-    browser: Browser, live_server: LiveServer, backend: Backend, size: str
+    live_server: LiveServer, backend: Backend, profiles: Profiles, size: str
 ) -> None:
     phone = size == "phone"
-    ctx = new_context(browser, viewport=SIZES[size], is_mobile=phone, has_touch=phone)
-    watch = LocalOnly(ctx, live_server.base_url)
-    page = ctx.new_page()
+    page = profiles.open(viewport=SIZES[size], is_mobile=phone, has_touch=phone)
     sign_in(page, live_server, "admin", lands_on="/hq")
     name = _jinans_name(backend)
     page.locator("#phone-signin").scroll_into_view_if_needed()
@@ -48,8 +46,6 @@ def test_hq_picks_a_distributors_staff_by_the_firms_name(
     ticket = page.locator("#phone-ticket")
     expect(ticket.locator("img.qr")).to_be_visible()
     expect(ticket).to_contain_text(name)  # the QR is for a name, not a login
-    ctx.close()
-    watch.check()
 
 
 def _shoot_panel(page: Page, name: str) -> None:
@@ -61,12 +57,10 @@ def _shoot_panel(page: Page, name: str) -> None:
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
 def test_admin_picks_a_squads_inspectors_by_name(
-    browser: Browser, live_server: LiveServer, backend: Backend, size: str
+    live_server: LiveServer, backend: Backend, profiles: Profiles, size: str
 ) -> None:
     phone = size == "phone"
-    ctx = new_context(browser, viewport=SIZES[size], is_mobile=phone, has_touch=phone)
-    watch = LocalOnly(ctx, live_server.base_url)
-    page = ctx.new_page()
+    page = profiles.open(viewport=SIZES[size], is_mobile=phone, has_touch=phone)
     open_admin(page, live_server)
     tab(page, "squads")
     page.click("#add")
@@ -94,5 +88,3 @@ def test_admin_picks_a_squads_inspectors_by_name(
     ).to_be_disabled()
     no_sideways_scroll(page)
     shoot(page, f"admin-squad-picker-{size}")
-    ctx.close()
-    watch.check()

@@ -10,7 +10,6 @@ import subprocess
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import numpy as np
@@ -37,6 +36,7 @@ from tests.web.conftest import (
     PHONE,
     SW_READY_WITHIN_A_MINUTE,
     Backend,
+    LocalOnly,
     new_context,
     sign_in,
 )
@@ -45,29 +45,6 @@ pytestmark = pytest.mark.browser
 
 
 # ---- every request stays on the local server ---------------------------------------------------
-
-
-class LocalOnly:
-    """Records every request a browser context makes to a host other than the local server."""
-
-    def __init__(self, ctx: BrowserContext, base_url: str) -> None:
-        self.allowed = urlsplit(base_url).netloc
-        self.requests: list[str] = []
-        self.foreign: list[str] = []
-        ctx.on("request", self._seen)
-
-    def _seen(self, request: object) -> None:
-        url: str = request.url  # type: ignore[attr-defined]
-        self.requests.append(url)
-        parts = urlsplit(url)
-        if parts.scheme in ("data", "blob"):
-            return
-        if parts.netloc != self.allowed:
-            self.foreign.append(url)
-
-    def check(self) -> None:
-        assert self.requests, "the page made no requests at all: the listener is not working"
-        assert self.foreign == [], f"requests left the local server: {self.foreign}"
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import contextlib
 import io
 import re
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,8 +15,8 @@ import httpx
 import pytest
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, Route, expect
 from sqlalchemy import create_engine, text
 
 from app.auth.service import hash_token
@@ -28,38 +27,19 @@ from tests.web.conftest import (
     PHONE,
     SW_READY_WITHIN_A_MINUTE,
     Backend,
-    new_context,
+    Profiles,
     sign_in,
 )
-from tests.web.test_phone import SHOTS, LocalOnly, shoot
+from tests.web.test_phone import SHOTS, shoot
 from tests.web.test_screenshots import no_sideways_scroll
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def contexts() -> Iterator[list[tuple[BrowserContext, LocalOnly]]]:
-    """Browser profiles opened by the test, each checked for requests to other hosts."""
-    made: list[tuple[BrowserContext, LocalOnly]] = []
-    yield made
-    for ctx, watch in made:
-        ctx.close()
-        watch.check()
-
-
-def open_profile(
-    made: list[tuple[BrowserContext, LocalOnly]],
-    browser: Browser,
-    server: LiveServer,
-    *,
-    phone: bool,
-) -> Page:
+def open_profile(profiles: Profiles, *, phone: bool) -> Page:
     if phone:
-        ctx = new_context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
-    else:
-        ctx = new_context(browser, viewport=DESKTOP)
-    made.append((ctx, LocalOnly(ctx, server.base_url)))
-    return ctx.new_page()
+        return profiles.open(viewport=PHONE, is_mobile=True, has_touch=True)
+    return profiles.open(viewport=DESKTOP)
 
 
 def on_this_server(link: str, server: LiveServer) -> str:
@@ -78,9 +58,9 @@ def back_to_sign_in(phone: Page, server: LiveServer) -> None:
 
 
 def test_hq_signs_a_phone_in_by_qr_code_and_revokes_it(
-    browser: Browser, live_server: LiveServer, contexts: list[tuple[BrowserContext, LocalOnly]]
+    live_server: LiveServer, profiles: Profiles
 ) -> None:
-    hq = open_profile(contexts, browser, live_server, phone=False)
+    hq = open_profile(profiles, phone=False)
     sign_in(hq, live_server, "admin", lands_on="/hq")
     panel = hq.locator("#phone-signin")
     expect(panel).to_be_visible()
@@ -103,7 +83,7 @@ def test_hq_signs_a_phone_in_by_qr_code_and_revokes_it(
     assert "/signin#ticket=" in link
     panel.screenshot(path=str(SHOTS / "hq-phone-signin-desktop.png"))
 
-    phone = open_profile(contexts, browser, live_server, phone=True)
+    phone = open_profile(profiles, phone=True)
     phone.goto(on_this_server(link, live_server))
     phone.wait_for_url(f"{live_server.base_url}/inspector")
     expect(phone.locator("body")).to_have_attribute("data-ready", "true")
@@ -113,7 +93,7 @@ def test_hq_signs_a_phone_in_by_qr_code_and_revokes_it(
     assert token and token != live_server.tokens["inspector"]
 
     # The same link on a second phone: refused, saying why, in Chinese.
-    other = open_profile(contexts, browser, live_server, phone=True)
+    other = open_profile(profiles, phone=True)
     other.goto(on_this_server(link, live_server))
     expect(other.locator("body")).to_have_attribute("data-link-error", "used")
     expect(other.locator("#link-error")).to_contain_text("已经用过")
@@ -150,10 +130,9 @@ def sessions_shot(hq: Page, name: str) -> None:
 
 
 def test_an_inspector_records_a_scratched_carton_and_hq_sees_it(
-    browser: Browser,
     live_server: LiveServer,
     backend: Backend,
-    contexts: list[tuple[BrowserContext, LocalOnly]],
+    profiles: Profiles,
 ) -> None:
     # A Jinan carton delivered to Jinan's distributor, one bottle code packed inside.
     (carton,) = backend.issue("370100", 1)
@@ -168,7 +147,7 @@ def test_an_inspector_records_a_scratched_carton_and_hq_sees_it(
     photo = io.BytesIO()
     Image.new("RGB", (320, 240), (180, 140, 90)).save(photo, format="JPEG")
 
-    page = open_profile(contexts, browser, live_server, phone=True)
+    page = open_profile(profiles, phone=True)
     sign_in(page, live_server, "inspector", lands_on="/inspector")
     page.select_option("#checkpoint", "LC-G3")
     form = page.locator("#scratched")
@@ -198,7 +177,7 @@ def test_an_inspector_records_a_scratched_carton_and_hq_sees_it(
     # Stored once, with the carton's normal diversion.
     assert [s["verdict"] for s in backend.scans_of(carton["serial"])] == ["diversion"]
 
-    hq = open_profile(contexts, browser, live_server, phone=False)
+    hq = open_profile(profiles, phone=False)
     sign_in(hq, live_server, "auditor", lands_on="/hq")
     row = hq.locator(f"#scr-list li[data-record='{record_id}']")
     expect(row).to_contain_text("聊城")
@@ -217,13 +196,12 @@ def _sql(server: LiveServer, statement: str, **params: Any) -> None:
 
 
 def _phone_signed_in_by_link(
-    contexts: list[tuple[BrowserContext, LocalOnly]],
-    browser: Browser,
+    profiles: Profiles,
     server: LiveServer,
     backend: Backend,
 ) -> tuple[Page, str]:
     link = backend.post("admin", "/sign-in/tickets", {"username": "inspector"})["link"]
-    phone = open_profile(contexts, browser, server, phone=True)
+    phone = open_profile(profiles, phone=True)
     phone.goto(on_this_server(link, server))
     phone.wait_for_url(f"{server.base_url}/inspector")
     expect(phone.locator("body")).to_have_attribute("data-ready", "true")
@@ -239,12 +217,11 @@ def _me(server: LiveServer, token: str) -> httpx.Response:
 
 
 def test_an_expired_session_sends_the_phone_back_to_sign_in_saying_why(
-    browser: Browser,
     live_server: LiveServer,
     backend: Backend,
-    contexts: list[tuple[BrowserContext, LocalOnly]],
+    profiles: Profiles,
 ) -> None:
-    phone, token = _phone_signed_in_by_link(contexts, browser, live_server, backend)
+    phone, token = _phone_signed_in_by_link(profiles, live_server, backend)
     _sql(
         live_server,
         "UPDATE api_token SET expires_at = :t WHERE token_hash = :h",
@@ -271,12 +248,11 @@ def test_an_expired_session_sends_the_phone_back_to_sign_in_saying_why(
 
 
 def test_signing_out_ends_the_session_on_the_server_even_when_offline(
-    browser: Browser,
     live_server: LiveServer,
     backend: Backend,
-    contexts: list[tuple[BrowserContext, LocalOnly]],
+    profiles: Profiles,
 ) -> None:
-    phone, token = _phone_signed_in_by_link(contexts, browser, live_server, backend)
+    phone, token = _phone_signed_in_by_link(profiles, live_server, backend)
     phone.click("#sign-out")
     phone.wait_for_url(f"{live_server.base_url}/")
     expect(phone.locator("body")).to_have_attribute("data-signed-out", "server")
@@ -284,7 +260,7 @@ def test_signing_out_ends_the_session_on_the_server_even_when_offline(
     assert _me(live_server, token).json()["detail"] == "session revoked"
 
     # Without a network: signed out on the phone at once, on the server when it returns.
-    phone, token = _phone_signed_in_by_link(contexts, browser, live_server, backend)
+    phone, token = _phone_signed_in_by_link(profiles, live_server, backend)
     # The offline page shell (the service worker) serves the sign-in page without a network.
     # A worker that never installs fails the test after a minute rather than hanging it.
     assert phone.evaluate(SW_READY_WITHIN_A_MINUTE)
@@ -319,21 +295,27 @@ def _fill_scratched(page: Page, note: str, photo: bytes) -> None:
     page.click("#scr-form button[type=submit]")
 
 
-def test_a_scratched_carton_recorded_offline_arrives_once(
-    browser: Browser,
-    live_server: LiveServer,
-    backend: Backend,
-    contexts: list[tuple[BrowserContext, LocalOnly]],
-) -> None:
-    buf = io.BytesIO()
-    Image.new("RGB", (320, 240), (90, 140, 180)).save(buf, format="JPEG")
-    photo = buf.getvalue()
-    page = open_profile(contexts, browser, live_server, phone=True)
-    sign_in(page, live_server, "inspector", lands_on="/inspector")
+def scratched_form_at_liaocheng(profiles: Profiles, server: LiveServer) -> Page:
+    """The inspector's phone at Liaocheng's checkpoint, its scratched-carton form ready and open."""
+    page = open_profile(profiles, phone=True)
+    sign_in(page, server, "inspector", lands_on="/inspector")
     page.select_option("#checkpoint", "LC-G3")
     section = page.locator("#scratched")
     expect(section).to_have_attribute("data-ready", "true")
     section.locator("summary").click()
+    return page
+
+
+def test_a_scratched_carton_recorded_offline_arrives_once(
+    live_server: LiveServer,
+    backend: Backend,
+    profiles: Profiles,
+) -> None:
+    buf = io.BytesIO()
+    Image.new("RGB", (320, 240), (90, 140, 180)).save(buf, format="JPEG")
+    photo = buf.getvalue()
+    page = scratched_form_at_liaocheng(profiles, live_server)
+    section = page.locator("#scratched")
 
     page.context.set_offline(True)
     note = "离线登记：箱码被刮"
@@ -371,19 +353,13 @@ def test_a_scratched_carton_recorded_offline_arrives_once(
 
 
 def test_a_scratched_carton_whose_answer_was_lost_is_stored_once(
-    browser: Browser,
     live_server: LiveServer,
     backend: Backend,
-    contexts: list[tuple[BrowserContext, LocalOnly]],
+    profiles: Profiles,
 ) -> None:
     buf = io.BytesIO()
     Image.new("RGB", (200, 160), (120, 60, 60)).save(buf, format="JPEG")
-    page = open_profile(contexts, browser, live_server, phone=True)
-    sign_in(page, live_server, "inspector", lands_on="/inspector")
-    page.select_option("#checkpoint", "LC-G3")
-    section = page.locator("#scratched")
-    expect(section).to_have_attribute("data-ready", "true")
-    section.locator("summary").click()
+    page = scratched_form_at_liaocheng(profiles, live_server)
 
     # The first POST reaches the server and is stored, but its answer never reaches the phone.
     keys: list[str] = []

@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import LiveServer
-from tests.web.conftest import Backend, new_context, sign_in, sign_out
-from tests.web.test_phone import SHOTS, LocalOnly, shoot
+from tests.web.conftest import Backend, LocalOnly, new_context, sign_in, sign_out
+from tests.web.test_phone import SHOTS, shoot
 
 pytestmark = pytest.mark.browser
 

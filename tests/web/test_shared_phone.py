@@ -12,8 +12,8 @@ from sqlalchemy import bindparam, create_engine, text
 
 from app.models import Role
 from tests.conftest import LiveServer
-from tests.web.conftest import DESKTOP, PHONE, Backend, new_context
-from tests.web.test_phone import SHOTS, LocalOnly, scan, shoot
+from tests.web.conftest import DESKTOP, PHONE, Backend, LocalOnly, new_context
+from tests.web.test_phone import SHOTS, scan, shoot
 from tests.web.test_phone_sign_in import on_this_server
 from tests.web.test_screenshots import no_sideways_scroll
 

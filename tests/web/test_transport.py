@@ -12,9 +12,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import LiveServer
-from tests.web.conftest import PHONE, Backend, new_context
+from tests.web.conftest import PHONE, Backend, Profiles, new_context
 from tests.web.test_admin import open_admin, tab
-from tests.web.test_phone import LocalOnly, shoot
+from tests.web.test_phone import shoot
 from tests.web.test_screenshots import SIZES, no_sideways_scroll
 
 pytestmark = pytest.mark.browser
@@ -40,11 +40,9 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
 
 
 def test_register_a_vehicle_issue_and_print_its_waybill_then_revoke_it(
-    browser: Browser, live_server: LiveServer, backend: Backend, tmp_path: Path
+    live_server: LiveServer, backend: Backend, profiles: Profiles, tmp_path: Path
 ) -> None:
-    ctx = new_context(browser, accept_downloads=True)
-    watch = LocalOnly(ctx, live_server.base_url)
-    page = ctx.new_page()
+    page = profiles.open(accept_downloads=True)
     open_admin(page, live_server)
     tab(page, "vehicles")
 
@@ -161,8 +159,6 @@ def test_register_a_vehicle_issue_and_print_its_waybill_then_revoke_it(
     tab(page, "waybills")
     page.click("#add")
     expect(page.locator(f"#f-vehicle_plate option[value='{PLATE}']")).to_have_count(0)
-    ctx.close()
-    watch.check()
 
 
 def test_a_squad_for_jinan_and_its_month_in_the_report(

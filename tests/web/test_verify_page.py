@@ -16,8 +16,8 @@ from playwright.sync_api import Browser, Page, expect
 from app.codes.decode import decode_image
 from app.config import get_settings
 from tests.conftest import LiveServer
-from tests.web.conftest import BEER_GTIN, PHONE, new_context
-from tests.web.test_phone import LocalOnly, shoot
+from tests.web.conftest import BEER_GTIN, PHONE, LocalOnly, new_context
+from tests.web.test_phone import shoot
 from tests.web.test_screenshots import SIZES, no_sideways_scroll
 
 pytestmark = pytest.mark.browser

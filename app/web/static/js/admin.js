@@ -1,7 +1,7 @@
 // The admin's set-up page: every kind of master data (list, search, page, create, edit) and
 // issuing code batches with their progress and printable labels. The API enforces the admin role;
 // the page only spares other roles a page of refusals.
-import { ApiError, api, clear, errorText, fetchAll, getToken, h, money, pager, requireSession, t, table, when } from "./core.js";
+import { ApiError, api, clear, errorText, fetchAll, getToken, h, money, onSearch, pager, requireSession, t, table, when } from "./core.js";
 import { mountInbox } from "./inbox.js";
 import { loadNames } from "./names.js";
 import { showSquads, showVehicles, showWaybills } from "./transport.js";
@@ -358,7 +358,6 @@ let current = null;
 function showList(kind) {
   const panel = $("panel");
   let q = "";
-  let timer = null;
   const search = h("input", {
     type: "search",
     id: "search",
@@ -396,12 +395,9 @@ function showList(kind) {
       ? h("div", { class: "empty", "data-empty": "search" }, h("strong", {}, t("admin.empty.search.h", { q })), t("admin.empty.search"))
       : h("div", { class: "empty", "data-empty": kind.id }, h("strong", {}, t(`admin.empty.${kind.id}.h`)), t(`admin.empty.${kind.id}`));
   view = pager(list, { load, render, empty, pageSize: 20, view: () => `${kind.id}:${q}` });
-  search.addEventListener("input", () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      q = search.value.trim();
-      view.reload(true);
-    }, 250);
+  onSearch(search, (text) => {
+    q = text;
+    view.reload(true);
   });
   const find = (text) => {
     search.value = text;

@@ -450,6 +450,34 @@ export async function fetchAll(path, { pageSize = 500, cap = 5000 } = {}) {
 }
 
 /**
+ * Draws the items `path` answers into `el` as a list of class `cls`, `item(x)` for each; the
+ * error, or the text `emptyKey` names, stands in its place when there is nothing to list.
+ */
+export async function showItems(el, path, { cls, emptyKey, item }) {
+  let items;
+  try {
+    items = (await api(path)).items;
+  } catch (err) {
+    clear(el, h("p", { class: "error" }, errorText(err)));
+    return;
+  }
+  if (!items.length) {
+    clear(el, h("p", { class: "empty" }, t(emptyKey)));
+    return;
+  }
+  clear(el, h("ul", { class: cls }, items.map(item)));
+}
+
+/** A list's search box: `search(text)` runs once typing pauses for a quarter of a second. */
+export function onSearch(input, search) {
+  let timer = null;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => search(input.value.trim()), 250);
+  });
+}
+
+/**
  * A paged list: `load(limit, offset)` returns the API page; `render(items)` draws it.
  * Works whether or not the endpoint reports a `total`. Once a page is drawn, the container's
  * `data-view` says which (`view()` and the offset), so that tests and styles can tell.

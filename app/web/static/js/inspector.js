@@ -550,6 +550,25 @@ function priceText() {
   return price;
 }
 
+/**
+ * When and where a scan or photo is taken, with the price typed for it: `{ fields, loc }`, or
+ * null once the form says what is missing. The price belongs to that carton only: it is cleared
+ * so that it never carries over to the next.
+ */
+function sighting() {
+  const loc = where();
+  if (!loc) {
+    showFormError(t("err.where"));
+    return null;
+  }
+  const price = priceText();
+  if (price === false) return null;
+  els.price.value = "";
+  const fields = { scanned_at: isoWithOffset(), ...loc };
+  if (price) fields.observed_price = price;
+  return { fields, loc };
+}
+
 async function submitScan(payload) {
   showFormError("");
   // A printed waybill's QR is not a carton: it opens the truck check instead of a scan.
@@ -559,17 +578,10 @@ async function submitScan(payload) {
     return;
   }
   if (mode !== "inspect") return submitHandoff(payload);
-  const loc = where();
-  if (!loc) {
-    showFormError(t("err.where"));
-    return;
-  }
-  const price = priceText();
-  if (price === false) return;
-  const scan = { payload, scanned_at: isoWithOffset(), device_id: deviceId(), ...loc };
-  if (price) scan.observed_price = price;
-  // The price belongs to this carton only: never carry it over to the next.
-  els.price.value = "";
+  const seen = sighting();
+  if (!seen) return;
+  const { loc } = seen;
+  const scan = { payload, ...seen.fields, device_id: deviceId() };
   const localId = await outbox.enqueue(scan, "scans");
   const guess = provisional(payload, loc);
   // Only a provisional verdict the inspector saw needs a "what changed" line later.
@@ -726,16 +738,9 @@ function photoSummary(results) {
 
 async function submitPhoto(file) {
   showFormError("");
-  const loc = where();
-  if (!loc) {
-    showFormError(t("err.where"));
-    return;
-  }
-  const price = priceText();
-  if (price === false) return;
-  els.price.value = "";
-  const fields = { scanned_at: isoWithOffset(), ...loc };
-  if (price) fields.observed_price = price;
+  const seen = sighting();
+  if (!seen) return;
+  const { fields, loc } = seen;
   // Every photo waits in the outbox first: evidence taken without a network is kept and sent
   // once, with its own Idempotency-Key, when the network returns.
   const localId = await outbox.enqueuePhoto(file, file.name || "photo.jpg", fields);

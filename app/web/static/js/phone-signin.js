@@ -1,63 +1,48 @@
 // HQ's "phone sign-in" panel (admin): issue a one-time sign-in QR code for a user's phone, and
 // see and revoke the phones signed in that way. The person is picked by name, not typed.
-import { api, clear, errorText, h, roleLabel, t, when } from "./core.js";
+import { api, clear, errorText, h, roleLabel, showItems, t, when } from "./core.js";
 import { personPicker } from "./people.js";
 
 const $ = (id) => document.getElementById(id);
 
-async function showSessions(el) {
-  let items;
-  try {
-    items = (await api("/sign-in/sessions?active=true")).items;
-  } catch (err) {
-    clear(el, h("p", { class: "error" }, errorText(err)));
-    return;
-  }
-  if (!items.length) {
-    clear(el, h("p", { class: "empty" }, t("phone.sessions.empty")));
-    return;
-  }
-  clear(
-    el,
-    h(
-      "ul",
-      { class: "sessions" },
-      items.map((s) =>
+function showSessions(el) {
+  return showItems(el, "/sign-in/sessions?active=true", {
+    cls: "sessions",
+    emptyKey: "phone.sessions.empty",
+    item: (s) =>
+      h(
+        "li",
+        { "data-session": s.id },
         h(
-          "li",
-          { "data-session": s.id },
-          h(
-            "span",
-            {},
-            h("strong", { class: "person" }, s.display_name || s.username),
-            // The login beside the name, small: HQ tells two 王伟s apart by it.
-            s.display_name && s.display_name !== s.username ? h("small", { class: "login mono", "data-login": s.username }, s.username) : null,
-            " · ",
-            roleLabel(s.role),
-          ),
-          h("span", { class: "hint" }, t("phone.session.times", { from: when(s.created_at), until: when(s.expires_at) })),
-          h(
-            "button",
-            {
-              type: "button",
-              class: "secondary",
-              onclick: async (ev) => {
-                ev.target.disabled = true;
-                try {
-                  await api(`/sign-in/sessions/${s.id}/revoke`, { method: "POST" });
-                } catch (err) {
-                  ev.target.replaceWith(h("span", { class: "error" }, errorText(err)));
-                  return;
-                }
-                showSessions(el);
-              },
+          "span",
+          {},
+          h("strong", { class: "person" }, s.display_name || s.username),
+          // The login beside the name, small: HQ tells two 王伟s apart by it.
+          s.display_name && s.display_name !== s.username ? h("small", { class: "login mono", "data-login": s.username }, s.username) : null,
+          " · ",
+          roleLabel(s.role),
+        ),
+        h("span", { class: "hint" }, t("phone.session.times", { from: when(s.created_at), until: when(s.expires_at) })),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "secondary",
+            onclick: async (ev) => {
+              ev.target.disabled = true;
+              try {
+                await api(`/sign-in/sessions/${s.id}/revoke`, { method: "POST" });
+              } catch (err) {
+                ev.target.replaceWith(h("span", { class: "error" }, errorText(err)));
+                return;
+              }
+              showSessions(el);
             },
-            t("phone.revoke"),
-          ),
+          },
+          t("phone.revoke"),
         ),
       ),
-    ),
-  );
+  });
 }
 
 export function mountPhoneSignIn() {

@@ -2,7 +2,7 @@
 // count, price and a note as evidence for HQ; a bottle's item code, when one is left, names the
 // carton and its region after all and gets the normal verdict. Offline, records wait in the
 // phone's outbox (queue.js) and are sent once the network returns. HQ lists the records.
-import { api, ApiError, clear, endSession, errorText, fetchAll, getToken, h, isoWithOffset, money, requireSameSession, t, uid, verdictBadge, when } from "./core.js";
+import { api, ApiError, clear, endSession, errorText, fetchAll, getToken, h, isoWithOffset, money, requireSameSession, showItems, t, uid, verdictBadge, when } from "./core.js";
 import * as outbox from "./queue.js";
 import { regionName } from "./names.js";
 import { explain } from "./reasons.js";
@@ -247,35 +247,20 @@ function thumbnail(sha) {
   return img;
 }
 
-/** HQ's list of scratched-off cartons, newest first. */
-export async function showScratchedList(el) {
-  let items;
-  try {
-    items = (await api("/scratched-cartons?limit=50")).items;
-  } catch (err) {
-    clear(el, h("p", { class: "error" }, errorText(err)));
-    return;
-  }
-  if (!items.length) {
-    clear(el, h("p", { class: "empty" }, t("scr.list.empty")));
-    return;
-  }
-  clear(
-    el,
-    h(
-      "ul",
-      { class: "scr-list" },
-      items.map((rec) =>
-        h(
-          "li",
-          { "data-record": rec.id },
-          h("div", {}, h("strong", {}, when(rec.observed_at)), " · ", summary(rec)),
-          cartonLine(rec),
-          rec.note ? h("p", { class: "hint" }, rec.note) : null,
-          rec.photos.length ? h("div", { class: "scr-photos" }, rec.photos.map(thumbnail)) : null,
-          h("p", { class: "hint" }, t("scr.by", { who: rec.recorded_by_name || rec.recorded_by })),
-        ),
-      ),
-    ),
+/** One scratched-off carton in HQ's list: when, what, where, the note, photos and who. */
+function scratchedItem(rec) {
+  return h(
+    "li",
+    { "data-record": rec.id },
+    h("div", {}, h("strong", {}, when(rec.observed_at)), " · ", summary(rec)),
+    cartonLine(rec),
+    rec.note ? h("p", { class: "hint" }, rec.note) : null,
+    rec.photos.length ? h("div", { class: "scr-photos" }, rec.photos.map(thumbnail)) : null,
+    h("p", { class: "hint" }, t("scr.by", { who: rec.recorded_by_name || rec.recorded_by })),
   );
+}
+
+/** HQ's list of scratched-off cartons, newest first. */
+export function showScratchedList(el) {
+  return showItems(el, "/scratched-cartons?limit=50", { cls: "scr-list", emptyKey: "scr.list.empty", item: scratchedItem });
 }

@@ -1,7 +1,7 @@
 // Transport (运输手段) and anti-diversion squads (反窜货行动组) on the admin's page: the vehicle
 // register, waybills issued for registered vehicles with their printable PDF, and each region's
 // squad with its monthly report. The admin page hands in what it knows by name (`ctx`).
-import { ApiError, api, clear, currentPeriod, errorText, fetchAll, h, isoWithOffset, money, pager, t, table, when } from "./core.js";
+import { ApiError, api, clear, currentPeriod, errorText, fetchAll, h, isoWithOffset, money, onSearch, pager, t, table, when } from "./core.js";
 import { personPicker } from "./people.js";
 
 const $ = (id) => document.getElementById(id);
@@ -104,7 +104,6 @@ export function showVehicles(ctx) {
   const panel = $("panel");
   let q = "";
   let status = "";
-  let timer = null;
   const search = h("input", { type: "search", id: "search", placeholder: t("veh.search"), "aria-label": t("admin.search"), enterkeyhint: "search" });
   const which = h(
     "select",
@@ -132,12 +131,9 @@ export function showVehicles(ctx) {
     }
     return view.reload();
   }
-  search.addEventListener("input", () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      q = search.value.trim();
-      view.reload(true);
-    }, 250);
+  onSearch(search, (text) => {
+    q = text;
+    view.reload(true);
   });
   which.addEventListener("change", () => {
     status = which.value;
