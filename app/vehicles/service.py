@@ -112,6 +112,10 @@ def by_plate(session: Session, plate: str, *, vis: Visibility | None = None) -> 
     return v
 
 
+def get(session: Session, *, plate: str, vis: Visibility) -> VehicleOut:
+    return to_out(session, by_plate(session, plate, vis=vis))
+
+
 def _visible(session: Session, v: Vehicle, vis: Visibility) -> bool:
     if vis.everything:
         return True
