@@ -7,20 +7,13 @@ from sqlalchemy.orm import Session
 
 from app.checkpoints.schemas import CheckpointIn, CheckpointOut, CheckpointPatch
 from app.common.lookup import by_code, ref, text_match
-from app.common.master import added, ensure_new, page_of, saved
+from app.common.master import added, ensure_new, page_of, patched, saved, wire_form
 from app.common.types import Page, PageParams
 from app.models import Checkpoint, Region
 
 
 def to_out(c: Checkpoint, region_code: str) -> CheckpointOut:
-    return CheckpointOut(
-        code=c.code,
-        name=c.name,
-        region_code=region_code,
-        lat=c.lat,
-        lon=c.lon,
-        created_at=c.created_at,
-    )
+    return wire_form(CheckpointOut, c, region_code=region_code)
 
 
 def create_checkpoint(session: Session, *, data: CheckpointIn, actor: str) -> CheckpointOut:
@@ -36,9 +29,7 @@ def update_checkpoint(
     session: Session, *, code: str, data: CheckpointPatch, actor: str
 ) -> CheckpointOut:
     c = by_code(session, Checkpoint, code, what="checkpoint")
-    changes = data.model_dump(mode="json", exclude_unset=True)
-    if data.name is not None:
-        c.name = data.name
+    changes = patched(c, data, fields=("name",))
     if data.region_code is not None:
         c.region_id = ref(session, Region, data.region_code, field="region_code", what="region").id
     if "lat" in changes:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import Select
@@ -18,6 +19,7 @@ from app.common.types import Page, PageParams
 from app.errors import Conflict, NotFound
 
 T = TypeVar("T")
+W = TypeVar("W", bound=BaseModel)
 
 PageQuery = Annotated[PageParams, Depends()]
 """`limit` and `offset` of a list endpoint."""
@@ -40,6 +42,34 @@ def visible_by_code(
     if not sees(row.id):
         raise NotFound(f"{what} {code!r} not found")
     return row
+
+
+def wire_form(out: type[W], row: object, **derived: Any) -> W:
+    """A register entry as `out` puts it on the wire: each field read off the row under its own
+    name, but those `derived` from related rows or converted (a parent's code, yuan from fen)."""
+    return out.model_validate(
+        {
+            name: derived[name] if name in derived else getattr(row, name)
+            for name in out.model_fields
+        }
+    )
+
+
+def patched(
+    row: object, data: BaseModel, *, fields: Sequence[str] = (), clearable: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Copy a patch's plain fields onto a register entry; returns the change as the caller sent
+    it, for the audit line. Of `fields` (a name, a tier: never empty) a null or absent value
+    keeps the entry's; a `clearable` field (an agreement date, a colour) changes whenever it is
+    sent, null clearing it."""
+    changes = data.model_dump(mode="json", exclude_unset=True)
+    for name in fields:
+        if (value := getattr(data, name)) is not None:
+            setattr(row, name, value)
+    for name in clearable:
+        if name in changes:
+            setattr(row, name, getattr(data, name))
+    return changes
 
 
 def audited(session: Session, actor: str, action: str, key: str, data: dict[str, Any]) -> None:

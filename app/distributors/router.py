@@ -2,19 +2,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from app.auth.deps import Admin, Anyone, require
+from app.auth.deps import Anyone, require
 from app.auth.principal import Principal
 from app.auth.visibility import visibility
 from app.common.lookup import SearchText
 from app.common.master import PageQuery, visible_by_code
+from app.common.register_routes import register_routes
 from app.common.types import Page
 from app.config import get_settings
 from app.db import DbSession
 from app.distributors import service
-from app.distributors.schemas import DistributorIn, DistributorOut, DistributorPatch
+from app.distributors.schemas import DistributorOut
 from app.models import Distributor, Role, SanctionStep, Tier
 from app.violations import sanctions
 from app.violations.schemas import SanctionOut
@@ -22,11 +23,7 @@ from app.violations.views import sanction_rows
 from app.waybills.webhooks import SIGNATURE_HEADER, distributor_webhook_secret
 
 router = APIRouter(prefix="/distributors", tags=["master data"])
-
-
-@router.post("", status_code=status.HTTP_201_CREATED)
-def create_distributor(body: DistributorIn, session: DbSession, who: Admin) -> DistributorOut:
-    return service.create_distributor(session, data=body, actor=who.username)
+register_routes(router, "distributor", service, sees=visibility)
 
 
 @router.get("")
@@ -41,18 +38,6 @@ def list_distributors(
     return service.list_distributors(
         session, vis=visibility(session, who), page=page, tier=tier, region_code=region_code, q=q
     )
-
-
-@router.get("/{code}")
-def get_distributor(code: str, session: DbSession, who: Anyone) -> DistributorOut:
-    return service.get_distributor(session, code=code, vis=visibility(session, who))
-
-
-@router.patch("/{code}")
-def update_distributor(
-    code: str, body: DistributorPatch, session: DbSession, who: Admin
-) -> DistributorOut:
-    return service.update_distributor(session, code=code, data=body, actor=who.username)
 
 
 class WebhookSecretOut(BaseModel):

@@ -7,23 +7,19 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.auth.visibility import Visibility
 from app.common.lookup import by_code, invalid, ref, text_match
-from app.common.master import added, ensure_new, page_of, saved, visible_by_code
+from app.common.master import added, ensure_new, page_of, patched, saved, visible_by_code, wire_form
 from app.common.types import Page, PageParams
 from app.distributors.schemas import DistributorIn, DistributorOut, DistributorPatch
 from app.models import Distributor, Region, Salesperson, Tier
 
 
 def to_out(d: Distributor) -> DistributorOut:
-    return DistributorOut(
-        code=d.code,
-        name=d.name,
-        tier=d.tier,
+    return wire_form(
+        DistributorOut,
+        d,
         region_codes=[r.code for r in d.regions],
         salesperson_code=d.salesperson.code,
-        agreement_signed_at=d.agreement_signed_at,
         agreement_on_file=d.agreement_signed_at is not None,
-        webhook_url=d.webhook_url,
-        created_at=d.created_at,
     )
 
 
@@ -57,17 +53,11 @@ def update_distributor(
     session: Session, *, code: str, data: DistributorPatch, actor: str
 ) -> DistributorOut:
     d = by_code(session, Distributor, code, what="distributor")
-    changes = data.model_dump(mode="json", exclude_unset=True)
-    if data.name is not None:
-        d.name = data.name
-    if data.tier is not None:
-        d.tier = data.tier
+    changes = patched(d, data, fields=("name", "tier"), clearable=("agreement_signed_at",))
     if data.region_codes is not None:
         d.regions = _regions(session, data.region_codes)
     if data.salesperson_code is not None:
         d.salesperson = _salesperson(session, data.salesperson_code)
-    if "agreement_signed_at" in changes:
-        d.agreement_signed_at = data.agreement_signed_at
     if "webhook_url" in changes:
         d.webhook_url = str(data.webhook_url) if data.webhook_url else None
     saved(session, actor, "distributor.updated", code, changes)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.common.lookup import invalid, text_match
-from app.common.master import added, ensure_new, page_of, saved
+from app.common.master import added, ensure_new, page_of, patched, saved, wire_form
 from app.common.types import Page, PageParams, from_fen, to_fen
 from app.errors import NotFound
 from app.models import Product, Tier
@@ -16,13 +16,11 @@ from app.products.schemas import ProductIn, ProductOut, ProductPatch, normalize_
 
 
 def to_out(p: Product) -> ProductOut:
-    return ProductOut(
-        gtin=p.gtin,
-        name=p.name,
-        units_per_carton=p.units_per_carton,
+    return wire_form(
+        ProductOut,
+        p,
         carton_value=from_fen(p.carton_value_fen),
         price_floors={Tier(t): from_fen(v) for t, v in sorted(p.price_floors_fen.items())},
-        created_at=p.created_at,
     )
 
 
@@ -63,11 +61,7 @@ def create_product(session: Session, *, data: ProductIn, actor: str) -> ProductO
 
 def update_product(session: Session, *, gtin: str, data: ProductPatch, actor: str) -> ProductOut:
     p = product_by_gtin(session, gtin)
-    changes = data.model_dump(mode="json", exclude_unset=True)
-    if data.name is not None:
-        p.name = data.name
-    if data.units_per_carton is not None:
-        p.units_per_carton = data.units_per_carton
+    changes = patched(p, data, fields=("name", "units_per_carton"))
     if data.carton_value is not None:
         p.carton_value_fen = _value_fen(data.carton_value)
     if "price_floors" in changes:

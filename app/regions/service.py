@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from app.common.lookup import by_code, invalid, ref, text_match
-from app.common.master import added, ensure_new, page_of, saved
+from app.common.master import added, ensure_new, page_of, patched, saved, wire_form
 from app.common.types import Page, PageParams
 from app.models import Region, RegionKind
 from app.regions.schemas import RegionIn, RegionOut, RegionPatch
@@ -14,15 +14,7 @@ from app.regions.tree import region_tree
 
 
 def to_out(region: Region, parent_code: str | None) -> RegionOut:
-    return RegionOut(
-        code=region.code,
-        name=region.name,
-        kind=region.kind,
-        parent_code=parent_code,
-        boundary=region.boundary,
-        colour=region.colour,
-        created_at=region.created_at,
-    )
+    return wire_form(RegionOut, region, parent_code=parent_code)
 
 
 def _parent_code(session: Session, region: Region) -> str | None:
@@ -55,15 +47,7 @@ def create_region(session: Session, *, data: RegionIn, actor: str) -> RegionOut:
 def update_region(session: Session, *, code: str, data: RegionPatch, actor: str) -> RegionOut:
     """Change a region's name, kind, parent or boundary; a region cannot move under itself."""
     region = by_code(session, Region, code, what="region")
-    changes = data.model_dump(mode="json", exclude_unset=True)
-    if "name" in changes and data.name is not None:
-        region.name = data.name
-    if "kind" in changes and data.kind is not None:
-        region.kind = data.kind
-    if "boundary" in changes:
-        region.boundary = data.boundary
-    if "colour" in changes:
-        region.colour = data.colour
+    changes = patched(region, data, fields=("name", "kind"), clearable=("boundary", "colour"))
     if "parent_code" in changes:
         if data.parent_code is None:
             region.parent_id = None

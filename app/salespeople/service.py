@@ -7,20 +7,14 @@ from sqlalchemy.orm import Session
 
 from app.auth.visibility import Visibility
 from app.common.lookup import by_code, ref, text_match
-from app.common.master import added, ensure_new, page_of, saved, visible_by_code
+from app.common.master import added, ensure_new, page_of, patched, saved, visible_by_code, wire_form
 from app.common.types import Page, PageParams
 from app.models import Region, Salesperson
 from app.salespeople.schemas import SalespersonIn, SalespersonOut, SalespersonPatch
 
 
 def to_out(sp: Salesperson) -> SalespersonOut:
-    return SalespersonOut(
-        code=sp.code,
-        name=sp.name,
-        region_code=sp.region.code,
-        agreement_signed_at=sp.agreement_signed_at,
-        created_at=sp.created_at,
-    )
+    return wire_form(SalespersonOut, sp, region_code=sp.region.code)
 
 
 def create_salesperson(session: Session, *, data: SalespersonIn, actor: str) -> SalespersonOut:
@@ -38,13 +32,9 @@ def update_salesperson(
     session: Session, *, code: str, data: SalespersonPatch, actor: str
 ) -> SalespersonOut:
     sp = by_code(session, Salesperson, code, what="salesperson")
-    changes = data.model_dump(mode="json", exclude_unset=True)
-    if data.name is not None:
-        sp.name = data.name
+    changes = patched(sp, data, fields=("name",), clearable=("agreement_signed_at",))
     if data.region_code is not None:
         sp.region = ref(session, Region, data.region_code, field="region_code", what="region")
-    if "agreement_signed_at" in changes:
-        sp.agreement_signed_at = data.agreement_signed_at
     saved(session, actor, "salesperson.updated", code, changes)
     return to_out(sp)
 

@@ -13,6 +13,7 @@ from app.auth.principal import Principal
 from app.auth.visibility import visibility
 from app.common.lookup import SearchText
 from app.common.master import PageQuery
+from app.common.register_routes import register_route
 from app.common.types import Page, Schema
 from app.config import get_settings
 from app.db import DbSession, utcnow
@@ -20,7 +21,7 @@ from app.errors import PUBLIC_ERROR_RESPONSES, Conflict, NotFound
 from app.models import Distributor, Region, Role, SubCustomerStatus
 from app.subcustomers import service
 from app.subcustomers.certificate import CertificateData, render_certificate_pdf
-from app.subcustomers.schemas import DealerOut, SubCustomerIn, SubCustomerOut, SubCustomerPatch
+from app.subcustomers.schemas import DealerOut, SubCustomerIn, SubCustomerOut
 
 router = APIRouter(prefix="/sub-customers", tags=["sub-customers"])
 public_router = APIRouter(tags=["public"], responses=PUBLIC_ERROR_RESPONSES)
@@ -60,17 +61,14 @@ def list_sub_customers(
     )
 
 
-@router.get("/{code}")
-def get_sub_customer(code: str, session: DbSession, who: Anyone) -> SubCustomerOut:
-    return service.get(session, code=code, vis=visibility(session, who))
-
-
-@router.patch("/{code}")
-def update_sub_customer(
-    code: str, body: SubCustomerPatch, session: DbSession, who: Admin
-) -> SubCustomerOut:
-    """HQ corrects a sub-customer's name, tier, position, contact or agreement date."""
-    return service.update(session, code=code, data=body, actor=who.username)
+register_route(router, "GET", "get_sub_customer", service.get, sees=visibility)
+register_route(
+    router,
+    "PATCH",
+    "update_sub_customer",
+    service.update,
+    doc="HQ corrects a sub-customer's name, tier, position, contact or agreement date.",
+)
 
 
 @router.post("/{code}/approve")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.auth.principal import Principal
 from app.auth.visibility import Visibility, sub_customer_filter
 from app.common.lookup import by_code, invalid, ref, text_match
-from app.common.master import added, page_of_batch, saved
+from app.common.master import added, page_of_batch, patched, saved
 from app.common.types import Page, PageParams
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound
@@ -101,17 +101,11 @@ def create(session: Session, *, data: SubCustomerIn, principal: Principal) -> Su
 def update(session: Session, *, code: str, data: SubCustomerPatch, actor: str) -> SubCustomerOut:
     """HQ corrects a sub-customer's name, tier, position, contact or agreement date."""
     sc = by_code(session, SubCustomer, code, what="sub-customer")
-    changes = data.model_dump(mode="json", exclude_unset=True)
-    if data.name is not None:
-        sc.name = data.name
-    if data.tier is not None:
-        sc.tier = data.tier
+    changes = patched(
+        sc, data, fields=("name", "tier"), clearable=("contact", "agreement_signed_at")
+    )
     if "lat" in changes:
         sc.lat, sc.lon = data.lat, data.lon
-    if "contact" in changes:
-        sc.contact = data.contact
-    if "agreement_signed_at" in changes:
-        sc.agreement_signed_at = data.agreement_signed_at
     saved(session, actor, "sub_customer.updated", code, changes)
     return to_out(session, [sc])[0]
 

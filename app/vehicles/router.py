@@ -2,25 +2,38 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query
 
 from app.auth.deps import Anyone, Staff
 from app.auth.principal import Principal
 from app.auth.visibility import Visibility, visibility
 from app.common.master import PageQuery
+from app.common.register_routes import register_route
 from app.common.types import Page
 from app.db import DbSession
 from app.models import Role
 from app.vehicles import service
-from app.vehicles.schemas import VehicleIn, VehicleOut, VehiclePatch, VehicleRevoke
+from app.vehicles.schemas import VehicleOut, VehicleRevoke
 
 router = APIRouter(prefix="/vehicles", tags=["transport"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
-def register_vehicle(body: VehicleIn, session: DbSession, who: Staff) -> VehicleOut:
-    """Put a delivery vehicle on the register (统一备案); a bad plate is 422, a known one 409."""
-    return service.create(session, data=body, actor=who.username)
+def _vis(session: DbSession, who: Principal) -> Visibility:
+    if who.role is Role.inspector:
+        return Visibility(everything=True)  # inspectors check trucks against the register
+    return visibility(session, who)
+
+
+register_route(
+    router,
+    "POST",
+    "register_vehicle",
+    service.create,
+    who=Staff,
+    doc="Put a delivery vehicle on the register (统一备案); a bad plate is 422, a known one 409.",
+)
+register_route(router, "GET", "get_vehicle", service.get, key="plate", sees=_vis)
+register_route(router, "PATCH", "update_vehicle", service.update, key="plate", who=Staff)
 
 
 @router.get("")
@@ -44,23 +57,7 @@ def list_vehicles(
     )
 
 
-@router.get("/{plate}")
-def get_vehicle(plate: str, session: DbSession, who: Anyone) -> VehicleOut:
-    return service.to_out(session, service.by_plate(session, plate, vis=_vis(session, who)))
-
-
-@router.patch("/{plate}")
-def update_vehicle(plate: str, body: VehiclePatch, session: DbSession, who: Staff) -> VehicleOut:
-    return service.update(session, plate=plate, data=body, actor=who.username)
-
-
 @router.post("/{plate}/revoke")
 def revoke_vehicle(plate: str, body: VehicleRevoke, session: DbSession, who: Staff) -> VehicleOut:
     """Take a vehicle off duty: no new waybill may use it. Revoking twice is 409."""
     return service.revoke(session, plate=plate, reason=body.reason, actor=who.username)
-
-
-def _vis(session: DbSession, who: Principal) -> Visibility:
-    if who.role is Role.inspector:
-        return Visibility(everything=True)  # inspectors check trucks against the register
-    return visibility(session, who)

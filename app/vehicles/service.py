@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.visibility import Visibility
 from app.common.lookup import invalid, ref
-from app.common.master import audited, page_of, saved
+from app.common.master import audited, page_of, patched, saved, wire_form
 from app.common.types import Page, PageParams
 from app.config import Settings
 from app.db import utcnow
@@ -66,16 +66,11 @@ def approved_codes(session: Session, vehicle_id: int) -> list[str]:
 
 
 def to_out(session: Session, v: Vehicle) -> VehicleOut:
-    return VehicleOut(
-        plate=v.plate,
-        owner=v.owner,
-        driver_name=v.driver_name,
-        driver_phone=v.driver_phone,
+    return wire_form(
+        VehicleOut,
+        v,
         distributor_codes=approved_codes(session, v.id),
         status="revoked" if v.revoked_at else "active",
-        revoked_at=v.revoked_at,
-        revoke_reason=v.revoke_reason,
-        created_at=v.created_at,
     )
 
 
@@ -112,6 +107,10 @@ def by_plate(session: Session, plate: str, *, vis: Visibility | None = None) -> 
     return v
 
 
+def get(session: Session, *, plate: str, vis: Visibility) -> VehicleOut:
+    return to_out(session, by_plate(session, plate, vis=vis))
+
+
 def _visible(session: Session, v: Vehicle, vis: Visibility) -> bool:
     if vis.everything:
         return True
@@ -127,10 +126,7 @@ def _visible(session: Session, v: Vehicle, vis: Visibility) -> bool:
 
 def update(session: Session, *, plate: str, data: VehiclePatch, actor: str) -> VehicleOut:
     v = by_plate(session, plate)
-    changes = data.model_dump(exclude_unset=True, mode="json")
-    for field in ("owner", "driver_name", "driver_phone"):
-        if changes.get(field) is not None:
-            setattr(v, field, changes[field])
+    changes = patched(v, data, fields=("owner", "driver_name", "driver_phone"))
     if data.distributor_codes is not None:
         _set_distributors(session, v, _distributor_ids(session, data.distributor_codes))
     v.updated_at = utcnow()
