@@ -67,3 +67,24 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+def change(
+    session: Session,
+    actor: str,
+    action: str,
+    key: str,
+    data: dict[str, Any],
+    *,
+    entity_type: str | None = None,
+) -> AuditEntry:
+    """The audit line of one change to an entity, keyed by `key`: the action
+    `<entity type>.<verb>` names the entity type unless `entity_type` says otherwise."""
+    return record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type=entity_type or action.partition(".")[0],
+        entity_key=key,
+        data=data,
+    )

@@ -28,6 +28,7 @@ from app.audit.checkpoints import sign as sign
 from app.audit.checkpoints import signature_ok as signature_ok
 from app.audit.checkpoints import write_checkpoint_file as write_checkpoint_file
 from app.audit.entries import canonical as canonical
+from app.audit.entries import change as change
 from app.audit.entries import entry_body as entry_body
 from app.audit.entries import entry_hash as entry_hash
 from app.audit.entries import record as record

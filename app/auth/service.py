@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -73,13 +74,12 @@ def create_user(
     session.add(user)
     session.flush()
     token = issue_token(session, user=user, actor=actor)
-    audit.record(
+    audit_user(
         session,
-        actor=actor,
-        action="user.created",
-        entity_type="user",
-        entity_key=username,
-        data={
+        actor,
+        "user.created",
+        username,
+        {
             "role": role.value,
             "distributor": distributor_code,
             "salesperson": salesperson_code,
@@ -106,17 +106,19 @@ def rename_user(session: Session, *, username: str, display_name: str | None, ac
         raise NotFound(f"user {username!r} not found")
     name = None if display_name is None else checked_name(display_name)
     if name != user.display_name:
-        audit.record(
-            session,
-            actor=actor,
-            action="user.renamed",
-            entity_type="user",
-            entity_key=username,
-            data={"from": user.display_name, "to": name},
+        audit_user(
+            session, actor, "user.renamed", username, {"from": user.display_name, "to": name}
         )
         user.display_name = name
         session.flush()
     return user
+
+
+def audit_user(
+    session: Session, actor: str, action: str, username: str, data: dict[str, Any]
+) -> None:
+    """Account, token and sign-in events are audited against the user's login."""
+    audit.change(session, actor, action, username, data, entity_type="user")
 
 
 def issue_token(session: Session, *, user: User, actor: str) -> str:
@@ -124,14 +126,7 @@ def issue_token(session: Session, *, user: User, actor: str) -> str:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), prefix=token[:10]))
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="token.issued",
-        entity_type="user",
-        entity_key=user.username,
-        data={"prefix": token[:10]},
-    )
+    audit_user(session, actor, "token.issued", user.username, {"prefix": token[:10]})
     return token
 
 
@@ -149,14 +144,7 @@ def revoke_tokens(session: Session, *, user: User, actor: str) -> int:
     """Revoke every token the user holds, leaving the user enabled; returns how many."""
     revoked = _revoke_all(user)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="token.revoked",
-        entity_type="user",
-        entity_key=user.username,
-        data={"tokens_revoked": revoked},
-    )
+    audit_user(session, actor, "token.revoked", user.username, {"tokens_revoked": revoked})
     return revoked
 
 
@@ -167,14 +155,7 @@ def revoke_user(session: Session, *, username: str, actor: str) -> int:
         raise NotFound(f"user {username!r} not found")
     user.disabled_at = user.disabled_at or utcnow()
     revoked = _revoke_all(user)
-    audit.record(
-        session,
-        actor=actor,
-        action="user.revoked",
-        entity_type="user",
-        entity_key=username,
-        data={"tokens_revoked": revoked},
-    )
+    audit_user(session, actor, "user.revoked", username, {"tokens_revoked": revoked})
     return revoked
 
 

@@ -14,9 +14,8 @@ import segno
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.audit import service as audit
 from app.auth import tokencache
-from app.auth.service import SESSION, TOKEN_PREFIX, hash_token
+from app.auth.service import SESSION, TOKEN_PREFIX, audit_user, hash_token
 from app.db import utcnow
 from app.errors import AppError, Conflict, NotFound, Unauthorized
 from app.models import ApiToken, SignInTicket, User
@@ -78,13 +77,8 @@ def issue_ticket(
         )
     )
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="signin.ticket_issued",
-        entity_type="user",
-        entity_key=username,
-        data={"expires_at": expires.isoformat()},
+    audit_user(
+        session, actor, "signin.ticket_issued", username, {"expires_at": expires.isoformat()}
     )
     link = sign_in_link(base_url, ticket)
     return IssuedTicket(
@@ -143,13 +137,12 @@ def redeem_ticket(session: Session, *, ticket: str, hours: float) -> NewSession:
         .values(session_id=api_token.id)
         .execution_options(synchronize_session=False)
     )
-    audit.record(
+    audit_user(
         session,
-        actor=user.username,
-        action="signin.session_started",
-        entity_type="user",
-        entity_key=user.username,
-        data={"prefix": token[:10], "expires_at": expires.isoformat()},
+        user.username,
+        "signin.session_started",
+        user.username,
+        {"prefix": token[:10], "expires_at": expires.isoformat()},
     )
     return NewSession(token=token, expires_at=expires, user=user)
 
@@ -189,13 +182,12 @@ def revoke_session(session: Session, *, session_id: int, actor: str) -> tuple[Ap
         )
     tok.revoked_at = utcnow()
     session.flush()
-    audit.record(
+    audit_user(
         session,
-        actor=actor,
-        action="signin.session_revoked",
-        entity_type="user",
-        entity_key=user.username,
-        data={"session": session_id, "prefix": tok.prefix},
+        actor,
+        "signin.session_revoked",
+        user.username,
+        {"session": session_id, "prefix": tok.prefix},
     )
     return tok, user
 
@@ -235,12 +227,11 @@ def sign_out(session: Session, *, token_id: int | None, actor: str) -> tuple[Api
     # An UPDATE statement leaves no dirty object for the token cache to notice: tell it.
     tokencache.evict(session, token_hashes={tok.token_hash}, user_ids=set())
     session.refresh(tok)
-    audit.record(
+    audit_user(
         session,
-        actor=actor,
-        action="signin.signed_out",
-        entity_type="user",
-        entity_key=user.username,
-        data={"session": tok.id, "prefix": tok.prefix},
+        actor,
+        "signin.signed_out",
+        user.username,
+        {"session": tok.id, "prefix": tok.prefix},
     )
     return tok, user

@@ -153,13 +153,12 @@ def _assign(
         )
     )
     session.flush()
-    audit.record(
+    audit.change(
         session,
-        actor=actor,
-        action="direct_account.assigned",
-        entity_type="direct_account",
-        entity_key=account.code,
-        data={"wholesaler": d.code, "effective_from": effective_from.isoformat()},
+        actor,
+        "direct_account.assigned",
+        account.code,
+        {"wholesaler": d.code, "effective_from": effective_from.isoformat()},
     )
 
 
@@ -254,13 +253,12 @@ def record_sale(session: Session, *, code: str, data: DirectSaleIn, actor: str) 
             )
             is not None
         )
-    audit.record(
+    audit.change(
         session,
-        actor=actor,
-        action="direct_account.sale",
-        entity_type="direct_account",
-        entity_key=account.code,
-        data={
+        actor,
+        "direct_account.sale",
+        account.code,
+        {
             "ref": data.ref,
             "amount_fen": amount_fen,
             "sold_at": data.sold_at.isoformat(),

@@ -108,13 +108,12 @@ def create_waybill(
     except IntegrityError as exc:  # a concurrent waybill took one of these cartons first
         raise Conflict("a carton was put on another active waybill at the same time") from exc
     notified = _notify_route(session, waybill=waybill, route=route, dest=dest)
-    audit.record(
+    audit.change(
         session,
-        actor=actor,
-        action="waybill.issued",
-        entity_type="waybill",
-        entity_key=data.number,
-        data={
+        actor,
+        "waybill.issued",
+        data.number,
+        {
             **data.model_dump(mode="json", exclude={"carton_payloads"}),
             "carton_serials": sorted(c.serial for c in cartons),
             "warnings": [w.model_dump(mode="json", exclude={"payload"}) for w in warnings],
