@@ -9,7 +9,7 @@ whole database made after it left."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from sqlalchemy import exists, insert, select, text
@@ -91,15 +91,8 @@ def integrate(
     state.tree_size += len(rows)
     state.frontier = [[s, h.hex()] for s, h in frontier]
     cp = sign(settings, state.tree_size, merkle.frontier_root(frontier), now)
-    session.add(
-        AuditCheckpoint(
-            tree_size=cp.tree_size,
-            root_hash=cp.root_hash,
-            at=cp.at,
-            key_id=cp.key_id,
-            signature=cp.signature,
-        )
-    )
+    # The row is the signed checkpoint, field for field.
+    session.add(AuditCheckpoint(**asdict(cp)))
     session.flush()
     return Integration(len(rows), cp)
 

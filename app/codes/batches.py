@@ -16,6 +16,7 @@ from app.codes.schemas import (
 )
 from app.common.lookup import count_rows
 from app.common.types import Page
+from app.common.wire import wire_form
 from app.config import Settings
 from app.errors import Conflict, NotFound
 from app.models import (
@@ -88,19 +89,8 @@ def print_row(code: gs1.CartonCode, settings: Settings) -> list[str]:
 
 
 def batch_out(batch: CodeBatch, gtin: str, region_code: str) -> CodeBatchOut:
-    return CodeBatchOut(
-        id=batch.id,
-        gtin=gtin,
-        region_code=region_code,
-        quantity=batch.quantity,
-        key_id=batch.key_id,
-        created_at=batch.created_at,
-        created_by=batch.created_by,
-        status=batch.status.value,
-        issued=batch.issued,
-        completed_at=batch.completed_at,
-        level=batch.level.value,
-    )
+    """The batch without its codes: only a small batch's issue answer lists them."""
+    return wire_form(CodeBatchOut, batch, gtin=gtin, region_code=region_code, codes=None)
 
 
 def batch_context(session: Session, batch_id: int) -> BatchContext:

@@ -24,6 +24,7 @@ from app.codes.schemas import (
     PublicVerificationOut,
 )
 from app.common.lookup import invalid
+from app.common.wire import wire_form
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, NotFound
@@ -211,30 +212,10 @@ def carton_history(session: Session, *, serial: str, settings: Settings) -> Cart
         territory_region_codes=territory_codes(session, carton),
         element_string=code_of(ctx, carton.serial, carton.signature).element_string,
         waybills=[
-            CartonWaybillOut(
-                number=w.number,
-                status=w.status.value,
-                destination_distributor_code=d,
-                dispatched_at=w.dispatched_at,
-                expected_arrival=w.expected_arrival,
-            )
-            for w, d in waybills
+            wire_form(CartonWaybillOut, w, destination_distributor_code=d) for w, d in waybills
         ],
         scans=[
-            CartonScanOut(
-                scanned_at=s.scanned_at,
-                region_code=rc,
-                checkpoint_code=cc,
-                verdict=s.verdict,
-                rule=s.rule,
-                findings=s.findings,
-                lat=s.lat,
-                lon=s.lon,
-                violation_id=s.violation_id,
-                source=s.source,
-                photo_sha256=s.photo_sha256,
-            )
-            for s, rc, cc in scans
+            wire_form(CartonScanOut, s, region_code=rc, checkpoint_code=cc) for s, rc, cc in scans
         ],
         custodian=custodian,
         custody=custody,
@@ -294,16 +275,13 @@ def custody_of(
             party_code=codes.get((carton.custodian_type, carton.custodian_id), ""),
         )
     return custodian, [
-        CustodyEventOut(
-            kind=e.kind.value,
+        wire_form(
+            CustodyEventOut,
+            e,
             from_party_code=codes.get((e.from_type.value, e.from_id))
             if e.from_type and e.from_id is not None
             else None,
             to_party_code=codes.get((e.to_type.value, e.to_id), ""),
-            at=e.at,
-            outcome=e.outcome,
-            reason=e.reason,
-            violation_id=e.violation_id,
         )
         for e in events
     ]

@@ -16,10 +16,10 @@ from sqlalchemy.sql import Select
 from app.audit import service as audit
 from app.common.lookup import M, by_code, count_rows
 from app.common.types import Page, PageParams
+from app.common.wire import wire_form as wire_form
 from app.errors import Conflict, NotFound
 
 T = TypeVar("T")
-W = TypeVar("W", bound=BaseModel)
 
 PageQuery = Annotated[PageParams, Depends()]
 """`limit` and `offset` of a list endpoint."""
@@ -42,17 +42,6 @@ def visible_by_code(
     if not sees(row.id):
         raise NotFound(f"{what} {code!r} not found")
     return row
-
-
-def wire_form(out: type[W], row: object, **derived: Any) -> W:
-    """A register entry as `out` puts it on the wire: each field read off the row under its own
-    name, but those `derived` from related rows or converted (a parent's code, yuan from fen)."""
-    return out.model_validate(
-        {
-            name: derived[name] if name in derived else getattr(row, name)
-            for name in out.model_fields
-        }
-    )
 
 
 def patched(

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence, Set
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.common.types import from_fen
+from app.common.wire import wire_form
 from app.ledger.schemas import PostingLineOut, PostingOut, StatementLineOut, StatementOut
 from app.models import (
     AccountKind,
@@ -91,22 +91,6 @@ def balances(
     ]
 
 
-def entry_info(entry: JournalEntry) -> dict[str, Any]:
-    """The fields of EntryInfo, for statements and postings."""
-    return {
-        "entry_id": entry.id,
-        "posted_at": entry.posted_at,
-        "period": entry.period,
-        "cause_type": entry.cause_type,
-        "cause_key": entry.cause_key,
-        "rule": entry.rule,
-        "policy_version": entry.policy_version,
-        "memo": entry.memo,
-        "actor": entry.actor,
-        "reverses_entry_id": entry.reverses_entry_id,
-    }
-
-
 def _lines_with_entries() -> Select[JournalLine, JournalEntry, LedgerAccount]:
     return (
         select(JournalLine, JournalEntry, LedgerAccount)
@@ -165,8 +149,10 @@ def statement(
     ):
         running += line.amount_fen
         lines.append(
-            StatementLineOut(
-                **entry_info(entry),
+            wire_form(
+                StatementLineOut,
+                entry,
+                entry_id=entry.id,
                 amount=from_fen(line.amount_fen),
                 role=line.role,
                 balance_after=from_fen(running),
@@ -209,20 +195,9 @@ def postings(
     out: list[PostingOut] = []
     for entry in sorted(entries, key=lambda e: (e.posted_at, e.id)):
         lines = [
-            PostingLineOut(
-                party_type=leg.party_type,
-                party_code=leg.party_code,
-                kind=leg.kind,
-                amount=from_fen(leg.amount_fen),
-                role=leg.role,
-            )
+            wire_form(PostingLineOut, leg, amount=from_fen(leg.amount_fen))
             for leg in legs_of(session, entry.id)
             if parties is None or (leg.party_type, leg.party_code) in parties
         ]
-        out.append(
-            PostingOut(
-                **entry_info(entry),
-                lines=lines,
-            )
-        )
+        out.append(wire_form(PostingOut, entry, entry_id=entry.id, lines=lines))
     return out

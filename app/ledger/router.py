@@ -118,6 +118,18 @@ def _effects(p: Pay, what: str) -> list[EffectOut]:
     return out
 
 
+def _pay_line(p: Pay, party: str, what: str) -> dict[str, Any]:
+    """What a rebate line and a commission line both say of a party's pay: its code (under
+    `party`), credited sales, the rate, the amount (under `what`) and each violation's effect."""
+    return {
+        party: p.party_code,
+        "credited_sales": from_fen(p.credited_fen),
+        "rate": p.rate_text,
+        what: from_fen(p.amount_fen),
+        "effects": _effects(p, what),
+    }
+
+
 def _pay(
     session: DbSession, who: Principal, party_type: PartyType, period: str | None
 ) -> tuple[dict[str, Any], list[Pay]]:
@@ -142,13 +154,9 @@ def get_rebates(session: DbSession, who: StaffOrDistributor, period: Period = No
         **head,
         items=[
             RebateOut(
-                distributor_code=p.party_code,
-                credited_sales=from_fen(p.credited_fen),
-                rate=p.rate_text,
-                rebate=from_fen(p.amount_fen),
+                **_pay_line(p, "distributor_code", "rebate"),
                 cut_pct=p.cut_pct,
                 payable=from_fen(p.payable_fen),
-                effects=_effects(p, "rebate"),
             )
             for p in rows
         ],
@@ -161,19 +169,8 @@ def get_commissions(
 ) -> CommissionsOut:
     """Each salesperson's commission for the period, and what each violation changed in it."""
     head, rows = _pay(session, who, PartyType.SALESPERSON, period)
-    return CommissionsOut(
-        **head,
-        items=[
-            CommissionOut(
-                salesperson_code=p.party_code,
-                credited_sales=from_fen(p.credited_fen),
-                rate=p.rate_text,
-                commission=from_fen(p.amount_fen),
-                effects=_effects(p, "commission"),
-            )
-            for p in rows
-        ],
-    )
+    items = [CommissionOut(**_pay_line(p, "salesperson_code", "commission")) for p in rows]
+    return CommissionsOut(**head, items=items)
 
 
 @router.post("/periods/{period}/close")

@@ -20,7 +20,6 @@ from app.db import utcnow
 from app.ledger.reading import Balance as Balance
 from app.ledger.reading import LegIn as LegIn
 from app.ledger.reading import balances as balances
-from app.ledger.reading import entry_info as entry_info
 from app.ledger.reading import legs_of as legs_of
 from app.ledger.reading import party_exists as party_exists
 from app.ledger.reading import postings as postings

@@ -13,6 +13,7 @@ from app.audit import service as audit
 from app.auth.visibility import Visibility
 from app.common.lookup import invalid
 from app.common.types import from_fen
+from app.common.wire import wire_form
 from app.errors import NotFound
 from app.ledger import service as ledger
 from app.models import (
@@ -42,14 +43,7 @@ PARTY_MODELS: dict[PartyType, type[Distributor] | type[Salesperson]] = {
 
 
 def _target_out(t: SalesTarget) -> TargetOut:
-    return TargetOut(
-        party_type=t.party_type,
-        party_code=t.party_code,
-        period=t.period,
-        target=from_fen(t.target_fen),
-        set_by=t.set_by,
-        set_at=t.set_at,
-    )
+    return wire_form(TargetOut, t, target=from_fen(t.target_fen))
 
 
 def set_target(

@@ -23,6 +23,7 @@ from app.codes import gs1
 from app.codes.service import territory_codes
 from app.common.lookup import count_rows, invalid
 from app.common.types import Page
+from app.common.wire import wire_form
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, NotFound
@@ -333,19 +334,13 @@ def list_signals(session: Session, *, kind: str | None, limit: int, offset: int)
         query = query.where(ConsumerSignal.kind == kind)
     total = count_rows(session, query)
     items = [
-        SignalOut(
-            id=s.id,
-            kind=s.kind.value,
+        wire_form(
+            SignalOut,
+            s,
             serial=carton_serial,
             item_serial=item_serial,
             code_region_code=code_code,
             place_region_code=place_code,
-            lat=s.lat,
-            lon=s.lon,
-            at=s.at,
-            rule=s.rule,
-            policy_version=s.policy_version,
-            detail=s.detail,
         )
         for s, carton_serial, item_serial, code_code, place_code in session.execute(
             query.limit(limit).offset(offset)

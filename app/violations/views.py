@@ -15,6 +15,7 @@ from app.auth.principal import Principal
 from app.auth.visibility import Visibility, ledger_parties, violation_filter
 from app.common.lookup import count_rows
 from app.common.types import from_fen
+from app.common.wire import wire_form
 from app.errors import NotFound
 from app.ledger import service as ledger
 from app.models import (
@@ -193,20 +194,13 @@ def _evidence(session: Session, v: Violation) -> list[EvidenceScanOut]:
         .order_by(Scan.scanned_at, Scan.id)
     )
     return [
-        EvidenceScanOut(
-            id=s.id,
-            scanned_at=s.scanned_at,
-            payload=s.payload,
-            serial=s.serial,
-            verdict=s.verdict,
+        wire_form(
+            EvidenceScanOut,
+            s,
             findings=list(s.findings or []),
             checkpoint_code=checkpoint,
             region_code=region,
-            lat=s.lat,
-            lon=s.lon,
             observed_price=None if s.observed_price_fen is None else from_fen(s.observed_price_fen),
-            photo_sha256=s.photo_sha256,
-            device_id=s.device_id,
         )
         for s, checkpoint, region in rows
     ]
@@ -216,22 +210,10 @@ def sanction_rows(session: Session, rows: list[Sanction]) -> list[SanctionOut]:
     """Sanctions on the wire, each naming its distributor."""
     codes = _codes(session, Distributor, [s.distributor_id for s in rows])
     return [
-        SanctionOut(
-            id=s.id,
+        wire_form(
+            SanctionOut,
+            s,
             distributor_code=codes[s.distributor_id],
-            violation_id=s.violation_id,
-            step=s.step,
-            offence_number=s.offence_number,
-            rests_on=list(s.rests_on),
-            period=s.period,
-            rule=s.rule,
-            policy_version=s.policy_version,
-            reason=s.reason,
-            actor=s.actor,
-            decided_at=s.decided_at,
-            withdrawn_at=s.withdrawn_at,
-            lifted_at=s.lifted_at,
-            lifted_by=s.lifted_by,
             in_force=s.withdrawn_at is None and s.lifted_at is None,
         )
         for s in rows

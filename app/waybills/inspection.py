@@ -4,6 +4,7 @@ squads' reports count them) and a look that finds something tells the waybill's 
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
 from app.common.lookup import invalid, ref
+from app.common.wire import wire_form
 from app.config import Settings
 from app.db import utcnow
 from app.models import (
@@ -99,20 +101,14 @@ def inspect(
             .order_by(Carton.serial)
         )
     )
-    return InspectionOut(
-        number=waybill.number,
-        status=waybill.status.value,
-        verdict=check.verdict,
-        findings=list(check.findings),
-        plate_matches=check.plate_matches,
-        within_window=check.within_window,
-        on_route=check.on_route,
-        vehicle_plate=waybill.vehicle_plate,
+    # The waybill as it stands, the check's verdict and findings, and what this look saw.
+    return wire_form(
+        InspectionOut,
+        waybill,
+        **asdict(check),
         seen_plate=seen,
         vehicle_registered=vehicle is not None,
         driver=vehicle.driver_name if vehicle else waybill.driver,
-        dispatched_at=waybill.dispatched_at,
-        expected_arrival=waybill.expected_arrival,
         route=[RegionRef(code=c, name=n) for c, n in route],
         destination_distributor_code=dest.code,
         destination_distributor_name=dest.name,
