@@ -150,14 +150,7 @@ def create_pallet(session: Session, *, data: PalletIn, settings: Settings, actor
     for c in cartons:
         c.pallet_id = pallet.id
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="pallet.built",
-        entity_type="pallet",
-        entity_key=sscc,
-        data={"cartons": [c.serial for c in cartons]},
-    )
+    audit.change(session, actor, "pallet.built", sscc, {"cartons": [c.serial for c in cartons]})
     return PalletOut(
         sscc=sscc, element_string=f"(00){sscc}", carton_serials=sorted(c.serial for c in cartons)
     )
@@ -323,13 +316,8 @@ def pack_items(
         item.carton_id, item.packed_at = carton.id, now
     session.flush()
     if new:
-        audit.record(
-            session,
-            actor=actor,
-            action="carton.items_packed",
-            entity_type="carton",
-            entity_key=carton.serial,
-            data={"items": [i.serial for i in new]},
+        audit.change(
+            session, actor, "carton.items_packed", carton.serial, {"items": [i.serial for i in new]}
         )
     return PackOut(
         serial=carton.serial,

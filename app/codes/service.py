@@ -125,13 +125,12 @@ def _code_row(batch: CodeBatch, code: gs1.CartonCode) -> dict[str, object]:
 
 def _record_issued(session: Session, batch: CodeBatch, gtin: str, region_code: str) -> None:
     """The audit line of a batch whose codes are all stored, whether in one go or by chunks."""
-    audit.record(
+    audit.change(
         session,
-        actor=batch.created_by,
-        action="code_batch.issued",
-        entity_type="code_batch",
-        entity_key=str(batch.id),
-        data={
+        batch.created_by,
+        "code_batch.issued",
+        str(batch.id),
+        {
             "gtin": gtin,
             "region": region_code,
             "quantity": batch.quantity,

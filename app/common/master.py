@@ -61,24 +61,11 @@ def patched(
     return changes
 
 
-def audited(session: Session, actor: str, action: str, key: str, data: dict[str, Any]) -> None:
-    """The audit line of one change to a register entry; the action `<entity type>.<verb>`
-    names the entity type."""
-    audit.record(
-        session,
-        actor=actor,
-        action=action,
-        entity_type=action.partition(".")[0],
-        entity_key=key,
-        data=data,
-    )
-
-
 def saved(session: Session, actor: str, action: str, key: str, data: dict[str, Any]) -> None:
     """Write a register entry's change to the database, then its audit line: a change the
     database refuses (a taken key, a broken reference) raises before anything is audited."""
     session.flush()
-    audited(session, actor, action, key, data)
+    audit.change(session, actor, action, key, data)
 
 
 def added(

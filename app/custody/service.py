@@ -181,13 +181,12 @@ def hand_off(
     _write(session, states, events)
     refused = sum(1 for r in results.values() if r.outcome == Outcome.REFUSED.value)
     if events or refused:  # a refused hand-off changes nothing, but the attempt is on record
-        audit.record(
+        audit.change(
             session,
-            actor=principal.username,
-            action=f"custody.{direction}",
-            entity_type="custody",
-            entity_key=(ref or "-")[:80],
-            data={
+            principal.username,
+            f"custody.{direction}",
+            (ref or "-")[:80],
+            {
                 "hand_offs": len(events),
                 "refused": refused,
                 "warnings": sum(1 for e in events if e["outcome"] == "warning"),

@@ -165,13 +165,12 @@ def record(
     )
     session.add(row)
     session.flush()
-    audit.record(
+    audit.change(
         session,
-        actor=principal.username,
-        action="scratched_carton.recorded",
-        entity_type="scratched_carton",
-        entity_key=str(row.id),
-        data={
+        principal.username,
+        "scratched_carton.recorded",
+        str(row.id),
+        {
             "region_id": region_id,
             "cartons": body.carton_count,
             "photos": row.photo_sha256s,

@@ -13,9 +13,10 @@ from sqlalchemy import Column, delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from app.audit import service as audit
 from app.auth.principal import Principal
 from app.common.lookup import by_code, invalid, ref
-from app.common.master import audited, ensure_new, page_of
+from app.common.master import ensure_new, page_of
 from app.common.types import Page, PageParams
 from app.errors import Conflict, NotFound
 from app.ledger.service import period_bounds
@@ -174,7 +175,7 @@ def create(session: Session, *, data: SquadIn, actor: str) -> SquadOut:
     except IntegrityError as exc:
         raise Conflict(f"squad {data.code!r} or one for region {region.code!r} exists") from exc
     _members(session, squad, data, region)
-    audited(session, actor, "squad.created", squad.code, data.model_dump(mode="json"))
+    audit.change(session, actor, "squad.created", squad.code, data.model_dump(mode="json"))
     return to_out(session, squad)
 
 
@@ -187,7 +188,7 @@ def update(session: Session, *, code: str, data: SquadPatch, actor: str) -> Squa
     if data.leader_distributor_code is not None:
         squad.leader_distributor_id = _leader(session, data.leader_distributor_code, region).id
     _members(session, squad, data, region)
-    audited(
+    audit.change(
         session,
         actor,
         "squad.updated",

@@ -6,9 +6,10 @@ from __future__ import annotations
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from app.audit import service as audit
 from app.auth.visibility import Visibility
 from app.common.lookup import invalid, ref
-from app.common.master import audited, page_of, patched, saved, wire_form
+from app.common.master import page_of, patched, saved, wire_form
 from app.common.types import Page, PageParams
 from app.config import Settings
 from app.db import utcnow
@@ -88,7 +89,7 @@ def create(session: Session, *, data: VehicleIn, actor: str) -> VehicleOut:
     session.add(v)
     session.flush()
     _set_distributors(session, v, ids)
-    audited(
+    audit.change(
         session,
         actor,
         "vehicle.registered",

@@ -72,13 +72,12 @@ def climb(session: Session, v: Violation, *, policy: Policy, actor: str) -> Sanc
     session.flush()
     if decision.step is SanctionStep.DEPOSIT_DEDUCTION:
         _deduct(session, v, policy=policy, actor=actor)
-    audit.record(
+    audit.change(
         session,
-        actor=actor,
-        action="sanction.decided",
-        entity_type="sanction",
-        entity_key=str(sanction.id),
-        data={
+        actor,
+        "sanction.decided",
+        str(sanction.id),
+        {
             "violation_id": v.id,
             "step": decision.step.value,
             "rests_on": rests_on,
@@ -116,13 +115,12 @@ def withdraw(session: Session, v: Violation, *, actor: str) -> None:
         select(Sanction).where(Sanction.violation_id == v.id, Sanction.withdrawn_at.is_(None))
     ):
         s.withdrawn_at = now
-        audit.record(
+        audit.change(
             session,
-            actor=actor,
-            action="sanction.withdrawn",
-            entity_type="sanction",
-            entity_key=str(s.id),
-            data={"violation_id": v.id, "step": s.step.value},
+            actor,
+            "sanction.withdrawn",
+            str(s.id),
+            {"violation_id": v.id, "step": s.step.value},
         )
     session.flush()
 
@@ -182,13 +180,12 @@ def lift_supply_stop(session: Session, distributor: Distributor, *, actor: str) 
     for s in stops:
         s.lifted_at = now
         s.lifted_by = actor
-        audit.record(
+        audit.change(
             session,
-            actor=actor,
-            action="sanction.supply_stop_lifted",
-            entity_type="sanction",
-            entity_key=str(s.id),
-            data={"distributor": distributor.code},
+            actor,
+            "sanction.supply_stop_lifted",
+            str(s.id),
+            {"distributor": distributor.code},
         )
     session.flush()
     return of_distributor(session, distributor.id)

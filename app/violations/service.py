@@ -82,13 +82,12 @@ def _transition(
         )
     )
     session.flush()
-    audit.record(
+    audit.change(
         session,
-        actor=actor,
-        action=f"violation.{to.value}",
-        entity_type="violation",
-        entity_key=str(v.id),
-        data={"from": before.value, "to": to.value, "note": note, **(data or {})},
+        actor,
+        f"violation.{to.value}",
+        str(v.id),
+        {"from": before.value, "to": to.value, "note": note, **(data or {})},
     )
 
 

@@ -105,12 +105,11 @@ def deliver_waybill(
         cartons=len(carton_ids),
         actor=actor,
     )
-    audit.record(
+    audit.change(
         session,
-        actor=actor,
-        action="waybill.delivered",
-        entity_type="waybill",
-        entity_key=number,
-        data={"cartons": len(carton_ids), "value_fen": value_fen, "distributor": dest.code},
+        actor,
+        "waybill.delivered",
+        number,
+        {"cartons": len(carton_ids), "value_fen": value_fen, "distributor": dest.code},
     )
     return to_out(session, waybill)
