@@ -14,6 +14,7 @@ from app.audit import service as audit
 from app.auth.principal import Principal
 from app.auth.tokencache import cache_for
 from app.common.lookup import invalid
+from app.common.wire import wire_form
 from app.config import get_settings
 from app.db import get_engine, read_only_session, utcnow
 from app.errors import Conflict, NotFound, Unauthorized, Unprocessable
@@ -249,12 +250,4 @@ def _lookup(session: Session, token_hash: str) -> tuple[Principal, datetime | No
 
 def principal_of(user: User, *, token_id: int | None = None) -> Principal:
     """The caller a user is, for work done on its behalf (a token, or the command line)."""
-    return Principal(
-        user_id=user.id,
-        username=user.username,
-        role=user.role,
-        distributor_id=user.distributor_id,
-        salesperson_id=user.salesperson_id,
-        sub_customer_id=user.sub_customer_id,
-        token_id=token_id,
-    )
+    return wire_form(Principal, user, user_id=user.id, token_id=token_id)

@@ -14,6 +14,7 @@ from app.audit import service as audit
 from app.auth.visibility import Visibility
 from app.common.lookup import invalid
 from app.common.types import AwareDatetime, Code, Money, Name, Schema, from_fen, to_fen
+from app.common.wire import wire_form
 from app.errors import Conflict, NotFound
 from app.ledger import service as ledger
 from app.ledger.service import LegIn
@@ -104,10 +105,9 @@ def _out(session: Session, account: DirectAccount, now: datetime) -> DirectAccou
     codes = {a.distributor_id: code for a, code in rows}
     current = beneficiary([Assignment(a.distributor_id, a.effective_from) for a, _ in rows], now)
     region = session.get_one(Region, account.region_id)
-    return DirectAccountOut(
-        code=account.code,
-        name=account.name,
-        tier=account.tier,
+    return wire_form(
+        DirectAccountOut,
+        account,
         region_code=region.code,
         wholesaler_code=codes.get(current.distributor_id or 0),
         assignments=[

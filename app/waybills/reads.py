@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from app.auth.visibility import Visibility
 from app.common.lookup import count_rows
 from app.common.types import Page, from_fen
+from app.common.wire import wire_form
 from app.config import Settings
 from app.db import utcnow
 from app.errors import NotFound
@@ -65,20 +66,18 @@ def to_out(session: Session, w: Waybill) -> WaybillOut:
     )
     dest = session.get(Distributor, w.destination_distributor_id)
     sp = session.get(Salesperson, w.salesperson_id)
-    return WaybillOut(
-        number=w.number,
-        vehicle_plate=w.vehicle_plate,
-        driver=w.driver,
-        dispatched_at=w.dispatched_at,
-        expected_arrival=w.expected_arrival,
+    return wire_form(
+        WaybillOut,
+        w,
         destination_distributor_code=dest.code if dest else "",
         route_region_codes=list(route),
-        issuer=w.issuer,
         salesperson_code=sp.code if sp else "",
-        status=w.status.value,
-        delivered_at=w.delivered_at,
         cartons=cartons,
         value=from_fen(waybill_value_fen(session, w.id)),
+        # Only an issue or a read of one waybill says these.
+        carton_serials=None,
+        notified_users=None,
+        warnings=None,
     )
 
 
