@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.auth.principal import Principal
 from app.auth.tokencache import cache_for
-from app.common.lookup import invalid
+from app.common.lookup import by_code, invalid
 from app.common.wire import wire_form
 from app.config import get_settings
 from app.db import get_engine, read_only_session, utcnow
@@ -50,26 +50,19 @@ def create_user(
     if role is Role.sub_customer:
         if not sub_customer_code or distributor_code or salesperson_code:
             raise Unprocessable("a sub_customer user needs --sub-customer CODE (and nothing else)")
-        sc = session.scalar(select(SubCustomer).where(SubCustomer.code == sub_customer_code))
-        if sc is None:
-            raise NotFound(f"sub-customer {sub_customer_code!r} not found")
-        user.sub_customer_id = sc.id
+        user.sub_customer_id = by_code(
+            session, SubCustomer, sub_customer_code, what="sub-customer"
+        ).id
     elif sub_customer_code:
         raise Unprocessable(f"role {role.value} is not bound to a sub-customer")
     elif role is Role.distributor:
         if not distributor_code or salesperson_code:
             raise Unprocessable("a distributor user needs --distributor CODE (and nothing else)")
-        dist = session.scalar(select(Distributor).where(Distributor.code == distributor_code))
-        if dist is None:
-            raise NotFound(f"distributor {distributor_code!r} not found")
-        user.distributor_id = dist.id
+        user.distributor_id = by_code(session, Distributor, distributor_code, what="distributor").id
     elif role is Role.salesperson:
         if not salesperson_code or distributor_code:
             raise Unprocessable("a salesperson user needs --salesperson CODE (and nothing else)")
-        sp = session.scalar(select(Salesperson).where(Salesperson.code == salesperson_code))
-        if sp is None:
-            raise NotFound(f"salesperson {salesperson_code!r} not found")
-        user.salesperson_id = sp.id
+        user.salesperson_id = by_code(session, Salesperson, salesperson_code, what="salesperson").id
     elif distributor_code or salesperson_code:
         raise Unprocessable(f"role {role.value} is not bound to a distributor or salesperson")
     session.add(user)
