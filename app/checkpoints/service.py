@@ -7,8 +7,9 @@ from sqlalchemy.orm import Session
 
 from app.checkpoints.schemas import CheckpointIn, CheckpointOut, CheckpointPatch
 from app.common.lookup import by_code, ref, text_match
-from app.common.master import added, ensure_new, page_of, patched, saved, wire_form
+from app.common.master import added, ensure_new, page_of, patched, saved
 from app.common.types import Page, PageParams
+from app.common.wire import wire_form
 from app.models import Checkpoint, Region
 
 

@@ -16,7 +16,6 @@ from sqlalchemy.sql import Select
 from app.audit import service as audit
 from app.common.lookup import M, by_code, count_rows
 from app.common.types import Page, PageParams
-from app.common.wire import wire_form as wire_form
 from app.errors import Conflict, NotFound
 
 T = TypeVar("T")

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.common.lookup import invalid, text_match
-from app.common.master import added, ensure_new, page_of, patched, saved, wire_form
+from app.common.master import added, ensure_new, page_of, patched, saved
 from app.common.types import Page, PageParams, from_fen, to_fen
+from app.common.wire import wire_form
 from app.errors import NotFound
 from app.models import Product, Tier
 from app.products.schemas import ProductIn, ProductOut, ProductPatch, normalize_gtin

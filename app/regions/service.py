@@ -6,8 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from app.common.lookup import by_code, invalid, ref, text_match
-from app.common.master import added, ensure_new, page_of, patched, saved, wire_form
+from app.common.master import added, ensure_new, page_of, patched, saved
 from app.common.types import Page, PageParams
+from app.common.wire import wire_form
 from app.models import Region, RegionKind
 from app.regions.schemas import RegionIn, RegionOut, RegionPatch
 from app.regions.tree import region_tree

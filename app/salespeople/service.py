@@ -7,8 +7,9 @@ from sqlalchemy.orm import Session
 
 from app.auth.visibility import Visibility
 from app.common.lookup import by_code, ref, text_match
-from app.common.master import added, ensure_new, page_of, patched, saved, visible_by_code, wire_form
+from app.common.master import added, ensure_new, page_of, patched, saved, visible_by_code
 from app.common.types import Page, PageParams
+from app.common.wire import wire_form
 from app.models import Region, Salesperson
 from app.salespeople.schemas import SalespersonIn, SalespersonOut, SalespersonPatch
 

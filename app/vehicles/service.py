@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.auth.visibility import Visibility
 from app.common.lookup import invalid, ref
-from app.common.master import page_of, patched, saved, wire_form
+from app.common.master import page_of, patched, saved
 from app.common.types import Page, PageParams
+from app.common.wire import wire_form
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, NotFound

@@ -11,8 +11,9 @@ from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
 from app.auth.visibility import Visibility
-from app.common.master import patched, wire_form
+from app.common.master import patched
 from app.common.register_routes import register_routes
+from app.common.wire import wire_form
 from app.models import RegionKind
 from app.regions.schemas import RegionIn, RegionOut, RegionPatch
 

@@ -468,13 +468,17 @@ export async function showItems(el, path, { cls, emptyKey, item }) {
   clear(el, h("ul", { class: cls }, items.map(item)));
 }
 
-/** A list's search box: `search(text)` runs once typing pauses for a quarter of a second. */
-export function onSearch(input, search) {
+/**
+ * A search box: `search(text)` runs once typing pauses (`wait` ms, a quarter second unless told).
+ * Returns what cancels a search still waiting.
+ */
+export function onSearch(input, search, { wait = 250 } = {}) {
   let timer = null;
   input.addEventListener("input", () => {
     clearTimeout(timer);
-    timer = setTimeout(() => search(input.value.trim()), 250);
+    timer = setTimeout(() => search(input.value.trim()), wait);
   });
+  return () => clearTimeout(timer);
 }
 
 /**

@@ -1,7 +1,7 @@
 // Pick people by name, not by typing usernames: a search box over GET /users (HQ and admin)
 // that lists each person's name (their own, else the party they act for), role and login, and keeps the picked
 // ones as chips. Used by HQ's phone sign-in (one person) and admin's squad form (inspectors).
-import { api, clear, errorText, h, roleLabel, t } from "./core.js";
+import { api, clear, errorText, h, onSearch, roleLabel, t } from "./core.js";
 
 const PAGE = 20;
 const DEBOUNCE_MS = 200;
@@ -34,7 +34,6 @@ export function personPicker({ id, role = "", multiple = false, placeholder = ""
   const chips = h("div", { id: `${id}-picked`, class: "picker-chips", "aria-live": "polite" });
   const el = h("div", { class: `picker${multiple ? " multi" : ""}`, "data-picked": "0" }, chips, input, list);
   let seq = 0;
-  let timer = null;
   let quiet = false; // focus given back after a pick: the list stays closed until typing
 
   function renderChips() {
@@ -73,7 +72,7 @@ export function personPicker({ id, role = "", multiple = false, placeholder = ""
 
   function pick(u) {
     // A search still waiting or in flight must not reopen the list over the form.
-    clearTimeout(timer);
+    cancelSearch();
     seq += 1;
     if (!multiple) picked.clear();
     picked.set(u.username, u);
@@ -136,10 +135,7 @@ export function personPicker({ id, role = "", multiple = false, placeholder = ""
     input.setAttribute("aria-expanded", "true");
   }
 
-  input.addEventListener("input", () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => load(), DEBOUNCE_MS);
-  });
+  const cancelSearch = onSearch(input, () => load(), { wait: DEBOUNCE_MS });
   input.addEventListener("focus", () => quiet || load());
   input.addEventListener("keydown", (ev) => {
     if (ev.key === "Escape") close();
